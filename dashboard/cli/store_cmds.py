@@ -1,0 +1,119 @@
+"""Store commands: ingest, releases, promote, sample, serve."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from dashboard.cli import main
+from dashboard.cli.common import emit_json, format_option, handle_errors, open_store, render_table, store_option
+from dashboard.errors import RelcheckError
+from dashboard.ingest import ingest_release
+from dashboard.progress import terminal_progress
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a release whose id already exists.")
+@click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of the snapshot's files.")
+@store_option
+@handle_errors
+def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path | None) -> None:
+    """Validate release snapshot FOLDERS and add them to the store.
+
+    A snapshot that breaks any rule of the data contract is refused whole (exit 2)
+    and the store stays exactly as it was.
+    """
+    store = open_store(home)
+    for folder in folders:
+        rel = ingest_release(store, folder, replace=replace, delimiter=delimiter,
+                             progress=terminal_progress(f"ingest {folder}"))
+        click.echo(f"ingested {rel.release_id} ({rel.kind}): {rel.rows} visit rows, {rel.places} places, "
+                   f"{rel.first_date}..{rel.last_date}, {rel.checksum[:19]}")
+
+
+@main.command()
+@format_option(["table", "json"])
+@store_option
+@handle_errors
+def releases(fmt: str, home: Path | None) -> None:
+    """List the releases in the store, with their manifests and which one is current."""
+    store = open_store(home)
+    rels = store.releases() if store.exists() else []
+    current = store.current_id() if rels else None
+    rows = []
+    for r in rels:
+        d = r.to_dict()
+        d["current"] = r.release_id == current
+        rows.append(d)
+    if fmt == "json":
+        emit_json({"current": current, "releases": rows})
+        return
+    if not rows:
+        click.echo(f"no releases in {store.home}; run `relcheck sample` or `relcheck ingest FOLDER`")
+        return
+    for d in rows:
+        d["current"] = "*" if d["current"] else ""
+        d["components"] = " ".join(f"{k}={v}" for k, v in d["components"].items())
+        d["dates"] = f"{d['first_date']}..{d['last_date']}"
+    click.echo(render_table(rows, ["current", "release_id", "kind", "base", "created_at", "rows", "places", "dates", "components"]))
+
+
+@main.command()
+@click.argument("release_id")
+@click.option("--by", default="", help="Who promotes it.")
+@click.option("--reason", default="", help="Why.")
+@store_option
+@handle_errors
+def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
+    """Mark RELEASE_ID as current (in production); the promotion history is kept."""
+    store = open_store(home)
+    store.promote(release_id, by=by, reason=reason)
+    click.echo(f"{release_id} is now current")
+
+
+@main.command()
+@click.option("--preset", type=click.Choice(["demo", "large"]), default="demo", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the snapshots (default: sample_data/releases, or benchmarks/data/large).")
+@click.option("--settings", type=click.Path(path_type=Path), default=None, help="Simulator settings TOML (demo preset).")
+@click.option("--no-ingest", is_flag=True, help="Only write the snapshot folders.")
+@store_option
+@handle_errors
+def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool, home: Path | None) -> None:
+    """Build (or rebuild) the sample releases with the seeded pipeline simulator and ingest them."""
+    from dashboard.simulator import generate
+
+    out = out or (Path("sample_data/releases") if preset == "demo" else Path("benchmarks/data/large"))
+    result = generate(out, preset=preset, settings_path=settings, progress=terminal_progress(f"simulate {preset}"))
+    click.echo(f"wrote {len(result.release_dirs)} release snapshots to {out}")
+    if no_ingest:
+        return
+    store = open_store(home)
+    for folder in result.release_dirs:
+        ingest_release(store, folder, replace=True, progress=terminal_progress(f"ingest {folder.name}"))
+    if store.current_id() != result.current_id:
+        store.promote(result.current_id, by="relcheck sample", reason="sample data: the release in production")
+    click.echo(f"ingested into {store.home}: current {result.current_id}, candidate {result.candidate_id}")
+
+
+@main.command()
+@click.option("--port", default=8501, show_default=True)
+@click.option("--headless/--no-headless", default=True, show_default=True)
+@store_option
+@handle_errors
+def serve(port: int, headless: bool, home: Path | None) -> None:
+    """Start the dashboard (streamlit) on localhost."""
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise RelcheckError(f"dashboard app not found at {app}")
+    env = dict(os.environ)
+    if home is not None:
+        env["RELCHECK_HOME"] = str(home)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+           "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false"]
+    raise SystemExit(subprocess.call(cmd, env=env))

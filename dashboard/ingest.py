@@ -1,0 +1,97 @@
+"""Ingest: validate a snapshot completely, write it aside, then publish it atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from dashboard import queries
+from dashboard.contract import validate_snapshot
+from dashboard.errors import RelcheckError
+from dashboard.store import Release, Store, utc_now
+
+Progress = Callable[[str, int, int], None]
+
+
+def _sha256(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(p.name.encode())
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def ingest_release(
+    store: Store,
+    folder: Path | str,
+    replace: bool = False,
+    delimiter: str = ",",
+    progress: Progress | None = None,
+) -> Release:
+    """Add one release folder to the store; a bad snapshot leaves the store untouched."""
+    folder = Path(folder)
+    step = progress or (lambda stage, done, total: None)
+    con = duckdb.connect(":memory:")
+    try:
+        step("validating", 0, 4)
+        snap = validate_snapshot(folder, con, delimiter=delimiter)
+        rid = snap.manifest.release_id
+        if not replace and store.exists() and rid in store.release_ids():
+            raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
+        checksum = _sha256([snap.manifest_file, snap.visits_file, snap.places_file])
+
+        store.home.mkdir(parents=True, exist_ok=True)
+        store.clean_stale_staging()
+        staged = store.staging_dir() / f"{uuid.uuid4().hex}"
+        staged.mkdir(parents=True)
+        (staged / ".pid").write_text(str(os.getpid()))
+        try:
+            step("writing visits", 1, 4)
+            queries.relation(con, "ingest_visits_out").write_parquet(str(staged / "visits.parquet"), compression="zstd")
+            step("writing daily rollup", 2, 4)
+            queries.relation(con, "ingest_place_daily").write_parquet(str(staged / "place_daily.parquet"), compression="zstd")
+            step("writing places", 3, 4)
+            queries.relation(con, "ingest_places_out").write_parquet(str(staged / "places.parquet"), compression="zstd")
+            coverage = queries.run(con, "ingest_coverage").fetchall()
+            (staged / ".pid").unlink()
+            for name in ("visits.parquet", "place_daily.parquet", "places.parquet"):
+                with open(staged / name, "rb") as fh:
+                    os.fsync(fh.fileno())
+            vprof = snap.profile["visits"]
+            m = snap.manifest
+            entry = {
+                "release_id": rid,
+                "kind": m.kind,
+                "created_at": m.created_at,
+                "description": m.description,
+                "base": m.base,
+                "components": m.components,
+                "ingested_at": utc_now(),
+                "checksum": checksum,
+                "source_folder": str(folder.resolve()),
+                "rows": int(vprof["rows"]),
+                "places": int(snap.profile["places"]["rows"]),
+                "first_date": str(vprof["first_date"]),
+                "last_date": str(vprof["last_date"]),
+                "sources": [v for k, v in coverage if k == "source"],
+                "segments": [v for k, v in coverage if k == "segment"],
+                "has_raw_visits": bool(vprof["raw_visits_rows"]),
+            }
+            (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
+            release = store.publish(entry, staged, replace=replace)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        step("done", 4, 4)
+        return release
+    finally:
+        con.close()

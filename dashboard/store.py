@@ -1,0 +1,327 @@
+"""The release store: Parquet snapshots per release, a catalog, append-only logs.
+
+Layout under ``RELCHECK_HOME`` (default ``./relcheck_store``)::
+
+    catalog.json                      the visible releases (replaced atomically)
+    releases/<id>/<token>/            one immutable folder per ingest
+        visits.parquet                the snapshot's visits, long form
+        places.parquet                the snapshot's places table
+        place_daily.parquet           visits summed per place and day (exact rollup)
+        manifest.json                 release.toml as ingested, checksum, coverage
+    logs/promotions.jsonl             which release went to production, when, by whom
+    logs/signoffs.jsonl               sign-offs of failed criteria (append-only)
+    logs/gate_runs.jsonl              every gate verdict
+
+A release becomes visible only when the catalog names it, so a crash during an
+ingest leaves nothing half-written in view. DuckDB runs in memory over the
+Parquet files; nothing holds a database file open, so readers never block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dashboard.errors import NotFoundError, RelcheckError
+
+DEFAULT_HOME = "relcheck_store"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("RELCHECK_HOME", DEFAULT_HOME))
+
+
+@dataclass(frozen=True)
+class Release:
+    """One visible release, as recorded in the catalog."""
+
+    release_id: str
+    kind: str
+    created_at: str
+    description: str
+    base: str | None
+    components: dict[str, str]
+    ingested_at: str
+    sequence: int
+    checksum: str
+    folder: Path
+    rows: int = 0
+    places: int = 0
+    first_date: str | None = None
+    last_date: str | None = None
+    sources: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    has_raw_visits: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def visits_path(self) -> Path:
+        return self.folder / "visits.parquet"
+
+    @property
+    def places_path(self) -> Path:
+        return self.folder / "places.parquet"
+
+    @property
+    def place_daily_path(self) -> Path:
+        return self.folder / "place_daily.parquet"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "release_id": self.release_id,
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "description": self.description,
+            "base": self.base,
+            "components": dict(self.components),
+            "ingested_at": self.ingested_at,
+            "checksum": self.checksum,
+            "rows": self.rows,
+            "places": self.places,
+            "first_date": self.first_date,
+            "last_date": self.last_date,
+            "sources": list(self.sources),
+            "segments": list(self.segments),
+            "has_raw_visits": self.has_raw_visits,
+        }
+
+
+def _release_from_entry(home: Path, entry: dict[str, Any]) -> Release:
+    return Release(
+        release_id=entry["release_id"],
+        kind=entry["kind"],
+        created_at=entry["created_at"],
+        description=entry.get("description", ""),
+        base=entry.get("base"),
+        components=dict(entry.get("components", {})),
+        ingested_at=entry["ingested_at"],
+        sequence=int(entry["sequence"]),
+        checksum=entry["checksum"],
+        folder=home / entry["folder"],
+        rows=int(entry.get("rows", 0)),
+        places=int(entry.get("places", 0)),
+        first_date=entry.get("first_date"),
+        last_date=entry.get("last_date"),
+        sources=tuple(entry.get("sources", ())),
+        segments=tuple(entry.get("segments", ())),
+        has_raw_visits=bool(entry.get("has_raw_visits", False)),
+    )
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    """Append one record under an exclusive lock, fsynced: safe for concurrent writers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Read every complete record; a torn last line from a crash is ignored, never 'repaired'."""
+    if not path.exists():
+        return []
+    out = []
+    with open(path, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        data = fh.read()
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    for raw in data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            out.append(json.loads(raw))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
+class Store:
+    """Access to one store folder. Cheap to build; holds one in-memory DuckDB root."""
+
+    def __init__(self, home: Path | str | None = None) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        self._root: duckdb.DuckDBPyConnection | None = None
+        self._root_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- paths
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.json"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def signoffs_path(self) -> Path:
+        return self.logs_dir / "signoffs.jsonl"
+
+    @property
+    def gate_runs_path(self) -> Path:
+        return self.logs_dir / "gate_runs.jsonl"
+
+    @property
+    def promotions_path(self) -> Path:
+        return self.logs_dir / "promotions.jsonl"
+
+    def exists(self) -> bool:
+        return self.catalog_path.exists()
+
+    # -------------------------------------------------------------- catalog
+    def _read_catalog(self) -> dict[str, Any]:
+        if not self.catalog_path.exists():
+            return {"format": 1, "next_sequence": 1, "releases": {}}
+        return json.loads(self.catalog_path.read_text(encoding="utf-8"))
+
+    def _write_catalog(self, catalog: dict[str, Any]) -> None:
+        tmp = self.catalog_path.with_suffix(f".tmp-{os.getpid()}-{threading.get_ident()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(catalog, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.catalog_path)
+        dir_fd = os.open(self.home, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Serialise catalog writers (ingest, replace) across processes."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.home / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def publish(self, entry: dict[str, Any], staged: Path, replace: bool) -> Release:
+        """Move a fully written staging folder into place and name it in the catalog."""
+        rid = entry["release_id"]
+        with self.writer_lock():
+            catalog = self._read_catalog()
+            old = catalog["releases"].get(rid)
+            if old is not None and not replace:
+                raise RelcheckError(f"release '{rid}' already exists in {self.home}; use --replace to replace it")
+            final = self.home / "releases" / rid / staged.name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+            entry = dict(entry)
+            entry["folder"] = str(final.relative_to(self.home))
+            entry["sequence"] = old["sequence"] if old else catalog["next_sequence"]
+            if not old:
+                catalog["next_sequence"] += 1
+            catalog["releases"][rid] = entry
+            self._write_catalog(catalog)
+            if old is not None and old["folder"] != entry["folder"]:
+                shutil.rmtree(self.home / old["folder"], ignore_errors=True)
+        return _release_from_entry(self.home, entry)
+
+    def staging_dir(self) -> Path:
+        return self.home / ".staging"
+
+    def clean_stale_staging(self) -> None:
+        """Staging folders of crashed ingests are invisible; remove those no process holds."""
+        sdir = self.staging_dir()
+        if not sdir.exists():
+            return
+        for child in sdir.iterdir():
+            pid_file = child / ".pid"
+            try:
+                pid = int(pid_file.read_text())
+                os.kill(pid, 0)
+                continue  # still being written by a live process
+            except (OSError, ValueError):
+                shutil.rmtree(child, ignore_errors=True)
+
+    # ------------------------------------------------------------- releases
+    def releases(self) -> list[Release]:
+        catalog = self._read_catalog()
+        rels = [_release_from_entry(self.home, e) for e in catalog["releases"].values()]
+        return sorted(rels, key=lambda r: r.sequence)
+
+    def release_ids(self) -> list[str]:
+        return [r.release_id for r in self.releases()]
+
+    def release(self, release_id: str) -> Release:
+        catalog = self._read_catalog()
+        entry = catalog["releases"].get(release_id)
+        if entry is None:
+            known = ", ".join(self.release_ids()) or "none (run `relcheck sample` or `relcheck ingest FOLDER`)"
+            raise NotFoundError(f"unknown release '{release_id}'; releases in {self.home}: {known}")
+        return _release_from_entry(self.home, entry)
+
+    def promotions(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.promotions_path)
+
+    def promote(self, release_id: str, by: str = "", reason: str = "") -> dict[str, Any]:
+        rel = self.release(release_id)
+        if rel.kind != "release":
+            raise RelcheckError(f"release '{release_id}' is an ablation run; only kind 'release' can be promoted")
+        record = {"release_id": release_id, "at": utc_now(), "by": by, "reason": reason}
+        append_jsonl(self.promotions_path, record)
+        return record
+
+    def current_id(self) -> str:
+        """The release in production: the last promoted, else the first ingested release."""
+        known = set(self.release_ids())
+        for rec in reversed(self.promotions()):
+            if rec.get("release_id") in known:
+                return rec["release_id"]
+        for rel in self.releases():
+            if rel.kind == "release":
+                return rel.release_id
+        raise NotFoundError(
+            f"the store {self.home} holds no release; run `relcheck sample` or `relcheck ingest FOLDER`"
+        )
+
+    def default_candidate_id(self, current: str | None = None) -> str:
+        """The newest other release of kind 'release' (by created_at, then ingest order)."""
+        current = current or self.current_id()
+        others = [r for r in self.releases() if r.kind == "release" and r.release_id != current]
+        if not others:
+            raise NotFoundError(
+                f"no candidate: the store {self.home} holds no release other than '{current}'; "
+                "ingest one with `relcheck ingest FOLDER`"
+            )
+        return max(others, key=lambda r: (r.created_at, r.sequence)).release_id
+
+    # ---------------------------------------------------------------- duckdb
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A fresh cursor on the shared in-memory root: DuckDB 2.x wants one per thread/query."""
+        with self._root_lock:
+            if self._root is None:
+                self._root = duckdb.connect(":memory:")
+            return self._root.cursor()
+
+    def register_release(self, cur: duckdb.DuckDBPyConnection, release: Release, suffix: str) -> None:
+        """Expose a release to SQL as visits_<suffix>, places_<suffix>, daily_<suffix>."""
+        cur.register(f"visits_{suffix}", cur.read_parquet(str(release.visits_path)))
+        cur.register(f"places_{suffix}", cur.read_parquet(str(release.places_path)))
+        cur.register(f"daily_{suffix}", cur.read_parquet(str(release.place_daily_path)))

@@ -1,0 +1,34 @@
+-- Incoming places with one boolean column per contract rule (DESIGN section 3).
+-- params: max_len
+-- reads: src_places (all contract columns; absent optional ones are NULL)
+SELECT
+    CAST(place_id AS VARCHAR) AS place_id,
+    CAST(name AS VARCHAR) AS name,
+    NULLIF(CAST(brand AS VARCHAR), '') AS brand,
+    CAST(category AS VARCHAR) AS category,
+    CAST(region AS VARCHAR) AS region,
+    CAST(city AS VARCHAR) AS city,
+    CAST(sub_category AS VARCHAR) AS sub_category,
+    NULLIF(CAST(parent_place_id AS VARCHAR), '') AS parent_place_id,
+    CAST(latitude AS VARCHAR) AS latitude_text,
+    TRY_CAST(latitude AS DOUBLE) AS latitude,
+    CAST(longitude AS VARCHAR) AS longitude_text,
+    TRY_CAST(longitude AS DOUBLE) AS longitude,
+    (place_id IS NULL OR CAST(place_id AS VARCHAR) = '') AS f_place_id_empty,
+    (category IS NULL OR CAST(category AS VARCHAR) = '') AS f_category_empty,
+    (region IS NULL OR CAST(region AS VARCHAR) = '') AS f_region_empty,
+    (latitude IS NOT NULL AND (TRY_CAST(latitude AS DOUBLE) IS NULL
+        OR NOT TRY_CAST(latitude AS DOUBLE) BETWEEN -90 AND 90)) AS f_latitude_range,
+    (longitude IS NOT NULL AND (TRY_CAST(longitude AS DOUBLE) IS NULL
+        OR NOT TRY_CAST(longitude AS DOUBLE) BETWEEN -180 AND 180)) AS f_longitude_range,
+    (
+        length(CAST(place_id AS VARCHAR)) > $max_len
+        OR length(CAST(name AS VARCHAR)) > $max_len
+        OR length(CAST(brand AS VARCHAR)) > $max_len
+        OR length(CAST(category AS VARCHAR)) > $max_len
+        OR length(CAST(region AS VARCHAR)) > $max_len
+        OR length(CAST(city AS VARCHAR)) > $max_len
+        OR length(CAST(sub_category AS VARCHAR)) > $max_len
+        OR length(CAST(parent_place_id AS VARCHAR)) > $max_len
+    ) AS f_string_too_long
+FROM src_places

@@ -1,0 +1,31 @@
+-- Incoming visits with one boolean column per contract rule (DESIGN section 3).
+-- params: max_len
+-- reads: src_visits (place_id, date, source, visits, raw_visits, segment, as delivered; absent optional columns are NULL)
+SELECT
+    CAST(place_id AS VARCHAR) AS place_id,
+    CAST(date AS VARCHAR) AS date_text,
+    TRY_CAST(date AS DATE) AS date,
+    CAST(source AS VARCHAR) AS source,
+    CAST(visits AS VARCHAR) AS visits_text,
+    TRY_CAST(visits AS DOUBLE) AS visits,
+    CAST(raw_visits AS VARCHAR) AS raw_visits_text,
+    CAST(TRY_CAST(raw_visits AS DOUBLE) AS BIGINT) AS raw_visits,
+    COALESCE(NULLIF(CAST(segment AS VARCHAR), ''), 'all') AS segment,
+    (place_id IS NULL OR CAST(place_id AS VARCHAR) = '') AS f_place_id_empty,
+    (date IS NULL) AS f_date_missing,
+    (date IS NOT NULL AND TRY_CAST(date AS DATE) IS NULL) AS f_date_invalid,
+    (source IS NULL OR CAST(source AS VARCHAR) = '') AS f_source_empty,
+    (visits IS NULL) AS f_visits_missing,
+    (visits IS NOT NULL AND TRY_CAST(visits AS DOUBLE) IS NULL) AS f_visits_not_number,
+    (TRY_CAST(visits AS DOUBLE) IS NOT NULL AND NOT isfinite(TRY_CAST(visits AS DOUBLE))) AS f_visits_not_finite,
+    (TRY_CAST(visits AS DOUBLE) < 0) AS f_visits_negative,
+    (raw_visits IS NOT NULL AND (TRY_CAST(raw_visits AS DOUBLE) IS NULL
+        OR NOT isfinite(TRY_CAST(raw_visits AS DOUBLE))
+        OR TRY_CAST(raw_visits AS DOUBLE) <> floor(TRY_CAST(raw_visits AS DOUBLE)))) AS f_raw_visits_not_integer,
+    (TRY_CAST(raw_visits AS DOUBLE) < 0) AS f_raw_visits_negative,
+    (
+        length(CAST(place_id AS VARCHAR)) > $max_len
+        OR length(CAST(source AS VARCHAR)) > $max_len
+        OR length(CAST(segment AS VARCHAR)) > $max_len
+    ) AS f_string_too_long
+FROM src_visits

@@ -1,0 +1,21 @@
+-- Counts of rule violations and coverage of an incoming visits file, in one pass.
+-- params: none
+-- reads: visits_flags (from contract_visits_flags)
+SELECT
+    count(*) AS rows,
+    count(*) FILTER (WHERE f_place_id_empty) AS place_id_empty,
+    count(*) FILTER (WHERE f_date_missing) AS date_missing,
+    count(*) FILTER (WHERE f_date_invalid) AS date_invalid,
+    count(*) FILTER (WHERE f_source_empty) AS source_empty,
+    count(*) FILTER (WHERE f_visits_missing) AS visits_missing,
+    count(*) FILTER (WHERE f_visits_not_number) AS visits_not_number,
+    count(*) FILTER (WHERE f_visits_not_finite) AS visits_not_finite,
+    count(*) FILTER (WHERE f_visits_negative) AS visits_negative,
+    count(*) FILTER (WHERE f_raw_visits_not_integer) AS raw_visits_not_integer,
+    count(*) FILTER (WHERE f_raw_visits_negative) AS raw_visits_negative,
+    count(*) FILTER (WHERE f_string_too_long) AS string_too_long,
+    count(DISTINCT place_id) AS places,
+    min(date) AS first_date,
+    max(date) AS last_date,
+    count(raw_visits) AS raw_visits_rows
+FROM visits_flags
