@@ -72,7 +72,7 @@ def _check(q: Query, params: dict[str, object]) -> None:
 
 
 def run(cur: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
-    """Execute a stored query; the caller fetches from the returned cursor."""
+    """Execute a stored query; the caller must fetch the result to the end (DuckDB 2.x insists)."""
     q = load(name)
     _check(q, params)
     return cur.execute(q.sql, params) if params else cur.execute(q.sql)

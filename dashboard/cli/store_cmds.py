@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 
 from dashboard.cli import main
-from dashboard.cli.common import emit_json, format_option, handle_errors, open_store, render_table, store_option
+from dashboard.cli.common import (
+    emit_json,
+    format_option,
+    handle_errors,
+    open_store,
+    render_table,
+    store_option,
+)
 from dashboard.errors import RelcheckError
 from dashboard.ingest import ingest_release
 from dashboard.progress import terminal_progress

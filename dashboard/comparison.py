@@ -1,0 +1,158 @@
+"""A comparison session: two releases registered on one cursor, their common window, scope aggregates.
+
+Everything heavy runs in DuckDB over the stored Parquet (or over a virtual candidate's
+views); Python only sees per-scope aggregates. Relations seen by SQL:
+
+- ``visits_a/_b``, ``places_a/_b``, ``daily_a/_b``: the two releases (a = current, b = candidate)
+- ``scope_defs``, ``scopes``: the scopes being compared
+- ``members_a/_b`` (scope_id, place_id): each scope resolved with that release's places
+- ``sd_a/_b`` (scope_id, date, visits, raw_visits): daily totals per scope over the window
+- ``sp_a/_b`` (scope_id, place_id, brand, visits, raw_visits): window totals per member place
+- ``daily_series``, ``weekly_series``: both releases side by side (see queries/series_*.sql)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard import queries
+from dashboard.errors import RelcheckError
+from dashboard.scopes import ROW_KINDS, ScopeDef, defs_table
+from dashboard.store import Release, Store
+
+Registrar = Callable[[duckdb.DuckDBPyConnection, str], None]
+_IDENT = re.compile(r"^[a-z_]+$")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a stored release or a virtual one (a chaos scenario)."""
+
+    label: str
+    release: Release | None
+    register: Registrar
+
+    @staticmethod
+    def stored(store: Store, release_id: str) -> Side:
+        rel = store.release(release_id)
+        return Side(rel.release_id, rel, lambda cur, suffix: store.register_release(cur, rel, suffix))
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def fetch_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    cols = [d[0] for d in cursor.description]
+    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+
+class PairSession:
+    """Two releases on one private cursor. Not shared between threads: make one per request."""
+
+    def __init__(self, store: Store, current: str | Side, candidate: str | Side) -> None:
+        self.store = store
+        self.a = current if isinstance(current, Side) else Side.stored(store, current)
+        self.b = candidate if isinstance(candidate, Side) else Side.stored(store, candidate)
+        self.cur = store.cursor()
+        self._tables: set[str] = set()
+        self.a.register(self.cur, "a")
+        self.b.register(self.cur, "b")
+        row = queries.run(self.cur, "pair_window").fetchall()[0]
+        if row is None or row[0] is None or row[1] is None or row[0] > row[1]:
+            raise RelcheckError(
+                f"releases '{self.a.label}' and '{self.b.label}' have no common dates; "
+                "pick a pair whose date ranges overlap (`relcheck releases` lists them)"
+            )
+        self.window = Window(row[0], row[1])
+        self.defs: list[ScopeDef] = []
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self.cur.close()
+
+    def __enter__(self) -> PairSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def wparams(self) -> dict[str, dt.date]:
+        return {"start": self.window.start, "end": self.window.end}
+
+    def materialise(self, table: str, query: str, append: bool = False, **params: object) -> None:
+        """Keep a query's result as a temp table of this cursor (private to the session)."""
+        if not _IDENT.match(table):
+            raise ValueError(table)
+        q = queries.load(query)
+        if frozenset(params) != q.params:
+            raise TypeError(f"query {query}: parameters {sorted(params)} do not match {sorted(q.params)}")
+        head = f"INSERT INTO {table} " if append else f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        self.cur.execute(head + q.sql, params or None)
+        self._tables.add(table)
+
+    def alias(self, side: str) -> None:
+        """Point the side-neutral names (visits_x, places_x, ...) at one side."""
+        for base in ("visits", "places", "daily", "members", "place_totals"):
+            name = f"{base}_{side}"
+            if base in ("visits", "places", "daily") or name in self._tables:
+                self.cur.register(f"{base}_x", self.cur.table(name))
+
+    # ------------------------------------------------------------------- scopes
+    def prepare(self, defs: Sequence[ScopeDef], by_attribute: str | None = None) -> None:
+        """Resolve scopes per release and build the per-scope aggregates on this cursor.
+
+        ``by_attribute`` (category, region, brand, place) groups every place by that attribute
+        instead of joining against scope definitions (fast for one scope per place).
+        """
+        self.defs = list(defs)
+        self.cur.register("scope_defs", defs_table(self.defs))
+        self.cur.register("scopes", self.cur.sql("SELECT scope_id FROM scope_defs"))
+        has_rows = any(d.kind in ROW_KINDS for d in self.defs)
+        has_places = any(d.kind not in ROW_KINDS for d in self.defs)
+        for side in ("a", "b"):
+            self.alias(side)
+            if by_attribute:
+                self.materialise(f"members_{side}", "scope_members_by_attribute", attribute=by_attribute)
+            else:
+                self.materialise(f"members_{side}", "scope_members_defined")
+            self.materialise(f"place_totals_{side}", "agg_place_totals", **self.wparams)
+            self.alias(side)
+            sd, sp = f"sd_{side}", f"sp_{side}"
+            if has_places:
+                self.materialise(sd, "agg_scope_date_places", **self.wparams)
+                self.materialise(sp, "agg_scope_place_places")
+            if has_rows:
+                self.materialise(sd, "agg_scope_date_rows", append=has_places, **self.wparams)
+                self.materialise(sp, "agg_scope_place_rows", append=has_places, **self.wparams)
+        self.materialise("daily_series", "series_daily", **self.wparams)
+        self.materialise("weekly_series", "series_weekly", **self.wparams)
+
+    # ------------------------------------------------------------------- series
+    def daily_series(self, scope_id: str) -> pd.DataFrame:
+        """Both releases' daily totals of one prepared scope (date, current, candidate)."""
+        return queries.run(self.cur, "series_daily_of_scope", scope_id=scope_id).df()
+
+    def weekly_series(self, scope_id: str) -> pd.DataFrame:
+        """Weekly totals and growth (%) of one prepared scope, whole ISO weeks of the window only."""
+        return queries.run(self.cur, "series_weekly_of_scope", scope_id=scope_id).df()
+
+    def brand_shares(self, scope_id: str) -> pd.DataFrame:
+        return queries.run(self.cur, "series_brand_shares", scope_id=scope_id).df()

@@ -1,0 +1,138 @@
+"""Consistency metrics per scope between the current release and a candidate (DESIGN section 5).
+
+The definitions are a contract that outside tools recompute; each is computed in SQL
+(``queries/metrics_*.sql``) over the session's per-scope aggregates, and assembled here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scipy import stats
+
+from dashboard import queries
+from dashboard.comparison import PairSession, Window, fetch_dicts
+from dashboard.metric_catalog import METRIC_NAMES
+from dashboard.scopes import ScopeDef
+
+SMALL_GROWTH_PCT = 0.5  # a change under 0.5 % in both releases counts as sign agreement
+
+
+@dataclass(frozen=True)
+class ScopeMetrics:
+    """Every metric of section 5 for one scope; None where a metric cannot be computed."""
+
+    scope: ScopeDef
+    values: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "scope_type": self.scope.kind,
+            "scope_id": self.scope.value if self.scope.kind != "all" else "all",
+            "scope_name": self.scope.name,
+            **{name: self.values.get(name) for name in METRIC_NAMES},
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: str
+    candidate: str
+    window: Window
+    scopes: list[ScopeMetrics]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "candidate": self.candidate,
+            "window": self.window.to_dict(),
+            "rows": [s.to_row() for s in self.scopes],
+        }
+
+    def by_scope_id(self) -> dict[str, ScopeMetrics]:
+        return {s.scope.scope_id: s for s in self.scopes}
+
+
+def level_change_ci95(
+    visits_current: float, visits_candidate: float, raw_current: float | None, raw_candidate: float | None
+) -> list[float] | None:
+    """95 % interval of level_change_pct under Poisson noise on raw visits.
+
+    Conditional on k_a + k_b, k_b is binomial with p = λ_b / (λ_a + λ_b); the exact
+    (Clopper-Pearson) interval for p maps to λ_b/λ_a = p / (1 − p), scaled by each
+    release's visits per raw visit, so the point estimate is visits_candidate / visits_current.
+    """
+    if raw_current is None or raw_candidate is None or visits_current <= 0:
+        return None
+    ka, kb = int(round(raw_current)), int(round(raw_candidate))
+    if ka <= 0 or kb <= 0:
+        return None
+    ci = stats.binomtest(kb, ka + kb).proportion_ci(confidence_level=0.95, method="exact")
+    scale = (visits_candidate / kb) / (visits_current / ka)
+
+    def pct(p: float) -> float:
+        return 100.0 * (scale * p / (1.0 - p) - 1.0) if p < 1.0 else math.inf
+
+    return [pct(ci.low), pct(ci.high)]
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+def compute(session: PairSession) -> list[ScopeMetrics]:
+    """Metrics for every scope prepared on the session (``session.prepare`` first)."""
+    totals = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_totals"))}
+    daily = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_daily"))}
+    weekly = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_weekly", small_pct=SMALL_GROWTH_PCT))}
+    share = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_share"))}
+    rank = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_rank"))}
+    out = []
+    for d in session.defs:
+        sid = d.scope_id
+        t = totals[sid]
+        va, vb = float(t["visits_current"]), float(t["visits_candidate"])
+        delta = vb - va
+        values: dict[str, Any] = {
+            "visits_current": va,
+            "visits_candidate": vb,
+            "delta": delta,
+            "level_change_pct": 100.0 * delta / va if va != 0 else None,
+            "daily_corr": _clean(daily.get(sid, {}).get("daily_corr")),
+            "weekly_growth_mae_pp": _clean(weekly.get(sid, {}).get("weekly_growth_mae_pp")),
+            "growth_sign_agreement": _clean(weekly.get(sid, {}).get("growth_sign_agreement")),
+            "max_share_shift_pp": _clean(share.get(sid, {}).get("max_share_shift_pp")),
+            "rank_corr": _clean(rank.get(sid, {}).get("rank_corr")),
+            "places_current": int(t["places_current"]),
+            "places_candidate": int(t["places_candidate"]),
+            "places_added": int(t["places_added"]),
+            "places_dropped": int(t["places_dropped"]),
+            "level_change_ci95_pct": level_change_ci95(va, vb, t["raw_current"], t["raw_candidate"]),
+        }
+        extra = {
+            "raw_current": t["raw_current"],
+            "raw_candidate": t["raw_candidate"],
+            "growth_pairs": int(weekly.get(sid, {}).get("growth_pairs") or 0),
+            "common_places": int(rank.get(sid, {}).get("common_places") or 0),
+            "days": int(daily.get(sid, {}).get("days") or 0),
+        }
+        out.append(ScopeMetrics(d, values, extra))
+    return out
+
+
+def compare(
+    session: PairSession, defs: Sequence[ScopeDef], by_attribute: str | None = None
+) -> Comparison:
+    session.prepare(defs, by_attribute=by_attribute)
+    return Comparison(session.a.label, session.b.label, session.window, compute(session))

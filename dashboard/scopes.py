@@ -1,0 +1,150 @@
+"""Scopes: the sets of places (and rows) a comparison is made over (DESIGN section 4).
+
+A scope is written as a string: ``all``, ``customer:ID``, ``deal:ID``, ``category:NAME``,
+``region:NAME``, ``brand:NAME``, ``place:ID``, ``source:NAME``, ``segment:NAME``. It is
+resolved per release, with that release's places table, in SQL (``scope_members_*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.stakeholders import Customer, Deal, Stakeholders
+
+SCOPE_KINDS = ("all", "customer", "deal", "category", "region", "brand", "place", "source", "segment")
+BY_KINDS = ("customer", "deal", "category", "region", "brand", "source", "segment", "place")
+ROW_KINDS = ("source", "segment")  # scopes that restrict visit rows, not places
+ATTRIBUTE_KINDS = ("category", "region", "brand", "place")
+INDEPENDENT = "(independent)"
+
+
+@dataclass(frozen=True)
+class ScopeDef:
+    """One scope, with the filters that resolve it against a places table."""
+
+    kind: str
+    value: str | None = None
+    name: str = ""
+    brands: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    place_ids: tuple[str, ...] = ()
+    mode: str = ""
+    info: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def scope_id(self) -> str:
+        return "all" if self.kind == "all" else f"{self.kind}:{self.value}"
+
+    def __str__(self) -> str:
+        return self.scope_id
+
+
+def parse_scope(text: str) -> tuple[str, str | None]:
+    text = (text or "").strip()
+    if text == "all":
+        return "all", None
+    kind, sep, value = text.partition(":")
+    if not sep or kind not in SCOPE_KINDS or not value:
+        raise RelcheckError(
+            f"bad scope '{text}': write all, or KIND:VALUE with KIND one of {', '.join(SCOPE_KINDS[1:])} "
+            "(e.g. customer:freshco, category:Grocery Stores, source:sdk_alpha)"
+        )
+    return kind, value
+
+
+def customer_scope(c: Customer) -> ScopeDef:
+    return ScopeDef(
+        kind="customer", value=c.id, name=c.name, brands=tuple(c.brands) + tuple(c.competitors),
+        regions=tuple(c.regions), place_ids=tuple(c.place_ids), mode="customer",
+        info={"tier": c.tier, "own_brands": list(c.brands), "competitors": list(c.competitors)},
+    )
+
+
+def deal_scope(d: Deal) -> ScopeDef:
+    return ScopeDef(
+        kind="deal", value=d.id, name=d.prospect, brands=tuple(d.brands), regions=tuple(d.regions),
+        categories=tuple(d.categories), place_ids=tuple(d.place_ids), mode="filter",
+        info={"stage": d.stage, "owner": d.owner},
+    )
+
+
+def adhoc_scope(
+    name: str,
+    brands: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    place_ids: Iterable[str] = (),
+) -> ScopeDef:
+    """An ad-hoc scope from the Explore page: places matching every non-empty filter, plus place ids."""
+    return ScopeDef(
+        kind="adhoc", value=name, name=name, brands=tuple(brands), categories=tuple(categories),
+        regions=tuple(regions), place_ids=tuple(place_ids), mode="filter",
+    )
+
+
+def simple_scope(kind: str, value: str | None = None) -> ScopeDef:
+    if kind == "all":
+        return ScopeDef(kind="all", value=None, name="All places", mode="all")
+    return ScopeDef(kind=kind, value=value, name=str(value), mode=kind)
+
+
+def resolve_scope(text: str, stakeholders: Stakeholders | None) -> ScopeDef:
+    """A scope string to its definition; unknown customers and deals list what exists."""
+    kind, value = parse_scope(text)
+    if kind == "customer":
+        if stakeholders is None:
+            raise RelcheckError("a customer scope needs a stakeholders file (--stakeholders)")
+        return customer_scope(stakeholders.customer(value or ""))
+    if kind == "deal":
+        if stakeholders is None:
+            raise RelcheckError("a deal scope needs a stakeholders file (--stakeholders)")
+        return deal_scope(stakeholders.deal(value or ""))
+    return simple_scope(kind, value)
+
+
+def stakeholder_scopes(kind: str, stakeholders: Stakeholders) -> list[ScopeDef]:
+    if kind == "customer":
+        return [customer_scope(c) for c in stakeholders.customers]
+    if kind == "deal":
+        return [deal_scope(d) for d in stakeholders.deals]
+    raise ValueError(kind)
+
+
+_DEFS_SCHEMA = pa.schema(
+    [
+        ("scope_id", pa.string()),
+        ("mode", pa.string()),
+        ("value", pa.string()),
+        ("brands", pa.list_(pa.string())),
+        ("regions", pa.list_(pa.string())),
+        ("categories", pa.list_(pa.string())),
+        ("place_ids", pa.list_(pa.string())),
+    ]
+)
+
+
+def defs_table(defs: Sequence[ScopeDef]) -> pa.Table:
+    """The small table SQL joins places against (``scope_defs``), typed so empty lists stay lists."""
+    return pa.table(
+        {
+            "scope_id": [d.scope_id for d in defs],
+            "mode": [d.mode for d in defs],
+            "value": [d.value for d in defs],
+            "brands": [list(d.brands) for d in defs],
+            "regions": [list(d.regions) for d in defs],
+            "categories": [list(d.categories) for d in defs],
+            "place_ids": [list(d.place_ids) for d in defs],
+        },
+        schema=_DEFS_SCHEMA,
+    )
+
+
+def check_known_values(kind: str, value: str | None, known: Sequence[str]) -> None:
+    if value is not None and value not in known:
+        shown = ", ".join(known[:30]) + (" …" if len(known) > 30 else "")
+        raise NotFoundError(f"unknown {kind} '{value}' in either release; known: {shown}")

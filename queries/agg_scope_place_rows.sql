@@ -1,0 +1,22 @@
+-- Every place for source and segment scopes with its window total of that source or group only.
+-- params: start, end
+-- reads: visits_x, places_x, scope_defs
+WITH v AS (
+    SELECT 'source' AS mode, source AS value, place_id, visits, raw_visits FROM visits_x
+    WHERE date BETWEEN $start AND $end
+    UNION ALL
+    SELECT 'segment' AS mode, segment AS value, place_id, visits, raw_visits FROM visits_x
+    WHERE date BETWEEN $start AND $end
+),
+t AS (
+    SELECT s.scope_id, v.place_id, sum(v.visits) AS visits, sum(v.raw_visits) AS raw_visits
+    FROM v
+    JOIN scope_defs AS s ON s.mode = v.mode AND s.value = v.value
+    GROUP BY s.scope_id, v.place_id
+)
+SELECT s.scope_id, p.place_id, COALESCE(p.brand, '(independent)') AS brand,
+       COALESCE(t.visits, 0) AS visits, t.raw_visits
+FROM scope_defs AS s
+CROSS JOIN places_x AS p
+LEFT JOIN t ON t.scope_id = s.scope_id AND t.place_id = p.place_id
+WHERE s.mode IN ('source', 'segment')

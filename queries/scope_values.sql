@@ -1,0 +1,13 @@
+-- Distinct values of one place attribute in one release, for scope pickers and "by" groupings.
+-- params: attribute
+-- reads: places_x
+SELECT DISTINCT
+    CASE $attribute
+        WHEN 'category' THEN category
+        WHEN 'region' THEN region
+        WHEN 'brand' THEN COALESCE(brand, '(independent)')
+        WHEN 'place' THEN place_id
+        ELSE NULL
+    END AS value
+FROM places_x
+ORDER BY value

@@ -1,0 +1,6 @@
+-- Distinct sources or segments present in one release's visits.
+-- params: attribute
+-- reads: visits_x
+SELECT DISTINCT CASE $attribute WHEN 'source' THEN source ELSE segment END AS value
+FROM visits_x
+ORDER BY value

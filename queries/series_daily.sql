@@ -1,0 +1,14 @@
+-- Daily totals of both releases per scope over every day of the window (a day without rows is 0).
+-- params: start, end
+-- reads: scopes, sd_a, sd_b
+WITH days AS (
+    SELECT CAST(d AS DATE) AS date FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
+)
+SELECT s.scope_id, days.date,
+       COALESCE(a.visits, 0) AS current,
+       COALESCE(b.visits, 0) AS candidate
+FROM scopes AS s
+CROSS JOIN days
+LEFT JOIN sd_a AS a ON a.scope_id = s.scope_id AND a.date = days.date
+LEFT JOIN sd_b AS b ON b.scope_id = s.scope_id AND b.date = days.date
+ORDER BY s.scope_id, days.date
