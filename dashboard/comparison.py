@@ -24,7 +24,7 @@ import pandas as pd
 
 from dashboard import queries
 from dashboard.errors import RelcheckError
-from dashboard.scopes import ROW_KINDS, ScopeDef, defs_table
+from dashboard.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_table, simple_scope
 from dashboard.store import Release, Store
 
 Registrar = Callable[[duckdb.DuckDBPyConnection, str], None]
@@ -72,14 +72,18 @@ class PairSession:
         self.b = candidate if isinstance(candidate, Side) else Side.stored(store, candidate)
         self.cur = store.cursor()
         self._tables: set[str] = set()
-        self.a.register(self.cur, "a")
-        self.b.register(self.cur, "b")
-        row = queries.run(self.cur, "pair_window").fetchall()[0]
-        if row is None or row[0] is None or row[1] is None or row[0] > row[1]:
-            raise RelcheckError(
-                f"releases '{self.a.label}' and '{self.b.label}' have no common dates; "
-                "pick a pair whose date ranges overlap (`relcheck releases` lists them)"
-            )
+        try:
+            self.a.register(self.cur, "a")
+            self.b.register(self.cur, "b")
+            row = queries.run(self.cur, "pair_window").fetchall()[0]
+            if row is None or row[0] is None or row[1] is None or row[0] > row[1]:
+                raise RelcheckError(
+                    f"releases '{self.a.label}' and '{self.b.label}' have no common dates; "
+                    "pick a pair whose date ranges overlap (`relcheck releases` lists them)"
+                )
+        except BaseException:
+            self.cur.close()
+            raise
         self.window = Window(row[0], row[1])
         self.defs: list[ScopeDef] = []
 
@@ -116,17 +120,54 @@ class PairSession:
                 self.cur.register(f"{base}_x", self.cur.table(name))
 
     # ------------------------------------------------------------------- scopes
+    def values(self, kind: str) -> list[str]:
+        """Distinct values of a scope kind present in either release, sorted.
+
+        Place attributes (category, region, brand with null as "(independent)", place) come from each
+        release's places table; sources and segments from each release's visits.
+        """
+        if kind in ATTRIBUTE_KINDS:
+            query = "scope_values"
+        elif kind in ROW_KINDS:
+            query = "scope_visit_values"
+        else:
+            raise ValueError(f"no values for scope kind {kind!r}")
+        found: set[str] = set()
+        for side in ("a", "b"):
+            self.alias(side)
+            found.update(r[0] for r in queries.run(self.cur, query, attribute=kind).fetchall() if r[0] is not None)
+        return sorted(found)
+
+    def place_names(self) -> dict[str, str]:
+        """Place id to name, from the candidate's places table, else the current's."""
+        names: dict[str, str] = {}
+        for side in ("a", "b"):
+            self.alias(side)
+            names.update({pid: name for pid, name in queries.run(self.cur, "scope_place_names").fetchall() if name})
+        return names
+
     def prepare(self, defs: Sequence[ScopeDef], by_attribute: str | None = None) -> None:
         """Resolve scopes per release and build the per-scope aggregates on this cursor.
 
         ``by_attribute`` (category, region, brand, place) groups every place by that attribute
-        instead of joining against scope definitions (fast for one scope per place).
+        instead of joining against scope definitions (fast for one scope per place). Without
+        ``defs`` it compares every value present in either release, so a value that exists in
+        one release only (a relabelled category, a dropped place) still gets its scope.
         """
+        if by_attribute is not None:
+            if by_attribute not in ATTRIBUTE_KINDS:
+                raise ValueError(f"by_attribute must be one of {ATTRIBUTE_KINDS}, not {by_attribute!r}")
+            if not defs:
+                defs = [simple_scope(by_attribute, v) for v in self.values(by_attribute)]
+            odd = sorted({d.kind for d in defs} - {by_attribute, *ROW_KINDS})
+            if odd:
+                raise ValueError(f"by_attribute={by_attribute!r} cannot resolve {', '.join(odd)} scopes")
         self.defs = list(defs)
         self.cur.register("scope_defs", defs_table(self.defs))
         self.cur.register("scopes", self.cur.sql("SELECT scope_id FROM scope_defs"))
         has_rows = any(d.kind in ROW_KINDS for d in self.defs)
-        has_places = any(d.kind not in ROW_KINDS for d in self.defs)
+        # Without any scope the place path still runs, over nothing, so every relation exists (empty).
+        has_places = any(d.kind not in ROW_KINDS for d in self.defs) or not has_rows
         for side in ("a", "b"):
             self.alias(side)
             if by_attribute:

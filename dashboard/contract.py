@@ -49,7 +49,7 @@ VISITS_RULES = {
     "visits_negative": ("visits", "must be >= 0"),
     "raw_visits_not_integer": ("raw_visits", "must be an integer"),
     "raw_visits_negative": ("raw_visits", "must be >= 0"),
-    "string_too_long": ("place_id/source/segment", f"strings must be at most {MAX_STRING} characters"),
+    "string_too_long": ("place_id, source, segment", f"strings must be at most {MAX_STRING} characters"),
 }
 PLACES_RULES = {
     "place_id_empty": ("place_id", "must be a non-empty string"),
@@ -58,7 +58,7 @@ PLACES_RULES = {
     "region_empty": ("region", "must be a non-empty region"),
     "latitude_range": ("latitude", "must be a number within ±90"),
     "longitude_range": ("longitude", "must be a number within ±180"),
-    "string_too_long": ("(string columns)", f"strings must be at most {MAX_STRING} characters"),
+    "string_too_long": ("string columns", f"strings must be at most {MAX_STRING} characters"),
 }
 
 
@@ -215,12 +215,16 @@ def _check_columns(
 def _check_types(path: Path, rel: duckdb.DuckDBPyRelation, expected: dict[str, set[str]]) -> list[ContractError]:
     problems = []
     for name, dtype in zip(rel.columns, rel.dtypes, strict=True):
-        base = str(dtype).split("(")[0]
+        # DuckDB spells the type of an all-null Parquet column '"NULL"', with quotes.
+        base = str(dtype).split("(")[0].strip('"')
         allowed = expected.get(name)
         if allowed is not None and base not in allowed:
-            problems.append(
-                ContractError(str(path), f"wrong type {dtype}: expected {' or '.join(sorted(allowed))}", field=name)
-            )
+            # ``name`` is one of the contract's own columns (a key of ``expected``), quoted as an identifier.
+            values = rel.project(f'"{name}"').filter(f'"{name}" IS NOT NULL').limit(EXAMPLES).fetchall()
+            problems.append(ContractError(
+                str(path), f"wrong type {dtype}: expected {' or '.join(sorted(allowed))}", field=name,
+                examples=[repr(v[0]) for v in values],
+            ))
     return problems
 
 
@@ -246,6 +250,9 @@ def validate_snapshot(
     places_file = _find_one(folder, "places")
 
     problems: list[ContractError] = []
+    # Parquet min/max statistics leave NaN out; without this DuckDB prunes the NaN rows
+    # from filtered scans, and the examples of a 'must be finite' violation come back empty.
+    cur.execute("SET parquet_can_have_nan = true")
     vrel = _read(cur, visits_file, delimiter)
     prel = _read(cur, places_file, delimiter)
     problems += _check_columns(visits_file, vrel, VISITS_REQUIRED, VISITS_OPTIONAL)
@@ -284,7 +291,8 @@ def validate_snapshot(
             problems.append(ContractError(str(places_file), "has no rows"))
         for rule, (fld, text) in PLACES_RULES.items():
             if pprof.get(rule):
-                ex = _examples(cur, "contract_places_violations", rule)
+                fld = pprof.get(f"{rule}_columns") or fld
+                ex = _examples(cur, "contract_places_violations", rule, fld)
                 problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
         cur.register("places_typed", queries.relation(cur, "ingest_places_out"))
 
@@ -293,7 +301,8 @@ def validate_snapshot(
             problems.append(ContractError(str(visits_file), "has no rows"))
         for rule, (fld, text) in VISITS_RULES.items():
             if vprof.get(rule):
-                ex = _examples(cur, "contract_visits_violations", rule)
+                fld = vprof.get(f"{rule}_columns") or fld
+                ex = _examples(cur, "contract_visits_violations", rule, fld)
                 problems.append(ContractError(str(visits_file), f"{text} ({vprof[rule]} rows)", field=fld, examples=ex))
         if not problems:
             dups = _rows(queries.run(cur, "contract_visits_duplicates", limit=EXAMPLES))
@@ -333,6 +342,9 @@ def _profile(cur: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     return _rows(queries.run(cur, name))[0]
 
 
-def _examples(cur: duckdb.DuckDBPyConnection, name: str, rule: str) -> list[dict[str, Any]]:
+def _examples(cur: duckdb.DuckDBPyConnection, name: str, rule: str, field: str) -> list[dict[str, Any]]:
+    """The first offending rows, led by place_id and the rule's column(s) so a shortened message still shows them."""
     rows = _rows(queries.run(cur, name, rule=rule, limit=EXAMPLES))
+    lead = ["place_id", *(c.strip() for c in field.split(","))]
+    rows = [{k: r[k] for k in lead if k in r} | r for r in rows]
     return [{k: (str(v)[:60] + "…" if isinstance(v, str) and len(v) > 60 else v) for k, v in r.items()} for r in rows]

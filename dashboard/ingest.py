@@ -49,11 +49,12 @@ def ingest_release(
             raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
         checksum = _sha256([snap.manifest_file, snap.visits_file, snap.places_file])
 
-        store.home.mkdir(parents=True, exist_ok=True)
-        store.clean_stale_staging()
-        staged = store.staging_dir() / f"{uuid.uuid4().hex}"
-        staged.mkdir(parents=True)
-        (staged / ".pid").write_text(str(os.getpid()))
+        # Under the writer lock, so another ingest's cleanup never sees this folder before its .pid.
+        with store.writer_lock():
+            store.clean_stale_staging()
+            staged = store.staging_dir() / f"{uuid.uuid4().hex}"
+            staged.mkdir(parents=True)
+            (staged / ".pid").write_text(str(os.getpid()))
         try:
             step("writing visits", 1, 4)
             queries.relation(con, "ingest_visits_out").write_parquet(str(staged / "visits.parquet"), compression="zstd")
@@ -62,7 +63,6 @@ def ingest_release(
             step("writing places", 3, 4)
             queries.relation(con, "ingest_places_out").write_parquet(str(staged / "places.parquet"), compression="zstd")
             coverage = queries.run(con, "ingest_coverage").fetchall()
-            (staged / ".pid").unlink()
             for name in ("visits.parquet", "place_daily.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())

@@ -2,6 +2,9 @@
 
 The definitions are a contract that outside tools recompute; each is computed in SQL
 (``queries/metrics_*.sql``) over the session's per-scope aggregates, and assembled here.
+
+:func:`compare_releases` is the entry point the CLI (``relcheck compare``) and the dashboard share;
+:func:`scope_values` lists the values a scope picker offers.
 """
 
 from __future__ import annotations
@@ -15,8 +18,20 @@ from scipy import stats
 
 from dashboard import queries
 from dashboard.comparison import PairSession, Window, fetch_dicts
+from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.scopes import ScopeDef
+from dashboard.scopes import (
+    ATTRIBUTE_KINDS,
+    BY_KINDS,
+    ROW_KINDS,
+    ScopeDef,
+    check_known_values,
+    resolve_scope,
+    simple_scope,
+    stakeholder_scopes,
+)
+from dashboard.stakeholders import Stakeholders
+from dashboard.store import Store
 
 SMALL_GROWTH_PCT = 0.5  # a change under 0.5 % in both releases counts as sign agreement
 
@@ -59,6 +74,24 @@ class Comparison:
     def by_scope_id(self) -> dict[str, ScopeMetrics]:
         return {s.scope.scope_id: s for s in self.scopes}
 
+    def flat_rows(self) -> list[dict[str, Any]]:
+        """Rows for tables and CSV: the interval as two columns, in the order of :data:`FLAT_COLUMNS`."""
+        return [flatten_row(s.to_row()) for s in self.scopes]
+
+
+CI_COLUMNS = ("level_change_ci95_low_pct", "level_change_ci95_high_pct")
+#: Columns of a comparison table or CSV: the scope, then every metric, the interval split in two.
+FLAT_COLUMNS: tuple[str, ...] = ("scope_type", "scope_id", "scope_name") + tuple(
+    c for name in METRIC_NAMES for c in (CI_COLUMNS if name == "level_change_ci95_pct" else (name,))
+)
+
+
+def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
+    ci = row.get("level_change_ci95_pct")
+    out = {k: v for k, v in row.items() if k != "level_change_ci95_pct"}
+    out[CI_COLUMNS[0]], out[CI_COLUMNS[1]] = (ci[0], ci[1]) if ci else (None, None)
+    return {c: out.get(c) for c in FLAT_COLUMNS}
+
 
 def level_change_ci95(
     visits_current: float, visits_candidate: float, raw_current: float | None, raw_candidate: float | None
@@ -80,7 +113,8 @@ def level_change_ci95(
     def pct(p: float) -> float:
         return 100.0 * (scale * p / (1.0 - p) - 1.0) if p < 1.0 else math.inf
 
-    return [pct(ci.low), pct(ci.high)]
+    low, high = pct(ci.low), pct(ci.high)
+    return [low, high] if math.isfinite(low) and math.isfinite(high) else None
 
 
 def _clean(value: Any) -> Any:
@@ -136,3 +170,85 @@ def compare(
 ) -> Comparison:
     session.prepare(defs, by_attribute=by_attribute)
     return Comparison(session.a.label, session.b.label, session.window, compute(session))
+
+
+# ------------------------------------------------------------------------------------ entry points
+_KIND_ALIASES = {
+    "categories": "category", "regions": "region", "brands": "brand", "places": "place",
+    "sources": "source", "segments": "segment",
+}
+
+
+def _scope_defs(
+    session: PairSession, by: str | None, scope: str | None, stakeholders: Stakeholders | None
+) -> tuple[list[ScopeDef], str | None]:
+    """The scopes to compare and, for one scope per attribute value, the attribute to group by."""
+    if scope is not None:
+        d = resolve_scope(scope, stakeholders)
+        if by is not None and d.kind not in (by, "all"):
+            raise RelcheckError(
+                f"--scope {scope} is a {d.kind} scope but --by is {by}; give a {by}:VALUE scope or drop --by"
+            )
+        if d.kind in ATTRIBUTE_KINDS or d.kind in ROW_KINDS:
+            check_known_values(d.kind, d.value, session.values(d.kind))
+            if d.kind == "place":
+                d = simple_scope("place", d.value, session.place_names().get(d.value or ""))
+        return [d], None
+    if by is None:
+        return [simple_scope("all")], None
+    if by in ("customer", "deal"):
+        if stakeholders is None:
+            raise RelcheckError(f"comparing by {by} needs a stakeholders file (--stakeholders)")
+        return stakeholder_scopes(by, stakeholders), None
+    names = session.place_names() if by == "place" else {}
+    defs = [simple_scope(by, v, names.get(v)) for v in session.values(by)]
+    return defs, (by if by in ATTRIBUTE_KINDS else None)
+
+
+def compare_releases(
+    store: Store,
+    current: str | None,
+    candidate: str | None,
+    by: str | None = None,
+    scope: str | None = None,
+    stakeholders: Stakeholders | None = None,
+) -> Comparison:
+    """Compare two stored releases: every metric of section 5 per scope.
+
+    ``current``/``candidate`` default to the store's current release and its default candidate.
+    ``by`` (customer, deal, category, region, brand, source, segment, place) gives one scope per
+    stakeholder or per value present in either release; ``scope`` (a scope string) limits the
+    comparison to that one scope; with neither, the ``all`` scope. Unknown releases, scope kinds
+    or values raise :class:`~dashboard.errors.RelcheckError` (``NotFoundError`` listing what exists).
+    """
+    if by is not None and by not in BY_KINDS:
+        raise RelcheckError(f"cannot compare by '{by}': use one of {', '.join(BY_KINDS)}")
+    current = current or store.current_id()
+    candidate = candidate or store.default_candidate_id(current)
+    with PairSession(store, current, candidate) as session:
+        defs, by_attribute = _scope_defs(session, by, scope, stakeholders)
+        return compare(session, defs, by_attribute=by_attribute)
+
+
+def scope_values(store: Store, release_ids: Sequence[str], kind: str) -> list[str]:
+    """Values of a scope kind present in any of the releases, sorted, for scope pickers.
+
+    ``kind``: category, region, brand (null brand as "(independent)"), place, source or segment
+    (plural forms accepted).
+    """
+    kind = _KIND_ALIASES.get(kind, kind)
+    if kind in ATTRIBUTE_KINDS:
+        query = "scope_values"
+    elif kind in ROW_KINDS:
+        query = "scope_visit_values"
+    else:
+        raise RelcheckError(f"no values for scope kind '{kind}': use one of {', '.join(ATTRIBUTE_KINDS + ROW_KINDS)}")
+    found: set[str] = set()
+    cur = store.cursor()
+    try:
+        for rid in dict.fromkeys(release_ids):
+            store.register_release(cur, store.release(rid), "x")
+            found.update(r[0] for r in queries.run(cur, query, attribute=kind).fetchall() if r[0] is not None)
+    finally:
+        cur.close()
+    return sorted(found)

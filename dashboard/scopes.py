@@ -87,10 +87,11 @@ def adhoc_scope(
     )
 
 
-def simple_scope(kind: str, value: str | None = None) -> ScopeDef:
+def simple_scope(kind: str, value: str | None = None, name: str | None = None) -> ScopeDef:
+    """``all`` or one attribute value (category, region, brand, place, source, segment)."""
     if kind == "all":
         return ScopeDef(kind="all", value=None, name="All places", mode="all")
-    return ScopeDef(kind=kind, value=value, name=str(value), mode=kind)
+    return ScopeDef(kind=kind, value=value, name=name or str(value), mode=kind)
 
 
 def resolve_scope(text: str, stakeholders: Stakeholders | None) -> ScopeDef:

@@ -119,6 +119,15 @@ def _release_from_entry(home: Path, entry: dict[str, Any]) -> Release:
     )
 
 
+def _instant(created_at: str) -> dt.datetime:
+    """created_at as an aware instant, so offsets compare by time, not as text; naive or date-only is UTC."""
+    try:
+        t = dt.datetime.fromisoformat(created_at)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -231,6 +240,8 @@ class Store:
                 raise RelcheckError(f"release '{rid}' already exists in {self.home}; use --replace to replace it")
             final = self.home / "releases" / rid / staged.name
             final.parent.mkdir(parents=True, exist_ok=True)
+            # The .pid kept the staging folder from clean_stale_staging (which runs under this lock) until now.
+            (staged / ".pid").unlink(missing_ok=True)
             os.replace(staged, final)
             entry = dict(entry)
             entry["folder"] = str(final.relative_to(self.home))
@@ -247,7 +258,11 @@ class Store:
         return self.home / ".staging"
 
     def clean_stale_staging(self) -> None:
-        """Staging folders of crashed ingests are invisible; remove those no process holds."""
+        """Staging folders of crashed ingests are invisible; remove those no process holds.
+
+        Call it under ``writer_lock``: a live ingest creates its folder and .pid, and removes
+        the .pid when publishing, under the same lock.
+        """
         sdir = self.staging_dir()
         if not sdir.exists():
             return
@@ -310,7 +325,7 @@ class Store:
                 f"no candidate: the store {self.home} holds no release other than '{current}'; "
                 "ingest one with `relcheck ingest FOLDER`"
             )
-        return max(others, key=lambda r: (r.created_at, r.sequence)).release_id
+        return max(others, key=lambda r: (_instant(r.created_at), r.sequence)).release_id
 
     # ---------------------------------------------------------------- duckdb
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -21,14 +21,14 @@ SELECT
         OR NOT TRY_CAST(latitude AS DOUBLE) BETWEEN -90 AND 90)) AS f_latitude_range,
     (longitude IS NOT NULL AND (TRY_CAST(longitude AS DOUBLE) IS NULL
         OR NOT TRY_CAST(longitude AS DOUBLE) BETWEEN -180 AND 180)) AS f_longitude_range,
-    (
-        length(CAST(place_id AS VARCHAR)) > $max_len
-        OR length(CAST(name AS VARCHAR)) > $max_len
-        OR length(CAST(brand AS VARCHAR)) > $max_len
-        OR length(CAST(category AS VARCHAR)) > $max_len
-        OR length(CAST(region AS VARCHAR)) > $max_len
-        OR length(CAST(city AS VARCHAR)) > $max_len
-        OR length(CAST(sub_category AS VARCHAR)) > $max_len
-        OR length(CAST(parent_place_id AS VARCHAR)) > $max_len
-    ) AS f_string_too_long
+    CASE
+        WHEN length(CAST(place_id AS VARCHAR)) > $max_len THEN 'place_id'
+        WHEN length(CAST(name AS VARCHAR)) > $max_len THEN 'name'
+        WHEN length(CAST(brand AS VARCHAR)) > $max_len THEN 'brand'
+        WHEN length(CAST(category AS VARCHAR)) > $max_len THEN 'category'
+        WHEN length(CAST(region AS VARCHAR)) > $max_len THEN 'region'
+        WHEN length(CAST(city AS VARCHAR)) > $max_len THEN 'city'
+        WHEN length(CAST(sub_category AS VARCHAR)) > $max_len THEN 'sub_category'
+        WHEN length(CAST(parent_place_id AS VARCHAR)) > $max_len THEN 'parent_place_id'
+    END AS too_long_column
 FROM src_places

@@ -8,6 +8,7 @@ SELECT
     count(*) FILTER (WHERE f_region_empty) AS region_empty,
     count(*) FILTER (WHERE f_latitude_range) AS latitude_range,
     count(*) FILTER (WHERE f_longitude_range) AS longitude_range,
-    count(*) FILTER (WHERE f_string_too_long) AS string_too_long,
+    count(too_long_column) AS string_too_long,
+    string_agg(DISTINCT too_long_column, ', ' ORDER BY too_long_column) AS string_too_long_columns,
     count(*) - count(DISTINCT place_id) AS place_id_duplicate
 FROM places_flags

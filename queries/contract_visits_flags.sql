@@ -23,9 +23,9 @@ SELECT
         OR NOT isfinite(TRY_CAST(raw_visits AS DOUBLE))
         OR TRY_CAST(raw_visits AS DOUBLE) <> floor(TRY_CAST(raw_visits AS DOUBLE)))) AS f_raw_visits_not_integer,
     (TRY_CAST(raw_visits AS DOUBLE) < 0) AS f_raw_visits_negative,
-    (
-        length(CAST(place_id AS VARCHAR)) > $max_len
-        OR length(CAST(source AS VARCHAR)) > $max_len
-        OR length(CAST(segment AS VARCHAR)) > $max_len
-    ) AS f_string_too_long
+    CASE
+        WHEN length(CAST(place_id AS VARCHAR)) > $max_len THEN 'place_id'
+        WHEN length(CAST(source AS VARCHAR)) > $max_len THEN 'source'
+        WHEN length(CAST(segment AS VARCHAR)) > $max_len THEN 'segment'
+    END AS too_long_column
 FROM src_visits

@@ -14,7 +14,7 @@ WHERE CASE $rule
     WHEN 'visits_negative' THEN f_visits_negative
     WHEN 'raw_visits_not_integer' THEN f_raw_visits_not_integer
     WHEN 'raw_visits_negative' THEN f_raw_visits_negative
-    WHEN 'string_too_long' THEN f_string_too_long
+    WHEN 'string_too_long' THEN too_long_column IS NOT NULL
     ELSE false
 END
 LIMIT $limit

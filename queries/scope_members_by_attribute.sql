@@ -1,13 +1,13 @@
 -- Every place of one release grouped by one attribute: one scope per category, region, brand or place.
 -- params: attribute
 -- reads: places_x
+-- scope_id is written as the scope string (category:NAME, region:NAME, brand:NAME, place:ID), like ScopeDef.scope_id.
 SELECT
     CASE $attribute
-        WHEN 'category' THEN category
-        WHEN 'region' THEN region
-        WHEN 'brand' THEN COALESCE(brand, '(independent)')
-        WHEN 'place' THEN place_id
-        ELSE 'all'
+        WHEN 'category' THEN 'category:' || category
+        WHEN 'region' THEN 'region:' || region
+        WHEN 'brand' THEN 'brand:' || COALESCE(brand, '(independent)')
+        WHEN 'place' THEN 'place:' || place_id
     END AS scope_id,
     place_id
 FROM places_x

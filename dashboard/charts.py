@@ -1,0 +1,582 @@
+"""Chart builders: pure functions from small, already-computed frames to figures.
+
+Plotly for interactive series, bars and waterfalls; Altair for heatmaps and small multiples.
+Nothing here reads the store or imports Streamlit, so the dashboard and the HTML report draw the
+same figures. Colours are fixed across every chart:
+
+- current release grey, candidate release blue (``CURRENT_COLOR``, ``CANDIDATE_COLOR``);
+- statuses pass / warn / fail / waived / no_data (``STATUS_COLORS``);
+- deltas on a diverging red (down) – blue (up) palette, centred on 0.
+
+Values are handed to Plotly as plain lists (never numpy arrays), so a figure's JSON holds readable
+numbers rather than base64 blobs; dates become ISO strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import plotly.graph_objects as go
+
+CURRENT_COLOR = "#8c8c8c"
+CANDIDATE_COLOR = "#1f6fd1"
+INCREASE_COLOR = "#2b6cb0"  # diverging palette, positive end (blue)
+DECREASE_COLOR = "#c53030"  # diverging palette, negative end (red)
+TOTAL_COLOR = "#4a4a4a"
+INTERACTION_COLOR = "#b8b8b8"
+DIVERGING_SCHEME = "redblue"  # Vega scheme: red for negative, blue for positive
+
+STATUS_ORDER: tuple[str, ...] = ("pass", "warn", "fail", "waived", "no_data")
+STATUS_COLORS: dict[str, str] = {
+    "pass": "#2f9e44",
+    "warn": "#f08c00",
+    "fail": "#e03131",
+    "waived": "#7950f2",
+    "no_data": "#adb5bd",
+}
+STATUS_ICONS: dict[str, str] = {"pass": "✅", "warn": "⚠️", "fail": "❌", "waived": "🛡️", "no_data": "∅"}
+
+_LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 20, "t": 60, "b": 50},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+    "hovermode": "x unified",
+}
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def release_label(role: str, release_id: str | None = None) -> str:
+    """The legend name of one side: ``current (2026.10.2)``, or just the role without an id."""
+    return f"{role} ({release_id})" if release_id else role
+
+
+def short_number(value: float | None, signed: bool = True) -> str:
+    """A compact label: +248k, -1.2M, +0.83."""
+    if value is None or not math.isfinite(value):
+        return ""
+    sign = "+" if signed and value >= 0 else ("-" if value < 0 else "")
+    a = abs(value)
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= size:
+            return f"{sign}{a / size:.3g}{suffix}"
+    return f"{sign}{a:.3g}"
+
+
+def status_color(status: str) -> str:
+    return STATUS_COLORS.get(status, STATUS_COLORS["no_data"])
+
+
+def _num(value: Any) -> float | None:
+    """A plain float for JSON, None for missing or non-finite values."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _nums(values: Iterable[Any]) -> list[float | None]:
+    return [_num(v) for v in values]
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _dates(values: Iterable[Any]) -> list[Any]:
+    return [_iso(v) for v in values]
+
+
+def _texts(values: Iterable[Any]) -> list[str]:
+    return ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+
+
+def _rows(data: Any, key_names: Sequence[str], value_names: Sequence[str]) -> list[tuple[str, float]]:
+    """(label, value) pairs from a mapping, a frame or a sequence of dicts/objects/pairs."""
+    if data is None:
+        return []
+    if isinstance(data, pd.DataFrame):
+        data = data.to_dict("records")
+    if isinstance(data, Mapping):
+        return [(str(k), _num(v) or 0.0) for k, v in data.items()]
+    out = []
+    for item in data:
+        if isinstance(item, Mapping):
+            key = next((item[k] for k in key_names if k in item), None)
+            val = next((item[k] for k in value_names if k in item), None)
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            key, val = item
+        else:
+            key = next((getattr(item, k) for k in key_names if hasattr(item, k)), None)
+            val = next((getattr(item, k) for k in value_names if hasattr(item, k)), None)
+        out.append((str(key), _num(val) or 0.0))
+    return out
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **extra: Any) -> go.Figure:
+    fig.update_layout(title={"text": title}, **{**_LAYOUT, **extra})
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def _empty(fig: go.Figure, message: str) -> go.Figure:
+    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig
+
+
+# ----------------------------------------------------------------------------------- Plotly: series
+def daily_series_chart(
+    df: pd.DataFrame,
+    title: str,
+    current_id: str | None = None,
+    candidate_id: str | None = None,
+    y_title: str = "visits per day",
+) -> go.Figure:
+    """Both releases' daily totals overlaid. ``df``: date, current, candidate."""
+    fig = go.Figure()
+    x = _dates(df["date"])
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=_nums(df["current"]),
+            name=release_label("current", current_id),
+            mode="lines",
+            line={"color": CURRENT_COLOR, "width": 2},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=_nums(df["candidate"]),
+            name=release_label("candidate", candidate_id),
+            mode="lines",
+            line={"color": CANDIDATE_COLOR, "width": 2},
+        )
+    )
+    if df.empty:
+        _empty(fig, "no days in the common window")
+    return _layout(fig, title, "date", y_title)
+
+
+def weekly_series_chart(
+    df: pd.DataFrame,
+    title: str,
+    current_id: str | None = None,
+    candidate_id: str | None = None,
+    y_title: str = "visits per week",
+) -> go.Figure:
+    """Both releases' weekly totals overlaid (whole ISO weeks). ``df``: week, current, candidate."""
+    fig = go.Figure()
+    x = _dates(df["week"])
+    for col, role, color in (
+        ("current", "current", CURRENT_COLOR),
+        ("candidate", "candidate", CANDIDATE_COLOR),
+    ):
+        rid = current_id if role == "current" else candidate_id
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_nums(df[col]),
+                name=release_label(role, rid),
+                mode="lines+markers",
+                line={"color": color, "width": 2},
+            )
+        )
+    if df.empty:
+        _empty(fig, "no whole ISO week in the common window")
+    return _layout(fig, title, "week (Monday)", y_title)
+
+
+def weekly_growth_chart(
+    df: pd.DataFrame,
+    title: str,
+    current_id: str | None = None,
+    candidate_id: str | None = None,
+) -> go.Figure:
+    """Week-on-week growth of both releases side by side. ``df``: week, growth_current, growth_candidate (%)."""
+    d = df.dropna(subset=["growth_current", "growth_candidate"], how="all")
+    x = _dates(d["week"])
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=x,
+            y=_nums(d["growth_current"]),
+            name=release_label("current", current_id),
+            marker_color=CURRENT_COLOR,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=x,
+            y=_nums(d["growth_candidate"]),
+            name=release_label("candidate", candidate_id),
+            marker_color=CANDIDATE_COLOR,
+        )
+    )
+    if d.empty:
+        _empty(fig, "fewer than two whole weeks: no growth to compare")
+    return _layout(fig, title, "week (Monday)", "week-on-week growth (%)", barmode="group")
+
+
+# ------------------------------------------------------------------------------ Plotly: waterfalls
+def _waterfall(
+    steps: list[tuple[str, float]], total: float, total_label: str, title: str, x_title: str, y_title: str
+) -> go.Figure:
+    fig = go.Figure(
+        go.Waterfall(
+            x=[k for k, _ in steps] + [total_label],
+            y=[v for _, v in steps] + [_num(total) or 0.0],
+            measure=["relative"] * len(steps) + ["total"],
+            increasing={"marker": {"color": INCREASE_COLOR}},
+            decreasing={"marker": {"color": DECREASE_COLOR}},
+            totals={"marker": {"color": TOTAL_COLOR}},
+            connector={"line": {"color": "#c0c0c0"}},
+            name="delta",
+            showlegend=False,
+        )
+    )
+    return _layout(fig, title, x_title, y_title, hovermode="closest")
+
+
+def source_waterfall_chart(rows: Any, total_delta: float, title: str, unit: str = "visits") -> go.Figure:
+    """Delta split by upstream source (candidate − current per source), ending in the total.
+
+    ``rows``: dicts (or a frame) with ``source`` and ``delta``; sorted by absolute delta.
+    """
+    steps = sorted(_rows(rows, ("source", "name"), ("delta", "value")), key=lambda r: -abs(r[1]))
+    return _waterfall(steps, total_delta, "total delta", title, "upstream source", f"delta ({unit})")
+
+
+def effect_split_chart(by_effect: Any, title: str, unit: str = "visits") -> go.Figure:
+    """Delta split into coverage churn against level change, as a waterfall ending in the total.
+
+    ``by_effect``: the core's effect split (an object with ``to_json()`` or its dict: ``added_places``,
+    ``dropped_places`` as a positive number that counts against the delta, ``common_places``); or a
+    mapping / rows of signed contributions (``effect``, ``delta``), a ``total`` entry being the closing bar.
+    """
+    if hasattr(by_effect, "to_json"):
+        by_effect = by_effect.to_json()
+    if isinstance(by_effect, Mapping) and {"added_places", "dropped_places", "common_places"} <= set(
+        by_effect
+    ):
+        steps = [
+            (_EFFECT_LABELS["added"], _num(by_effect["added_places"]) or 0.0),
+            (_EFFECT_LABELS["dropped"], -(_num(by_effect["dropped_places"]) or 0.0)),
+            (_EFFECT_LABELS["common"], _num(by_effect["common_places"]) or 0.0),
+        ]
+        return _waterfall(steps, sum(v for _, v in steps), "total delta", title, "effect", f"delta ({unit})")
+    steps = _rows(by_effect, ("effect", "name", "label"), ("delta", "value"))
+    total = next((v for k, v in steps if k in ("total", "delta", "total_delta")), None)
+    steps = [(_effect_label(k), v) for k, v in steps if k not in ("total", "delta", "total_delta")]
+    if total is None:
+        total = sum(v for _, v in steps)
+    return _waterfall(steps, total, "total delta", title, "effect", f"delta ({unit})")
+
+
+_EFFECT_LABELS = {
+    "added": "places only in candidate",
+    "places_added": "places only in candidate",
+    "dropped": "places only in current",
+    "places_dropped": "places only in current",
+    "common": "change on common places",
+    "level": "change on common places",
+    "common_change": "change on common places",
+}
+
+
+def _effect_label(key: str) -> str:
+    return _EFFECT_LABELS.get(key, key.replace("_", " "))
+
+
+def component_shapley_chart(
+    contributions: Any,
+    interaction: float | None,
+    title: str,
+    unit: str = "",
+    method: str | None = None,
+) -> go.Figure:
+    """Each pipeline component's share of a metric's change (Shapley), plus the interaction remainder.
+
+    ``contributions``: mapping component → contribution, or rows with ``component`` and ``value``.
+    """
+    steps = _rows(contributions, ("component", "name"), ("contribution", "value", "phi", "shapley"))
+    names = [k for k, _ in steps]
+    values = [v for _, v in steps]
+    colors = [INCREASE_COLOR if v >= 0 else DECREASE_COLOR for v in values]
+    if interaction is not None and _num(interaction) is not None:
+        names.append("interaction")
+        values.append(_num(interaction) or 0.0)
+        colors.append(INTERACTION_COLOR)
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            name="contribution",
+            text=[short_number(v) for v in values],
+            textposition="auto",
+            showlegend=False,
+        )
+    )
+    full_title = f"{title} — {method}" if method else title
+    fig.update_yaxes(autorange="reversed")
+    if not names:
+        _empty(fig, "no ablation runs between these releases")
+    return _layout(
+        fig,
+        full_title,
+        f"contribution{f' ({unit})' if unit else ''}",
+        "pipeline component",
+        hovermode="closest",
+    )
+
+
+# ----------------------------------------------------------------------------------- Plotly: bars
+def brand_share_chart(
+    df: pd.DataFrame,
+    title: str,
+    current_id: str | None = None,
+    candidate_id: str | None = None,
+    own_brands: Sequence[str] = (),
+) -> go.Figure:
+    """Each brand's share of the scope's visits in both releases. ``df``: brand, share_current_pct,
+    share_candidate_pct. Own brands are marked with a ★ so they stand out against competitors."""
+    own = set(own_brands)
+    labels = [f"★ {b}" if b in own else str(b) for b in _texts(df["brand"])]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=_nums(df["share_current_pct"]),
+            orientation="h",
+            name=release_label("current", current_id),
+            marker_color=CURRENT_COLOR,
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=labels,
+            x=_nums(df["share_candidate_pct"]),
+            orientation="h",
+            name=release_label("candidate", candidate_id),
+            marker_color=CANDIDATE_COLOR,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    if df.empty:
+        _empty(fig, "no brands in this scope")
+    return _layout(
+        fig, title, "share of the scope's visits (%)", "brand", barmode="group", hovermode="y unified"
+    )
+
+
+def delta_bar_chart(df: pd.DataFrame, label_col: str, value_col: str, title: str, x_title: str) -> go.Figure:
+    """Signed horizontal bars (biggest movers, place deltas) on the diverging palette."""
+    values = _nums(df[value_col])
+    colors = [INCREASE_COLOR if (v or 0) >= 0 else DECREASE_COLOR for v in values]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=_texts(df[label_col]),
+            orientation="h",
+            marker_color=colors,
+            name=x_title,
+            showlegend=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    if df.empty:
+        _empty(fig, "nothing to show")
+    return _layout(fig, title, x_title, "", hovermode="closest")
+
+
+# ------------------------------------------------------------------------------------------ Altair
+def _records(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with dates as ISO strings, so Vega-Lite specs hold readable values."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]) or (
+            len(out) and isinstance(out[col].iloc[0], dt.date)
+        ):
+            out[col] = [_iso(v) for v in out[col]]
+    return out
+
+
+def region_source_heatmap(df: pd.DataFrame, title: str, unit: str = "visits") -> alt.Chart:
+    """Delta per region and upstream source on a diverging palette centred on 0.
+
+    ``df``: region, source, delta.
+    """
+    data = _records(df[["region", "source", "delta"]])
+    lim = float(data["delta"].abs().max()) if len(data) else 1.0
+    lim = lim if lim > 0 and math.isfinite(lim) else 1.0
+    base = alt.Chart(data, title=title)
+    rect = base.mark_rect().encode(
+        x=alt.X("source:N", title="upstream source"),
+        y=alt.Y("region:N", title="region"),
+        color=alt.Color(
+            "delta:Q",
+            title=f"delta ({unit})",
+            scale=alt.Scale(scheme=DIVERGING_SCHEME, domain=[-lim, lim], domainMid=0),
+        ),
+        tooltip=[alt.Tooltip("region:N"), alt.Tooltip("source:N"), alt.Tooltip("delta:Q", format=",.0f")],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        x="source:N", y="region:N", text=alt.Text("delta:Q", format=",.0f")
+    )
+    return (rect + text).properties(title=title)
+
+
+def status_heatmap(
+    df: pd.DataFrame,
+    title: str = "Robustness matrix",
+    x: str = "stakeholder",
+    y: str = "scenario",
+    cell_text: bool = True,
+) -> alt.Chart:
+    """Status per scenario (rows) and stakeholder (columns) in the fixed status colours.
+
+    ``df``: scenario, stakeholder, status, and optionally ``metric`` (the metric that breaks first), shown
+    in the tooltip and, with ``cell_text``, in the cell. ``x``/``y`` name other columns for other grids
+    (e.g. stakeholder × criterion).
+    """
+    data = _records(df)
+    has_metric = "metric" in data.columns
+    tooltip = [alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:N"), alt.Tooltip("status:N")]
+    if has_metric:
+        tooltip.append(alt.Tooltip("metric:N", title="metric (breaks first)"))
+    base = alt.Chart(data)
+    rect = base.mark_rect(stroke="white").encode(
+        x=alt.X(f"{x}:N", title=x, axis=alt.Axis(labelLimit=220, labelAngle=-45)),
+        y=alt.Y(f"{y}:N", title=y, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color(
+            "status:N",
+            title="status",
+            scale=alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+        ),
+        tooltip=tooltip,
+    )
+    layers: list[alt.Chart] = [rect]
+    if has_metric and cell_text:
+        layers.append(
+            base.mark_text(fontSize=9, color="white").encode(x=f"{x}:N", y=f"{y}:N", text="metric:N")
+        )
+    return alt.layer(*layers).properties(title=title)
+
+
+def series_small_multiples(
+    df: pd.DataFrame,
+    title: str,
+    facet: str = "scope",
+    current_id: str | None = None,
+    candidate_id: str | None = None,
+    columns: int = 3,
+    y_title: str = "visits per day",
+) -> alt.Chart:
+    """One small panel per scope with both releases' series overlaid (independent y scales).
+
+    ``df``: <facet>, date, current, candidate.
+    """
+    cur, cand = release_label("current", current_id), release_label("candidate", candidate_id)
+    long = _records(df[[facet, "date", "current", "candidate"]]).melt(
+        id_vars=[facet, "date"], value_vars=["current", "candidate"], var_name="release", value_name="visits"
+    )
+    long["release"] = long["release"].map({"current": cur, "candidate": cand})
+    chart = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("date:T", title="date"),
+            y=alt.Y("visits:Q", title=y_title),
+            color=alt.Color(
+                "release:N",
+                title="release",
+                scale=alt.Scale(domain=[cur, cand], range=[CURRENT_COLOR, CANDIDATE_COLOR]),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{facet}:N"),
+                alt.Tooltip("date:T"),
+                alt.Tooltip("release:N"),
+                alt.Tooltip("visits:Q", format=",.0f"),
+            ],
+        )
+        .properties(width=220, height=120)
+        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
+        .resolve_scale(y="independent")
+        .properties(title=title)
+    )
+    return chart
+
+
+def metric_small_multiples(
+    df: pd.DataFrame, title: str, label_col: str = "scope", columns: int = 3
+) -> alt.Chart:
+    """One small bar panel per metric, each scope a bar coloured by its status.
+
+    ``df``: <label_col>, metric (readable label), value, status.
+    """
+    data = _records(df)
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=None),
+            y=alt.Y(f"{label_col}:N", title=None),
+            color=alt.Color(
+                "status:N",
+                title="status",
+                scale=alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{label_col}:N"),
+                alt.Tooltip("metric:N"),
+                alt.Tooltip("value:Q", format=",.3g"),
+                alt.Tooltip("status:N"),
+            ],
+        )
+        .properties(width=220, height=alt.Step(14))
+        .facet(facet=alt.Facet("metric:N", title=None), columns=columns)
+        .resolve_scale(x="independent")
+        .properties(title=title)
+    )
+
+
+def verdict_history_chart(df: pd.DataFrame, title: str = "Gate verdicts over time") -> alt.Chart:
+    """Each recorded gate run as a point: when (x), which candidate (y), coloured by verdict.
+
+    ``df``: at (ISO time), candidate, verdict (pass/fail/warn), optional current.
+    """
+    data = _records(df)
+    tooltip = [alt.Tooltip("at:T", title="run at"), alt.Tooltip("candidate:N"), alt.Tooltip("verdict:N")]
+    if "current" in data.columns:
+        tooltip.insert(1, alt.Tooltip("current:N"))
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=120)
+        .encode(
+            x=alt.X("at:T", title="gate run at"),
+            y=alt.Y("candidate:N", title="candidate release"),
+            color=alt.Color(
+                "verdict:N",
+                title="verdict",
+                scale=alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+            ),
+            tooltip=tooltip,
+        )
+        .properties(title=title)
+    )

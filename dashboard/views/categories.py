@@ -1,0 +1,52 @@
+"""Categories: every business category ranked by risk, small multiples of the movers, one category in depth."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.views import data, scope_view, ui
+
+c = ui.ctx()
+ui.page_header("Categories", c)
+c.require_pair()
+
+comp = ui.call(data.comparison, c.store, c.key, "category")
+gate, msg = c.gate()
+statuses = ui.gate_statuses(gate) if gate is not None else {}
+df = ui.risk_sorted(ui.comparison_frame(comp, statuses), statuses)
+if df.empty:
+    ui.stop_error("Neither release has places with a category.")
+
+st.subheader("Ranked by risk")
+cols = [
+    "status",
+    "scope_name",
+    "level_change_pct",
+    "weekly_growth_mae_pp",
+    "daily_corr",
+    "max_share_shift_pp",
+    "rank_corr",
+    "delta",
+    "places_current",
+    "places_candidate",
+    "places_added",
+    "places_dropped",
+]
+ui.table(df[[x for x in cols if x in df.columns]], "categories_by_risk", ui.metric_columns(cols))
+
+top = tuple(df["scope"].head(6))
+st.subheader("Daily series of the riskiest categories")
+multi = ui.call(data.daily_many, c.store, c.key, top)
+ui.vega(
+    charts.series_small_multiples(
+        multi, "Daily visits, current vs candidate", "scope", c.current, c.candidate
+    ),
+    "categories_multiples",
+)
+
+names = [s.partition(":")[2] for s in df["scope"]]
+focus = c.scope.partition(":")[2] if c.scope.startswith("category:") else None
+name = ui.pick("Category", sorted(names), "category", default=focus or names[0])
+st.subheader(name)
+scope_view.render(c, f"category:{name}", "category")

@@ -1,0 +1,80 @@
+"""Chaos lab: upstream fault scenarios as virtual candidates, and the robustness matrix scenario × stakeholder."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.paths import default_scenarios
+from dashboard.views import data, ui
+
+c = ui.ctx()
+st.title("Chaos lab")
+try:
+    data.engine("chaos")
+except data.EngineMissing as exc:
+    st.info(
+        "The chaos engine is not available yet: this page needs `dashboard/chaos.py`, which does not exist "
+        f"in this build (missing module `{exc.module}`)."
+    )
+    st.stop()
+sh = c.require_stakeholders()
+
+path = default_scenarios()
+if not path.exists():
+    ui.stop_error(
+        f"No scenario file at `{path}`. Write one (see `sample_data/chaos.toml`) and point "
+        "`RELCHECK_SCENARIOS` at it."
+    )
+scenarios = ui.call(data.scenarios, str(path), data.stamp(path))
+if not scenarios:
+    ui.stop_error(f"The scenario file `{path}` declares no scenario.")
+st.caption(
+    f"Scenarios from `{path.name}` perturb a release the way upstream faults do, without writing anything; "
+    "each runs as a virtual candidate against the unperturbed release and is judged by every criterion."
+)
+
+release = ui.pick(
+    "Release to perturb",
+    c.ids,
+    "chaos_release",
+    default=c.current,
+    help="Default: the current release chosen in the sidebar.",
+)
+names = [s.name for s in scenarios]
+chosen = st.multiselect("Scenarios", names, default=names, key="chaos_scenarios", bind="query-params")
+with st.expander("What each scenario does"):
+    ui.table(
+        pd.DataFrame(
+            [{"scenario": s.name, "faults": s.describe(), "description": s.description} for s in scenarios]
+        ),
+        "chaos_scenarios",
+    )
+
+run_key = (release, tuple(chosen))
+if st.button("Run scenarios", key="chaos_run", type="primary", disabled=not chosen):
+    st.session_state["_chaos_ran"] = run_key
+if st.session_state.get("_chaos_ran") != run_key:
+    st.info(
+        "Press **Run scenarios** to judge the release under each fault (it takes a few seconds per scenario)."
+    )
+    st.stop()
+
+result = ui.call(data.chaos_run, c.store, c.key, release, str(path), data.stamp(path), tuple(chosen))
+matrix = pd.DataFrame(result.matrix())
+st.subheader("Robustness matrix")
+st.caption("Worst status per scenario and stakeholder; the text is the metric that breaks first.")
+if not matrix.empty:
+    heat = matrix.rename(columns={"scope": "stakeholder"}).assign(
+        status=lambda d: d["status"].fillna("no_data")
+    )
+    ui.vega(charts.status_heatmap(heat[["scenario", "stakeholder", "status", "metric"]]), "chaos_matrix")
+    ui.table(matrix, "robustness_matrix")
+verdicts = pd.DataFrame(
+    [{"scenario": s.name, "verdict": s.verdict, "faults": s.scenario.describe()} for s in result.scenarios]
+)
+st.subheader("Verdict per scenario")
+ui.table(verdicts, "chaos_verdicts")
+st.subheader("Every criterion under every scenario")
+ui.table(result.results_frame(), "chaos_results")

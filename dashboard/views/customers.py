@@ -1,0 +1,59 @@
+"""Customers: ranked by risk, then one customer in depth against its competitors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.views import data, scope_view, ui
+
+c = ui.ctx()
+ui.page_header("Customers", c)
+c.require_pair()
+sh = c.require_stakeholders()
+if not sh.customers:
+    ui.stop_error(f"The stakeholders file `{sh.source}` lists no customers; add a `[[customers]]` entry.")
+
+comp = ui.call(data.comparison, c.store, c.key, "customer")
+gate, msg = c.gate()
+statuses = ui.gate_statuses(gate) if gate is not None else {}
+if gate is None:
+    st.caption(f"Gate statuses unavailable: {msg}")
+df = ui.risk_sorted(ui.comparison_frame(comp, statuses), statuses)
+tiers = {x.id: x.tier for x in sh.customers}
+df.insert(2, "tier", [tiers.get(s.partition(":")[2], "") for s in df["scope"]])
+
+st.subheader("Ranked by risk")
+st.caption("Worst acceptance status first, then weekly growth error, then absolute level change.")
+cols = [
+    "status",
+    "scope",
+    "scope_name",
+    "tier",
+    "level_change_pct",
+    "weekly_growth_mae_pp",
+    "daily_corr",
+    "max_share_shift_pp",
+    "rank_corr",
+    "delta",
+    "places_added",
+    "places_dropped",
+]
+ui.table(df[[x for x in cols if x in df.columns]], "customers_by_risk", ui.metric_columns(cols))
+
+ids = [x.id for x in sh.customers]
+focus = c.scope.partition(":")[2] if c.scope.startswith("customer:") else None
+riskiest = df["scope"].iloc[0].partition(":")[2] if not df.empty else ids[0]
+cid = ui.pick(
+    "Customer",
+    ids,
+    "customer",
+    default=focus or riskiest,
+    help="Default: the customer chosen as scope in the sidebar, else the riskiest.",
+)
+customer = sh.customer(cid)
+st.subheader(f"{customer.name} ({customer.tier})")
+st.caption(
+    f"Own brands: {', '.join(customer.brands) or '—'} · competitors: {', '.join(customer.competitors) or '—'}"
+    f" · regions: {', '.join(customer.regions) or 'all'}"
+)
+scope_view.render(c, f"customer:{cid}", "customer", own_brands=customer.brands)

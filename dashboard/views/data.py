@@ -1,0 +1,277 @@
+"""Cached calls into the core, for the dashboard only.
+
+Nothing here computes a metric: every function calls a core module and returns its typed result. The
+results are cached with ``st.cache_data`` keyed by the store folder, a stamp of its catalog (so a new
+ingest or promotion invalidates them), the release pair and the scope; the gate's cache also keys on the
+sign-off log and the stakeholders file. The ``Store`` itself is a ``st.cache_resource`` (it holds one
+in-memory DuckDB root; every query takes its own cursor, so threads never share a connection). A
+``PairSession`` is made inside one call and closed there, never cached.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import metrics
+from dashboard.comparison import PairSession
+from dashboard.scopes import (
+    ScopeDef,
+    adhoc_scope,
+    resolve_scope,
+    simple_scope,
+    stakeholder_scopes,
+)
+from dashboard.stakeholders import Stakeholders, load_stakeholders
+from dashboard.store import Store
+
+CACHE_ENTRIES = 64
+
+
+class EngineMissing(Exception):
+    """A core module this view needs has not been written yet."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        super().__init__(f"module `{module}` does not exist yet")
+
+
+def engine(name: str) -> ModuleType:
+    """Import ``dashboard.<name>``; EngineMissing when that module (not one of its imports) is absent."""
+    full = f"dashboard.{name}"
+    try:
+        return importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("dashboard"):
+            raise EngineMissing(exc.name) from None
+        raise
+
+
+def has_engine(name: str) -> bool:
+    try:
+        engine(name)
+    except EngineMissing:
+        return False
+    return True
+
+
+def stamp(path: Path) -> int:
+    """A change stamp of a file (mtime and size); 0 when absent."""
+    try:
+        st_ = path.stat()
+    except OSError:
+        return 0
+    return st_.st_mtime_ns ^ (st_.st_size << 1)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(home: str) -> Store:
+    return Store(home)
+
+
+def get_store(home: Path) -> Store:
+    return _store(str(home.resolve()))
+
+
+class Key(NamedTuple):
+    """What a cached result depends on: the store folder and catalog, the pair, the stakeholders file."""
+
+    home: str
+    catalog: int
+    current: str
+    candidate: str
+    stakeholders: str
+    stakeholders_stamp: int
+
+
+def key_of(store: Store, current: str, candidate: str, stakeholders_path: Path) -> Key:
+    return Key(
+        str(store.home.resolve()),
+        stamp(store.catalog_path),
+        current,
+        candidate,
+        str(stakeholders_path),
+        stamp(stakeholders_path),
+    )
+
+
+# ------------------------------------------------------------------------------------------ stakeholders
+@st.cache_data(show_spinner=False, max_entries=8)
+def stakeholders(path: str, file_stamp: int) -> Stakeholders:
+    return load_stakeholders(path)
+
+
+def _sh(key: Key) -> Stakeholders:
+    return stakeholders(key.stakeholders, key.stakeholders_stamp)
+
+
+# ---------------------------------------------------------------------------------------------- scopes
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def scope_values(_store: Store, key: Key, kind: str) -> list[str]:
+    """Values of a place attribute (category, region, brand, place) present in either release."""
+    fn = getattr(metrics, "scope_values", None)
+    if fn is not None:
+        return list(fn(_store, [key.current, key.candidate], kind))
+    from dashboard.gate import attribute_values
+
+    with PairSession(_store, key.current, key.candidate) as session:
+        return attribute_values(session, kind)
+
+
+def scope_def(scope: str | ScopeDef, sh: Stakeholders | None) -> ScopeDef:
+    return scope if isinstance(scope, ScopeDef) else resolve_scope(scope, sh)
+
+
+class Adhoc(NamedTuple):
+    """An Explore page scope: places matching every non-empty filter, plus the listed places."""
+
+    name: str
+    brands: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+    def scope(self) -> ScopeDef:
+        return adhoc_scope(
+            self.name,
+            brands=self.brands,
+            categories=self.categories,
+            regions=self.regions,
+            place_ids=self.places,
+        )
+
+
+# ---------------------------------------------------------------------------------------------- compare
+@st.cache_data(show_spinner="Comparing releases…", max_entries=CACHE_ENTRIES)
+def comparison(_store: Store, key: Key, by: str) -> metrics.Comparison:
+    """Metrics of every scope of one kind (customer, deal, category, region) or of ``all``."""
+    fn = getattr(metrics, "compare_releases", None)
+    sh = _sh(key) if by in ("customer", "deal") else None
+    if fn is not None and by != "all":
+        return fn(_store, key.current, key.candidate, by=by, stakeholders=sh)
+    with PairSession(_store, key.current, key.candidate) as session:
+        if by in ("customer", "deal"):
+            defs = stakeholder_scopes(by, sh)
+            return metrics.compare(session, defs)
+        if by == "all":
+            return metrics.compare(session, [simple_scope("all")])
+        from dashboard.gate import attribute_values
+
+        defs = [simple_scope(by, v) for v in attribute_values(session, by)]
+        return metrics.compare(session, defs, by_attribute=by)
+
+
+@dataclass(frozen=True)
+class ScopeDetail:
+    """Everything one scope's page shows: metrics, series, shares, sources, places."""
+
+    scope: ScopeDef
+    window: dict[str, str]
+    values: dict[str, Any]
+    extra: dict[str, Any]
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    shares: pd.DataFrame
+    sources: list[dict[str, Any]]
+    places: pd.DataFrame | None  # None: the core offers no per-place deltas yet
+
+
+@st.cache_data(show_spinner="Comparing the scope…", max_entries=CACHE_ENTRIES)
+def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
+    """One scope in depth: a scope string (``customer:freshco``) or an Explore page's ad-hoc scope."""
+    if isinstance(scope, Adhoc):
+        d = scope.scope()
+    else:
+        d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
+    from dashboard.gate import source_deltas
+
+    with PairSession(_store, key.current, key.candidate) as session:
+        session.prepare([d])
+        m = metrics.compute(session)[0]
+        sid = d.scope_id
+        place_fn = getattr(session, "place_deltas", None)
+        return ScopeDetail(
+            scope=d,
+            window=session.window.to_dict(),
+            values=dict(m.values),
+            extra=dict(m.extra),
+            daily=session.daily_series(sid),
+            weekly=session.weekly_series(sid),
+            shares=session.brand_shares(sid),
+            sources=source_deltas(session, [sid]).get(sid, []),
+            places=place_fn(sid) if place_fn is not None else None,
+        )
+
+
+@st.cache_data(show_spinner="Loading series…", max_entries=CACHE_ENTRIES)
+def daily_many(_store: Store, key: Key, scopes: tuple[str, ...]) -> pd.DataFrame:
+    """Daily series of several scopes in one session: scope, date, current, candidate."""
+    if not scopes:
+        return pd.DataFrame(columns=["scope", "date", "current", "candidate"])
+    sh = _sh(key) if any(_needs_sh(s) for s in scopes) else None
+    defs = [scope_def(s, sh) for s in scopes]
+    with PairSession(_store, key.current, key.candidate) as session:
+        session.prepare(defs)
+        frames = [session.daily_series(d.scope_id).assign(scope=d.name or d.scope_id) for d in defs]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _needs_sh(scope: str) -> bool:
+    return scope.startswith(("customer:", "deal:"))
+
+
+# ------------------------------------------------------------------------------------------------- gate
+@st.cache_data(show_spinner="Evaluating the acceptance criteria…", max_entries=CACHE_ENTRIES)
+def gate(_store: Store, key: Key, signoffs_stamp: int, causes: bool = False) -> Any:
+    """The gate on the pair, never recorded (the dashboard writes nothing but sign-offs).
+
+    ``causes`` also attributes each failing result to a source and a pipeline component; that runs the
+    ablation comparisons and is slow, so pages ask for it explicitly.
+    """
+    mod = engine("gate")
+    engine("history")  # the gate needs it for its checksum
+    return mod.evaluate_gate(_store, key.current, key.candidate, _sh(key), record=False, attribute=causes)
+
+
+def gate_for(store: Store, key: Key, causes: bool = False) -> Any:
+    return gate(store, key, stamp(store.signoffs_path), causes)
+
+
+# ------------------------------------------------------------------------------------------ attribution
+@st.cache_data(show_spinner="Attributing the delta…", max_entries=CACHE_ENTRIES)
+def attribution(_store: Store, key: Key, scope: str, metric: str) -> Any:
+    """Every attribution lens of one scope's delta (dashboard.attribution.attribute)."""
+    mod = engine("attribution")
+    sh = _sh(key) if _needs_sh(scope) else None
+    return mod.attribute(_store, key.current, key.candidate, scope, sh, metric)
+
+
+@st.cache_data(show_spinner="Splitting by region and source…", max_entries=CACHE_ENTRIES)
+def region_source(_store: Store, key: Key, scope: str) -> pd.DataFrame:
+    """Delta per region and source (dashboard.attribution.region_source_matrix) as a frame."""
+    mod = engine("attribution")
+    sh = _sh(key) if _needs_sh(scope) else None
+    cells = mod.region_source_matrix(_store, key.current, key.candidate, scope, sh)
+    cols = ["region", "source", "visits_current", "visits_candidate", "delta"]
+    return pd.DataFrame([cell.to_json() for cell in cells], columns=cols)
+
+
+# ------------------------------------------------------------------------------------------------ chaos
+@st.cache_data(show_spinner=False, max_entries=8)
+def scenarios(path: str, file_stamp: int) -> tuple[Any, ...]:
+    return engine("chaos").load_scenarios(path)
+
+
+@st.cache_data(show_spinner="Running the chaos scenarios…", max_entries=16)
+def chaos_run(
+    _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, names: tuple[str, ...]
+) -> Any:
+    mod = engine("chaos")
+    chosen = mod.select_scenarios(scenarios(scenarios_path, file_stamp), names)
+    return mod.run_chaos(_store, release, chosen, _sh(key))

@@ -1,0 +1,74 @@
+"""Deals: open sales deals ranked by risk; deals in trial stand out (a prospect is checking numbers now)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.views import data, scope_view, ui
+
+c = ui.ctx()
+ui.page_header("Deals", c)
+c.require_pair()
+sh = c.require_stakeholders()
+if not sh.deals:
+    ui.stop_error(f"The stakeholders file `{sh.source}` lists no deals; add a `[[deals]]` entry.")
+
+comp = ui.call(data.comparison, c.store, c.key, "deal")
+gate, msg = c.gate()
+statuses = ui.gate_statuses(gate) if gate is not None else {}
+df = ui.comparison_frame(comp, statuses)
+stage = {d.id: d.stage for d in sh.deals}
+owner = {d.id: d.owner or "" for d in sh.deals}
+df.insert(
+    1,
+    "stage",
+    [
+        ("🧪 TRIAL" if stage.get(s.partition(":")[2]) == "trial" else stage.get(s.partition(":")[2], ""))
+        for s in df["scope"]
+    ],
+)
+df.insert(2, "owner", [owner.get(s.partition(":")[2], "") for s in df["scope"]])
+df = ui.risk_sorted(df, statuses)
+df = df.iloc[sorted(range(len(df)), key=lambda i: 0 if df["stage"].iloc[i].endswith("TRIAL") else 1)]
+
+trials = [d for d in sh.deals if d.stage == "trial"]
+if trials:
+    broken = [d for d in trials if statuses.get(f"deal:{d.id}") in ("fail", "warn")]
+    text = f"{len(trials)} deal(s) in trial: {', '.join(d.prospect for d in trials)}."
+    if broken:
+        st.error(
+            text
+            + f" This release moves numbers a prospect is evaluating: {', '.join(d.prospect for d in broken)}.",
+            icon="🧪",
+        )
+    else:
+        st.info(text + " Their acceptance criteria hold." if gate is not None else text, icon="🧪")
+
+st.subheader("Deals, trials first")
+cols = [
+    "status",
+    "stage",
+    "scope",
+    "scope_name",
+    "owner",
+    "level_change_pct",
+    "weekly_growth_mae_pp",
+    "daily_corr",
+    "max_share_shift_pp",
+    "delta",
+    "places_current",
+    "places_candidate",
+]
+ui.table(df[[x for x in cols if x in df.columns]], "deals_by_risk", ui.metric_columns(cols))
+
+ids = [d.id for d in sh.deals]
+focus = c.scope.partition(":")[2] if c.scope.startswith("deal:") else None
+first = df["scope"].iloc[0].partition(":")[2] if not df.empty else ids[0]
+did = ui.pick("Deal", ids, "deal", default=focus or first)
+deal = sh.deal(did)
+st.subheader(f"{deal.prospect} — {'🧪 trial' if deal.stage == 'trial' else deal.stage}")
+st.caption(
+    f"Owner: {deal.owner or '—'} · categories: {', '.join(deal.categories) or 'all'} · "
+    f"regions: {', '.join(deal.regions) or 'all'} · brands: {', '.join(deal.brands) or 'all'}"
+)
+scope_view.render(c, f"deal:{did}", "deal")

@@ -1,0 +1,102 @@
+"""Releases: every release in the store, manifests, coverage, promotions and the verdict history."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.views import data, ui
+
+c = ui.ctx()
+st.title("Releases")
+st.caption(f"Store `{c.store.home}`")
+
+try:
+    current_id = c.store.current_id()
+except Exception:  # noqa: BLE001 - an empty store never reaches this page
+    current_id = None
+rows = []
+for r in c.releases:
+    d = r.to_dict()
+    rows.append(
+        {
+            "current": "★" if r.release_id == current_id else "",
+            "release_id": r.release_id,
+            "kind": r.kind,
+            "base": r.base or "",
+            "created_at": r.created_at,
+            "description": r.description,
+            "first_date": r.first_date,
+            "last_date": r.last_date,
+            "days": (pd.Timestamp(r.last_date) - pd.Timestamp(r.first_date)).days + 1
+            if r.first_date
+            else None,
+            "places": r.places,
+            "rows": r.rows,
+            "sources": ", ".join(d["sources"]),
+            "segments": ", ".join(d["segments"]),
+            "raw_visits": r.has_raw_visits,
+            "checksum": r.checksum,
+            "ingested_at": r.ingested_at,
+        }
+    )
+st.subheader("Releases and coverage")
+st.caption(
+    "★ marks the release in production. Every release passed validation at ingest; its checksum is kept."
+)
+ui.table(pd.DataFrame(rows), "releases")
+
+st.subheader("Pipeline components per release")
+comps = sorted({k for r in c.releases for k in r.components})
+ui.table(
+    pd.DataFrame(
+        [
+            {"release_id": r.release_id, "kind": r.kind, **{k: r.components.get(k) for k in comps}}
+            for r in c.releases
+        ]
+    ),
+    "components",
+)
+
+st.subheader("Manifest")
+rid = ui.pick("Release", c.ids, "release", default=c.candidate)
+st.code(json.dumps(c.release(rid).to_dict(), indent=2), language="json")
+
+st.subheader("Promotions")
+promos = c.store.promotions()
+if promos:
+    ui.table(pd.DataFrame(promos, columns=["at", "release_id", "by", "reason"]), "promotions")
+else:
+    st.caption(
+        f"No promotion yet: the first ingested release ({current_id}) is current. `relcheck promote ID` marks one."
+    )
+
+st.subheader("Verdict history")
+with ui.section_guard():
+    runs = data.engine("history").gate_history(c.store)
+    if not runs:
+        st.caption(
+            "No gate run recorded yet: `relcheck gate` records each verdict (the dashboard only reads them)."
+        )
+    else:
+        hist = pd.DataFrame(
+            [
+                {
+                    "at": r.get("at"),
+                    "current": r.get("current"),
+                    "candidate": r.get("candidate"),
+                    "verdict": r.get("verdict"),
+                    **{f"n_{k}": v for k, v in (r.get("counts") or {}).items()},
+                    "stakeholders": r.get("stakeholders"),
+                    "id": r.get("id"),
+                }
+                for r in runs
+            ]
+        )
+        ui.vega(
+            charts.verdict_history_chart(hist[["at", "current", "candidate", "verdict"]]), "verdict_history"
+        )
+        ui.table(hist, "verdict_history")

@@ -1,0 +1,141 @@
+"""One scope in depth, shared by the Customers, Categories, Deals and Explore pages.
+
+Daily and weekly series of both releases overlaid, weekly growth side by side, brand shares, the source
+waterfall and the places with the biggest deltas: all from :func:`dashboard.views.data.scope_detail`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.views import data, ui
+
+HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp", "daily_corr")
+SECOND = ("max_share_shift_pp", "rank_corr", "growth_sign_agreement", "places_added", "places_dropped")
+
+
+def render(
+    c: ui.Ctx, scope: str | data.Adhoc, prefix: str, own_brands: Sequence[str] = ()
+) -> data.ScopeDetail:
+    """Draw one scope's analysis; keys of its charts and downloads start with ``prefix``."""
+    detail = ui.call(data.scope_detail, c.store, c.key, scope)
+    v = detail.values
+    name = detail.scope.name or detail.scope.scope_id
+    st.caption(
+        f"Scope `{detail.scope.scope_id}` · common window {detail.window['start']} … {detail.window['end']} · "
+        f"places {v.get('places_current', 0):,} (current) / {v.get('places_candidate', 0):,} (candidate)"
+    )
+    if not v.get("places_current") and not v.get("places_candidate"):
+        st.warning(
+            f"The scope `{detail.scope.scope_id}` has no places in either release, so there is nothing to "
+            "compare. Check its brands, categories, regions and place ids against the releases' places "
+            "(the Explore page lists what exists)."
+        )
+        return detail
+    ui.metric_tiles(v, HEADLINE)
+    ui.metric_tiles(v, SECOND)
+    ci = v.get("level_change_ci95_pct")
+    if isinstance(ci, list | tuple) and len(ci) == 2:
+        st.caption(
+            f"Level change 95 % interval under Poisson noise on raw visits: [{ci[0]:+.2f} %, {ci[1]:+.2f} %]"
+        )
+    _gate_rows(c, detail.scope.scope_id, prefix)
+
+    cur, cand = c.current, c.candidate
+    series, growth, shares, sources, places = st.tabs(
+        ["Series", "Weekly growth", "Brand shares", "Sources", "Places"]
+    )
+    with series:
+        ui.plot(
+            charts.daily_series_chart(detail.daily, f"Daily visits — {name}", cur, cand), f"{prefix}_daily"
+        )
+        ui.plot(
+            charts.weekly_series_chart(detail.weekly, f"Weekly visits — {name}", cur, cand),
+            f"{prefix}_weekly",
+        )
+        ui.table(detail.daily, f"{prefix}_daily_series")
+    with growth:
+        ui.plot(
+            charts.weekly_growth_chart(detail.weekly, f"Week-on-week growth — {name}", cur, cand),
+            f"{prefix}_growth",
+        )
+        ui.table(detail.weekly, f"{prefix}_weekly_series")
+    with shares:
+        ui.plot(
+            charts.brand_share_chart(
+                detail.shares, f"Brand shares — {name}", cur, cand, own_brands=own_brands
+            ),
+            f"{prefix}_shares",
+        )
+        if own_brands:
+            st.caption("★ marks the customer's own brands; the others are its competitors.")
+        ui.table(detail.shares, f"{prefix}_brand_shares")
+    with sources:
+        ui.plot(
+            charts.source_waterfall_chart(
+                detail.sources, v.get("delta") or 0.0, f"Delta by upstream source — {name}"
+            ),
+            f"{prefix}_sources",
+        )
+        ui.table(
+            pd.DataFrame(detail.sources, columns=["source", "current", "candidate", "delta"]),
+            f"{prefix}_sources",
+        )
+    with places:
+        if detail.places is None:
+            st.info(
+                "Places with the biggest deltas need a per-place comparison from the core "
+                "(`PairSession.place_deltas(scope_id)` in `dashboard/comparison.py`), which this build lacks."
+            )
+        else:
+            top = detail.places
+            if "delta" in top.columns:
+                top = top.reindex(top["delta"].abs().sort_values(ascending=False).index).head(25)
+                label = "name" if "name" in top.columns else "place_id"
+                ui.plot(
+                    charts.delta_bar_chart(
+                        top, label, "delta", f"Places with the biggest deltas — {name}", "delta (visits)"
+                    ),
+                    f"{prefix}_places",
+                )
+            ui.table(detail.places, f"{prefix}_places")
+    return detail
+
+
+def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
+    """This scope's acceptance criteria results, when the gate can run."""
+    if c.stakeholders is None or c.pair_error:
+        return
+    gate, msg = c.gate()
+    if gate is None:
+        st.caption(f"Acceptance criteria: {msg}")
+        return
+    rows = [r for r in gate.results if r.scope == scope_id]
+    if not rows:
+        st.caption("No acceptance criterion applies to this scope.")
+        return
+    df = pd.DataFrame([_result_row(r) for r in rows])
+    with st.expander(
+        f"Acceptance criteria on this scope: {ui.status_text(ui.worst(r.status for r in rows))}",
+        expanded=True,
+    ):
+        ui.table(df, f"{prefix}_criteria")
+
+
+def _result_row(r: Any) -> dict[str, Any]:
+    return {
+        "status": ui.status_text(r.status),
+        "criterion": r.criterion,
+        "metric": r.metric,
+        "value": r.value,
+        "op": r.op,
+        "threshold": str(r.threshold),
+        "severity": r.severity,
+        "waiver": f"{r.waiver.by}: {r.waiver.reason}" if r.waiver else "",
+        "cause": r.cause.summary if r.cause else "",
+    }

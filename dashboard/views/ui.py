@@ -1,0 +1,438 @@
+"""Shared dashboard state and widgets: the sidebar pickers, the page context, messages, tables.
+
+The sidebar's release pair and scope are keyed widgets bound to the URL (``bind="query-params"``), so
+``?current=2026.10.0&candidate=2026.11.0&scope=customer:freshco`` opens any page on that view. Pages get
+the resolved state with :func:`ctx` and only draw what the core returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.metric_catalog import METRICS
+from dashboard.metric_catalog import label as metric_label
+from dashboard.paths import default_stakeholders
+from dashboard.stakeholders import Stakeholders
+from dashboard.store import Release, Store, default_home
+from dashboard.views import data
+
+T = TypeVar("T")
+
+# Widget keys bound to the URL (the key is the query parameter's name).
+K_CURRENT, K_CANDIDATE, K_SCOPE, K_CAUSES = "current", "candidate", "scope", "causes"
+_CTX = "_relcheck_ctx"
+
+FIX_EMPTY = (
+    "Build the sample store with `relcheck sample` (or `make run`, which also starts the dashboard), "
+    "or ingest a release snapshot with `relcheck ingest FOLDER`."
+)
+
+STATUS_RANK = {"fail": 0, "warn": 1, "no_data": 2, "waived": 3, "pass": 4}
+SCOPE_KIND_LABELS = {
+    "all": "All places",
+    "customer": "Customer",
+    "deal": "Deal",
+    "category": "Category",
+    "region": "Region",
+    "brand": "Brand",
+    "source": "Source",
+    "segment": "Segment",
+}
+
+
+@dataclass
+class Ctx:
+    """Everything a page needs: the store, the chosen pair and scope, the stakeholders file."""
+
+    store: Store
+    releases: list[Release]
+    current: str
+    candidate: str
+    scope: str
+    stakeholders_path: Path
+    stakeholders: Stakeholders | None
+    stakeholders_error: str | None
+    pair_error: str | None = None
+    scope_options: list[str] = field(default_factory=list)
+    causes: bool = False
+
+    @property
+    def key(self) -> data.Key:
+        return data.key_of(self.store, self.current, self.candidate, self.stakeholders_path)
+
+    @property
+    def ids(self) -> list[str]:
+        return [r.release_id for r in self.releases]
+
+    def release(self, release_id: str) -> Release:
+        return next(r for r in self.releases if r.release_id == release_id)
+
+    def gate(self) -> tuple[Any, str | None]:
+        """The gate on the pair (with causes when the sidebar asks for them): (result, message)."""
+        if self.stakeholders is None:
+            return None, f"the stakeholders file could not be read: {self.stakeholders_error}"
+        if self.pair_error:
+            return None, self.pair_error
+        return try_call(data.gate_for, self.store, self.key, self.causes)
+
+    def require_gate(self) -> Any:
+        self.require_stakeholders()
+        self.require_pair()
+        return call(data.gate_for, self.store, self.key, self.causes)
+
+    def require_pair(self) -> None:
+        """Stop the page with the core's message when the pair cannot be compared."""
+        if self.pair_error:
+            st.error(self.pair_error)
+            st.stop()
+
+    def require_stakeholders(self) -> Stakeholders:
+        if self.stakeholders is None:
+            st.error(
+                f"The stakeholders file could not be read: {self.stakeholders_error}\n\n"
+                "Fix the file, or point `RELCHECK_STAKEHOLDERS` at another one."
+            )
+            st.stop()
+        return self.stakeholders
+
+
+# ------------------------------------------------------------------------------------------- messages
+def stop_error(message: str) -> NoReturn:
+    st.error(message)
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop raises
+
+
+def engine_missing(exc: data.EngineMissing) -> NoReturn:
+    st.info(
+        f"This view's engine is not available yet: module `{exc.module}` does not exist in this build. "
+        "The view appears as soon as it is installed."
+    )
+    st.stop()
+    raise AssertionError("unreachable")
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a core call; its RelcheckError becomes an error message and a missing module a notice (page stops)."""
+    try:
+        return fn(*args, **kwargs)
+    except data.EngineMissing as exc:
+        engine_missing(exc)
+    except RelcheckError as exc:
+        stop_error(str(exc))
+
+
+def try_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, str | None]:
+    """Like :func:`call` but does not stop the page: (result, message)."""
+    try:
+        return fn(*args, **kwargs), None
+    except data.EngineMissing as exc:
+        return None, f"engine not available yet: module `{exc.module}` does not exist in this build"
+    except RelcheckError as exc:
+        return None, str(exc)
+
+
+@contextmanager
+def section_guard() -> Any:
+    """Inside a page section: a core error shows as a message and the rest of the page still renders."""
+    try:
+        yield
+    except data.EngineMissing as exc:
+        st.info(f"Not available yet: module `{exc.module}` does not exist in this build.")
+    except RelcheckError as exc:
+        st.error(str(exc))
+
+
+# -------------------------------------------------------------------------------------------- sidebar
+def _raw_param(name: str) -> str | None:
+    try:
+        return st.query_params.get(name)
+    except Exception:  # noqa: BLE001 - the URL is read best-effort
+        return None
+
+
+def sidebar() -> Ctx | None:
+    """Draw the sidebar pickers and resolve the page context; None (with a message shown) if no page can run."""
+    home = default_home()
+    store = data.get_store(home)
+    raw = {k: _raw_param(k) for k in (K_CURRENT, K_CANDIDATE, K_SCOPE)}
+    releases = store.releases() if store.exists() else []
+    if not releases:
+        st.title("relcheck")
+        st.warning(f"The store at `{store.home}` holds no release yet.\n\n{FIX_EMPTY}")
+        return None
+    ids = [r.release_id for r in releases]
+    try:
+        cur_default = store.current_id()
+    except NotFoundError:
+        cur_default = ids[0]
+    try:
+        cand_default = store.default_candidate_id(cur_default)
+    except NotFoundError:
+        cand_default = cur_default
+    kinds = {r.release_id: r.kind for r in releases}
+
+    def fmt_help() -> str:
+        return "Ablation runs are listed too: compare one to see a single component's effect."
+
+    with st.sidebar:
+        st.subheader("Release pair")
+        current = st.selectbox(
+            "Current (production)",
+            ids,
+            index=ids.index(cur_default),
+            key=K_CURRENT,
+            bind="query-params",
+            help=f"Default: the release marked current ({cur_default}). " + fmt_help(),
+        )
+        candidate = st.selectbox(
+            "Candidate",
+            ids,
+            index=ids.index(cand_default),
+            key=K_CANDIDATE,
+            bind="query-params",
+            help=f"Default: the newest other release ({cand_default}). " + fmt_help(),
+        )
+    bad = [(role, raw[role]) for role in (K_CURRENT, K_CANDIDATE) if raw[role] and raw[role] not in ids]
+    if bad:
+        role, value = bad[0]
+        st.title("relcheck")
+        st.error(
+            f"Unknown release `{value}` for {role} in the link. Releases in `{store.home}`: "
+            f"{', '.join(ids)}.\n\nPick one in the sidebar, or ingest it with `relcheck ingest FOLDER`."
+        )
+        return None
+
+    sh_path = default_stakeholders()
+    sh, sh_error = None, None
+    try:
+        sh = data.stakeholders(str(sh_path), data.stamp(sh_path))
+    except (RelcheckError, OSError) as exc:
+        sh_error = str(exc)
+
+    c = Ctx(store, releases, current, candidate, "all", sh_path, sh, sh_error)
+    options = ["all"]
+    if sh is not None:
+        options += [f"customer:{x.id}" for x in sh.customers] + [f"deal:{x.id}" for x in sh.deals]
+    values, c.pair_error = try_call(_attribute_options, store, c.key)
+    options += values or []
+    sources = sorted({s for r in releases if r.release_id in (current, candidate) for s in r.sources})
+    segments = sorted({s for r in releases if r.release_id in (current, candidate) for s in r.segments})
+    options += [f"source:{s}" for s in sources] + [f"segment:{s}" for s in segments]
+    c.scope_options = options
+    with st.sidebar:
+        st.subheader("Scope")
+        c.scope = st.selectbox(
+            "Scope",
+            options,
+            index=0,
+            key=K_SCOPE,
+            bind="query-params",
+            help="Which places the Attribution page explains, and the default focus of the "
+            "Customers, Deals and Categories pages. Written as KIND:VALUE, as on the command line.",
+            label_visibility="collapsed",
+        )
+        c.causes = st.toggle(
+            "Attribute failures to causes",
+            value=False,
+            key=K_CAUSES,
+            bind="query-params",
+            help="Name the source and pipeline component behind each failing criterion. Slow: it runs the "
+            "comparisons of every ablation run.",
+        )
+        if kinds.get(current) == "ablation" or kinds.get(candidate) == "ablation":
+            st.caption("An ablation run is selected: it rebuilds its base with some components swapped.")
+        if sh is not None:
+            st.caption(f"Stakeholders: `{Path(sh.source).name}`")
+        else:
+            st.caption("Stakeholders file unreadable: see the Criteria page.")
+    raw_scope = raw[K_SCOPE]
+    if raw_scope and raw_scope not in options:
+        st.warning(
+            f"Unknown scope `{raw_scope}` in the link for this release pair; showing `all` instead. "
+            "Scopes are written `all` or KIND:VALUE (customer:ID, deal:ID, category:NAME, region:NAME, "
+            "brand:NAME, source:NAME, segment:NAME)."
+        )
+    if current == candidate:
+        st.info(f"Current and candidate are the same release ({current}): every delta is zero.")
+    st.session_state[_CTX] = c
+    return c
+
+
+def _attribute_options(store: Store, key: data.Key) -> list[str]:
+    out = []
+    for kind in ("category", "region", "brand"):
+        out += [f"{kind}:{v}" for v in data.scope_values(store, key, kind) if v]
+    return out
+
+
+def ctx() -> Ctx:
+    """The context the sidebar resolved in this run (pages are run by ``dashboard/app.py``)."""
+    c = st.session_state.get(_CTX)
+    if c is None:
+        stop_error("Open the dashboard through its entry point: `relcheck serve` (or `make run`).")
+    return c
+
+
+def page_header(title: str, c: Ctx, caption: str | None = None) -> None:
+    st.title(title)
+    bits = [f"current **{c.current}** → candidate **{c.candidate}**"]
+    if caption:
+        bits.append(caption)
+    st.caption(" · ".join(bits))
+
+
+# ----------------------------------------------------------------------------------------- formatting
+def status_text(status: str | None) -> str:
+    """A status as a table cell shows it (tables colour the cell, see :func:`table`)."""
+    return status or ""
+
+
+def _status_style(value: Any) -> str:
+    color = charts.STATUS_COLORS.get(str(value))
+    return f"background-color: {color}33; color: {color}; font-weight: 600" if color else ""
+
+
+def verdict_banner(gate: Any, what: str = "") -> None:
+    counts = " · ".join(f"{s} {n}" for s, n in gate.counts.items() if n)
+    text = f"**Verdict: {gate.verdict.upper()}**{what} — {counts}"
+    if gate.verdict == "pass":
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.error(text, icon=":material/block:")
+
+
+def worst(statuses: Iterable[str]) -> str | None:
+    items = list(statuses)
+    return min(items, key=lambda s: STATUS_RANK.get(s, 9)) if items else None
+
+
+def fmt_value(name: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(fmt_value(name, v) for v in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "—"
+    unit = METRICS[name].unit if name in METRICS else ""
+    if unit in ("visits", "places"):
+        return f"{value:,.0f}"
+    if unit in ("%", "pp"):
+        return f"{value:+.2f} {unit}" if unit == "%" else f"{value:.2f} {unit}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+_FORMATS = {"visits": "%.0f", "places": "%d", "%": "%.2f", "pp": "%.2f"}
+
+
+def metric_columns(names: Sequence[str]) -> dict[str, Any]:
+    """Column config giving each metric column its readable label (with unit) and a sensible format."""
+    return {
+        n: st.column_config.NumberColumn(
+            metric_label(n), help=n, format=_FORMATS.get(METRICS[n].unit, "%.3f")
+        )
+        for n in names
+        if n in METRICS and METRICS[n].judgeable
+    }
+
+
+def table(df: pd.DataFrame, name: str, column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """A table with its CSV download (every table can be downloaded)."""
+    config = dict(column_config or {})
+    for col in df.columns:
+        if col not in config and pd.api.types.is_datetime64_any_dtype(df[col]):
+            config[col] = st.column_config.DateColumn(str(col), format="YYYY-MM-DD")
+    shown: Any = df
+    status_cols = [col for col in ("status", "verdict") if col in df.columns]
+    if status_cols and not df.empty:
+        shown = df.style.map(_status_style, subset=status_cols)
+    st.dataframe(shown, hide_index=True, column_config=config or None, width="stretch", **kwargs)
+    st.download_button(
+        "Download CSV",
+        data=df.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"dl_{name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def plot(fig: Any, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def vega(chart: Any, key: str) -> None:
+    st.altair_chart(chart, key=key, width="stretch")
+
+
+def metric_tiles(values: dict[str, Any], names: Sequence[str]) -> None:
+    cols = st.columns(len(names))
+    for col, name in zip(cols, names, strict=True):
+        col.metric(metric_label(name), fmt_value(name, values.get(name)), help=name)
+
+
+def comparison_frame(comparison: Any, statuses: dict[str, str] | None = None) -> pd.DataFrame:
+    """A Comparison's rows as a frame (scope_id kept as the scope string), with gate status if given."""
+    rows = []
+    for s in comparison.scopes:
+        row = s.to_row()
+        row["scope"] = s.scope.scope_id
+        ci = row.pop("level_change_ci95_pct", None)
+        row["level_change_ci95_pct"] = (
+            f"[{ci[0]:+.2f}, {ci[1]:+.2f}]" if isinstance(ci, list | tuple) and len(ci) == 2 else None
+        )
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if statuses is not None and not df.empty:
+        df.insert(0, "status", [status_text(statuses.get(s)) for s in df["scope"]])
+    return df
+
+
+def gate_statuses(gate: Any) -> dict[str, str]:
+    """Worst status per scope string, from a gate result."""
+    per: dict[str, list[str]] = {}
+    for r in gate.results:
+        per.setdefault(r.scope, []).append(r.status)
+    return {k: worst(v) or "" for k, v in per.items()}
+
+
+def risk_sorted(df: pd.DataFrame, statuses: dict[str, str]) -> pd.DataFrame:
+    """Worst gate status first, then by weekly growth error and absolute level change (riskiest on top)."""
+    if df.empty:
+        return df
+    rank = [STATUS_RANK.get(statuses.get(s, ""), 5) for s in df["scope"]]
+    mae = pd.to_numeric(df["weekly_growth_mae_pp"], errors="coerce").fillna(0.0)
+    lvl = pd.to_numeric(df["level_change_pct"], errors="coerce").abs().fillna(0.0)
+    order = sorted(range(len(df)), key=lambda i: (rank[i], -mae.iloc[i], -lvl.iloc[i]))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def pick(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    default: str | None = None,
+    format_func: Callable[[str], str] | None = None,
+    help: str | None = None,
+) -> str | None:
+    """A page-level selectbox bound to the URL (the key is the query parameter)."""
+    if not options:
+        return None
+    index = list(options).index(default) if default in options else 0
+    kwargs: dict[str, Any] = {}
+    if format_func is not None:
+        kwargs["format_func"] = format_func
+    return st.selectbox(label, list(options), index=index, key=key, bind="query-params", help=help, **kwargs)

@@ -1,0 +1,25 @@
+-- Visits per source of some prepared place-set scopes over the window, in both releases (the gate's top cause).
+-- params: start, end, scope_ids
+-- reads: members_a, members_b, visits_a, visits_b
+WITH a AS (
+    SELECT m.scope_id, v.source, sum(v.visits) AS visits
+    FROM members_a AS m
+    JOIN visits_a AS v ON v.place_id = m.place_id
+    WHERE v.date BETWEEN $start AND $end AND list_contains($scope_ids, m.scope_id)
+    GROUP BY m.scope_id, v.source
+),
+b AS (
+    SELECT m.scope_id, v.source, sum(v.visits) AS visits
+    FROM members_b AS m
+    JOIN visits_b AS v ON v.place_id = m.place_id
+    WHERE v.date BETWEEN $start AND $end AND list_contains($scope_ids, m.scope_id)
+    GROUP BY m.scope_id, v.source
+)
+SELECT COALESCE(a.scope_id, b.scope_id) AS scope_id,
+       COALESCE(a.source, b.source) AS source,
+       COALESCE(a.visits, 0) AS current,
+       COALESCE(b.visits, 0) AS candidate,
+       COALESCE(b.visits, 0) - COALESCE(a.visits, 0) AS delta
+FROM a
+FULL OUTER JOIN b ON a.scope_id = b.scope_id AND a.source = b.source
+ORDER BY scope_id, source

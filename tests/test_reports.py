@@ -1,0 +1,135 @@
+"""Evidence packs (DESIGN sections 2 and 7): a self-contained HTML report that opens offline, a Markdown
+summary for release notes and the gate JSON, for a release pair or one scope."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_gate import KEY_LEVEL, START, W, build_store, stakeholders
+
+from dashboard.errors import RelcheckError
+from dashboard.gate import evaluate_gate
+from dashboard.reports import write_report
+from dashboard.signoff import sign_off
+from dashboard.stakeholders import Stakeholders
+from dashboard.store import Store
+
+NETWORK = re.compile(r"(?i)https?://|//cdn|<script[^>]*\bsrc\s*=|<link[^>]*\bhref\s*=")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("report-data")
+    build_store(root)
+    return root / "store"
+
+
+@pytest.fixture
+def store(built: Path, tmp_path: Path) -> Store:
+    shutil.copytree(built, tmp_path / "store")
+    return Store(tmp_path / "store")
+
+
+def figures(html_text: str) -> list[list[dict[str, Any]]]:
+    """The trace lists of every embedded Plotly figure (the JSON passed to Plotly.newPlot)."""
+    decoder = json.JSONDecoder()
+    out = []
+    for m in re.finditer(r"Plotly\.newPlot\(\s*", html_text):
+        pos = m.end()
+        _, pos = decoder.raw_decode(html_text, pos)  # the div id
+        pos = html_text.index(",", pos) + 1
+        while html_text[pos].isspace():
+            pos += 1
+        traces, _ = decoder.raw_decode(html_text, pos)
+        out.append(traces)
+    return out
+
+
+def test_pair_report(store: Store, tmp_path: Path) -> None:
+    sh = stakeholders()
+    sign_off(store, "r1", "r2", "competitor shares hold", "customer:freshco", "Ann <Lee>",
+             "shares moved with the new <b>polygons</b>", None, stakeholders=sh)
+    paths = write_report(store, "r1", "r2", tmp_path / "out", sh)
+    assert set(paths) == {"html", "markdown", "json"}
+    assert [p.name for p in paths.values()] == ["report.html", "summary.md", "gate.json"]
+
+    page = paths["html"].read_text(encoding="utf-8")
+    # Offline: no network address anywhere, plotly.js inline exactly once, every chart drawn with it.
+    assert NETWORK.search(page) is None, NETWORK.search(page)
+    assert page.count("* plotly.js v") == 1  # the library's banner: embedded once, by the first chart
+    figs = figures(page)
+    # The worst scopes: FreshCo (a fail and a warn) first, then the warning categories; two charts each.
+    assert len(figs) == 6
+    assert 'id="verdict"' in page and "Verdict: <b>FAIL</b>" in page
+
+    # The chart data is the scope's daily series: FreshCo's scope is p1 + p2 (two sources): 3w → 3.5w.
+    daily = figs[0]
+    by_name = {t["name"]: t for t in daily}
+    assert by_name["current (r1)"]["y"] == pytest.approx([3 * x for x in W])
+    assert by_name["candidate (r2)"]["y"] == pytest.approx([3.5 * x for x in W])
+    assert by_name["current (r1)"]["x"][0] == START
+    waterfall = figs[1][0]
+    assert waterfall["type"] == "waterfall"
+    assert waterfall["x"][0] == "sdk_a" and waterfall["y"][0] == pytest.approx(0.5 * sum(W))
+
+    # Names are escaped, never raw HTML.
+    assert "FreshCo &lt;Inc&gt; &amp; Sons" in page
+    assert "<Inc>" not in page
+    assert "Ann &lt;Lee&gt;" in page and "<b>polygons</b>" not in page
+    # Scorecard, metrics, attribution and sign-offs are there.
+    for section in ("Scorecard", "Per-scope metrics", "Attribution", "Sign-offs"):
+        assert f"<h2>{section}</h2>" in page
+    assert "category:Grocery Stores" in page and "waived" in page
+
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert "**Verdict: FAIL**" in md
+    assert "1 fail" in md and "1 waived" in md
+    assert KEY_LEVEL in md and "source sdk_a" in md  # the failing result with its cause
+    assert "Ann &lt;Lee&gt;" in md  # the waiver, escaped for Markdown renderers that allow HTML
+    assert NETWORK.search(md) is None
+
+    gate_json = json.loads(paths["json"].read_text(encoding="utf-8"))
+    again = evaluate_gate(store, "r1", "r2", sh, record=False).to_json()
+    assert gate_json["verdict"] == again["verdict"] == "fail"
+    assert gate_json["counts"] == again["counts"]
+    assert [(r["criterion"], r["scope"], r["status"]) for r in gate_json["results"]] == [
+        (r["criterion"], r["scope"], r["status"]) for r in again["results"]
+    ]
+
+
+def test_scope_report(store: Store, tmp_path: Path) -> None:
+    sh = stakeholders()
+    paths = write_report(store, "r1", "r2", tmp_path / "scope", sh, scope="region:W")
+    page = paths["html"].read_text(encoding="utf-8")
+    assert NETWORK.search(page) is None
+    figs = figures(page)
+    assert len(figs) == 2  # one scope: its daily series and its source waterfall
+    by_name = {t["name"]: t for t in figs[0]}
+    # Region W: p2 (2w over two sources) + p3 (2w), unchanged.
+    assert by_name["current (r1)"]["y"] == pytest.approx([4 * x for x in W])
+    assert by_name["candidate (r2)"]["y"] == pytest.approx([4 * x for x in W])
+    assert "region:W" in page and "customer:freshco" not in page.split("<h2>Scorecard</h2>")[1].split("<h2>")[0]
+    assert "Verdict: <b>FAIL</b>" in page  # the pair's verdict, even when this scope passes
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert "**Verdict: FAIL**" in md and "(region:W)" in md
+
+
+def test_passing_pair_charts_all_places(store: Store, tmp_path: Path) -> None:
+    """Nothing fails or warns: the report charts every place, and says PASS."""
+    passing = Stakeholders(customers=(), deals=(), criteria=(), source="<empty>")
+    paths = write_report(store, "r1", "r2", tmp_path / "empty", passing)
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "Verdict: <b>PASS</b>" in page
+    assert len(figures(page)) == 2 and "All places" in page
+    assert "**Verdict: PASS**" in paths["markdown"].read_text(encoding="utf-8")
+
+
+def test_unknown_scope_is_an_error(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(RelcheckError):
+        write_report(store, "r1", "r2", tmp_path / "bad", stakeholders(), scope="customer:nobody")
+    assert not (tmp_path / "bad").exists()
