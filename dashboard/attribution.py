@@ -49,8 +49,10 @@ LOG_BASE = 2.0
 #: subadditive). A pair's set competes only when it localises: its summed surprise is more than PAIR_GAIN
 #: times the summed surprise of the set of each of its two single dimensions (0 when a single dimension
 #: yields no set), and it has no more elements than the larger of those sets (so it does not re-spread one
-#: dimension's change over finer cells).
-PAIR_GAIN = 1.5
+#: dimension's change over finer cells). Why 2: for a small change concentrated in one cell holding a share
+#: w of its single element's visits, surprise grows like 1/w from the element to the cell (JS ≈ Δshare²/8p),
+#: so a gain of 2 asks that the change sit in cells holding at most about half of that element's visits.
+PAIR_GAIN = 2.0
 PAIR_RULE = (
     f"a set over a pair of dimensions is ranked only when its summed surprise exceeds {PAIR_GAIN}x the "
     "summed surprise of the set found on each of its two single dimensions (0 when that dimension has "
@@ -59,6 +61,10 @@ PAIR_RULE = (
 )
 #: A total change this small relative to the totals counts as zero: signed EP is then undefined.
 ZERO_DELTA_REL = 1e-9
+#: A set whose summed surprise is below this is not reported: when every element moved in proportion
+#: (a uniform level change), no dimension localises the change, and the delta is flagged unexplained
+#: (look at the component attribution instead).
+MIN_SURPRISE = 1e-12
 
 #: Canonical order of the root-cause dimensions, and the pairs searched (in that order).
 DIMENSIONS: tuple[str, ...] = ("source", "region", "category", "brand", "segment")
@@ -219,7 +225,8 @@ class RootCause:
 class RootCauses:
     """Adtributor's top sets over single dimensions and pairs, and the per-dimension element tables.
 
-    ``unexplained`` is True when the scope changed and no dimension (single or pair) yields a set.
+    ``unexplained`` is True when the scope changed and no dimension (single or pair) yields a set (a
+    change spread in proportion over every element, with no surprise, yields none either).
     ``ep_guarded`` is True when the scope's total did not change: signed EP is undefined, so sets are
     built with absolute EP (|Δ_j| / Σ|Δ_j|) instead.
     """
@@ -501,13 +508,15 @@ def adtributor(
     changed = any(abs(e.delta) > 0 for scores in tables.values() for e in scores) or not _is_zero_delta(a_total, b_total)
     candidates = []
     for dims, rc in found.items():
+        if rc.surprise < MIN_SURPRISE:
+            continue
         if len(dims) > 1 and not _pair_localises(rc, [found.get((d,)) for d in dims]):
             continue
         candidates.append(rc)
     candidates.sort(key=lambda r: (-r.surprise, len(r.dimensions), len(r.elements), r.dimensions))
     return RootCauses(
         sets=candidates[:top_k],
-        unexplained=changed and not found,
+        unexplained=changed and not candidates,
         ep_guarded=_is_zero_delta(a_total, b_total),
         visits_current=float(a_total),
         visits_candidate=float(b_total),
@@ -615,8 +624,9 @@ def _scope_def(scope: Scope, stakeholders: StakeholdersArg) -> ScopeDef:
 
 
 def _ensure_prepared(session: PairSession, sd: ScopeDef) -> None:
+    """Prepare the scope on the session unless it is; scopes prepared before are kept."""
     if sd.scope_id not in {d.scope_id for d in session.defs}:
-        session.prepare([sd])
+        session.prepare([*session.defs, sd])
 
 
 def dimension_cube(session: PairSession, sd: ScopeDef) -> Cube:

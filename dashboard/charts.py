@@ -405,6 +405,28 @@ def delta_bar_chart(df: pd.DataFrame, label_col: str, value_col: str, title: str
     return _layout(fig, title, x_title, "", hovermode="closest")
 
 
+def metric_history_chart(df: pd.DataFrame, title: str, y_title: str) -> go.Figure:
+    """A metric for each consecutive pair of releases, coloured by the worst criterion status on it.
+
+    ``df``: pair (label such as ``2026.09.0 → 2026.10.0``), value, status (pass/warn/fail/no_data or empty).
+    """
+    statuses = _texts(df["status"]) if "status" in df.columns else [""] * len(df)
+    fig = go.Figure(
+        go.Bar(
+            x=_texts(df["pair"]),
+            y=_nums(df["value"]),
+            marker_color=[STATUS_COLORS.get(s, CANDIDATE_COLOR) for s in statuses],
+            text=statuses,
+            textposition="outside",
+            name=y_title,
+            showlegend=False,
+        )
+    )
+    if df.empty:
+        _empty(fig, "fewer than two releases")
+    return _layout(fig, title, "release pair (current → candidate)", y_title, hovermode="closest")
+
+
 # ------------------------------------------------------------------------------------------ Altair
 def _records(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with dates as ISO strings, so Vega-Lite specs hold readable values."""

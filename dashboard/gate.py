@@ -244,6 +244,11 @@ def applies_to_scope(criterion: Criterion, scope: ScopeDef, stakeholders: Stakeh
     return criterion.matches(scope.value or "all")
 
 
+def attribute_values(session: PairSession, attribute: str) -> list[str]:
+    """Distinct values of a place attribute (category, region, ...) present in either release, sorted."""
+    return session.values(attribute)
+
+
 def _value(v: Any) -> Any:
     """A metric value fit for JSON: non-finite floats become None (they are no_data anyway)."""
     if isinstance(v, float) and not math.isfinite(v):
@@ -425,8 +430,8 @@ def evaluate_gate(
         per_criterion: list[tuple[Criterion, list[ScopeDef]]] = []
         need_cat = any(c.applies_to == "categories" for c in stakeholders.criteria)
         need_reg = any(c.applies_to == "regions" for c in stakeholders.criteria)
-        categories = session.values("category") if need_cat else []
-        regions = session.values("region") if need_reg else []
+        categories = attribute_values(session, "category") if need_cat else []
+        regions = attribute_values(session, "region") if need_reg else []
         defs: dict[str, ScopeDef] = {}
         for crit in stakeholders.criteria:
             scopes = criterion_scopes(crit, stakeholders, categories, regions)

@@ -22,12 +22,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dashboard import metrics
+from dashboard import attribution, metrics
 from dashboard.comparison import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.gate import STATUS_RANK, GateResult, evaluate_gate, source_deltas
+from dashboard.gate import STATUS_RANK, GateResult, evaluate_gate
 from dashboard.metric_catalog import label as metric_label
-from dashboard.scopes import ScopeDef, resolve_scope, simple_scope
+from dashboard.scopes import (
+    ATTRIBUTE_KINDS,
+    ROW_KINDS,
+    ScopeDef,
+    check_known_values,
+    resolve_scope,
+    simple_scope,
+)
 from dashboard.signoff import is_valid, list_signoffs
 from dashboard.stakeholders import Stakeholders
 from dashboard.store import Store, utc_now
@@ -78,6 +85,8 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return "—"
+        if value == 0:
+            return "0"
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:.4g}"
@@ -106,19 +115,29 @@ def _chart_scopes(gate: GateResult, scope: str | None, stakeholders: Stakeholder
 
 
 def _evidence(store: Store, gate: GateResult, defs: Sequence[ScopeDef]) -> dict[str, dict[str, Any]]:
-    """Per chart scope: metrics, daily series and source rows, from one session."""
+    """Per chart scope, from one session: metrics, daily series, and the attribution lenses of
+    :mod:`dashboard.attribution` that need no other release (by source, by effect, root causes)."""
     out: dict[str, dict[str, Any]] = {}
     with PairSession(store, gate.current, gate.candidate) as session:
+        for d in defs:
+            if d.kind in ATTRIBUTE_KINDS or d.kind in ROW_KINDS:
+                check_known_values(d.kind, d.value, session.values(d.kind))
         session.prepare(list(defs))
         computed = {m.scope.scope_id: m for m in metrics.compute(session)}
-        sources = source_deltas(session, [d.scope_id for d in defs])
         for d in defs:
             sid = d.scope_id
+            values = dict(computed[sid].values)
+            daily = session.daily_series(sid)
+            cube = attribution.dimension_cube(session, d)
+            split = attribution.source_split(cube, sid, float(values.get("delta") or 0.0))
             out[sid] = {
                 "scope": d,
-                "metrics": dict(computed[sid].values),
-                "daily": session.daily_series(sid),
-                "sources": sources.get(sid, []),
+                "metrics": values,
+                "daily": daily,
+                "sources": [{"source": r.source, "current": r.visits_current, "candidate": r.visits_candidate,
+                             "delta": r.delta} for r in split.rows],
+                "effect": attribution.effect_split(session, d),
+                "root_causes": attribution.root_causes_of(cube),
             }
     return out
 
@@ -169,7 +188,7 @@ table{border-collapse:collapse;width:100%;font-size:.9em;margin:8px 0}
 th,td{border:1px solid #dee2e6;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f1f3f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .status{font-weight:600;padding:1px 6px;border-radius:4px;color:#fff;white-space:nowrap}
-.counts span{margin-right:14px}.chart{margin:8px 0 24px 0}.note{color:#6c757d;font-size:.9em}
+.scroll{overflow-x:auto}.counts span{margin-right:14px}.chart{margin:8px 0 24px 0}.note{color:#6c757d;font-size:.9em}
 """
 
 
@@ -188,7 +207,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
             f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row)
         )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _scorecard_rows(results: Sequence[Any]) -> list[list[str]]:
@@ -274,12 +294,32 @@ def render_html(
         abs_total = sum(abs(s["delta"]) for s in ev["sources"])
         parts.append(f"<h3>{_h(ev['scope'].name)} <span class=\"note\">({_h(sid)})</span>: "
                      f"delta {_h(_fmt(total))} visits</h3>")
+        parts.append("<p><b>By source</b> (the parts sum to the delta):</p>")
         parts.append(_table(
             ["source", "visits current", "visits candidate", "delta", "share of |delta|"],
             [[_h(s["source"]), _h(_fmt(s["current"])), _h(_fmt(s["candidate"])), _h(_fmt(s["delta"])),
               _h(f"{abs(s['delta']) / abs_total:.0%}" if abs_total else "—")] for s in ev["sources"]],
             numeric=(1, 2, 3, 4),
         ))
+        eff = ev["effect"]
+        parts.append(
+            f"<p><b>By effect</b>: places only in the candidate {_h(_fmt(eff.added_places))} visits "
+            f"({eff.places_added} places), places only in the current release {_h(_fmt(-eff.dropped_places))} "
+            f"visits ({eff.places_dropped} places), change on the {eff.places_common} places in both "
+            f"{_h(_fmt(eff.common_places))} visits.</p>"
+        )
+        rc = ev["root_causes"]
+        if rc.sets:
+            parts.append("<p><b>Root causes</b> (Adtributor: explanatory power EP, absolute EP, surprise):</p>")
+            parts.append(_table(
+                ["rank", "dimensions", "elements", "delta", "EP", "|EP|", "surprise"],
+                [[str(i + 1), _h(" × ".join(c.dimensions)), _h(c.label()),
+                  _h(_fmt(float(sum(e.delta for e in c.elements)))), _h(_fmt(c.explanatory_power)),
+                  _h(_fmt(c.abs_explanatory_power)), _h(_fmt(c.surprise))] for i, c in enumerate(rc.sets)],
+                numeric=(3, 4, 5, 6),
+            ))
+        elif rc.unexplained:
+            parts.append('<p class="note">No dimension explains this delta (no explanatory set).</p>')
     causes = [r for r in results if r.cause is not None]
     if causes:
         parts.append("<h3>Top cause of each failing or warning result</h3>")

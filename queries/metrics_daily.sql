@@ -1,9 +1,25 @@
 -- Per scope: Pearson correlation of the two daily series over the window; null with < 3 days or a constant series.
 -- params: none
 -- reads: daily_series (from series_daily)
-SELECT scope_id,
-       CASE WHEN count(*) < 3 OR min(current) = max(current) OR min(candidate) = max(candidate) THEN NULL
-            ELSE corr(candidate, current) END AS daily_corr,
-       count(*) AS days
-FROM daily_series
-GROUP BY scope_id
+-- Two passes (means, then centred sums), so a large level with a small day-to-day variation keeps its precision.
+WITH m AS (
+    SELECT scope_id, avg(current) AS mean_current, avg(candidate) AS mean_candidate, count(*) AS days,
+           (min(current) = max(current) OR min(candidate) = max(candidate)) AS flat
+    FROM daily_series
+    GROUP BY scope_id
+),
+s AS (
+    SELECT d.scope_id,
+           sum((d.current - m.mean_current) * (d.candidate - m.mean_candidate)) AS sxy,
+           sum((d.current - m.mean_current) * (d.current - m.mean_current)) AS sxx,
+           sum((d.candidate - m.mean_candidate) * (d.candidate - m.mean_candidate)) AS syy
+    FROM daily_series AS d
+    JOIN m ON m.scope_id = d.scope_id
+    GROUP BY d.scope_id
+)
+SELECT m.scope_id,
+       CASE WHEN m.days < 3 OR m.flat OR s.sxx <= 0 OR s.syy <= 0 THEN NULL
+            ELSE s.sxy / sqrt(s.sxx * s.syy) END AS daily_corr,
+       m.days
+FROM m
+JOIN s ON s.scope_id = m.scope_id

@@ -15,6 +15,7 @@ from snapshots import write_snapshot
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ingest import ingest_release
+from dashboard.stakeholders import load_stakeholders, parse_stakeholders
 from dashboard.store import Store
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -104,14 +105,26 @@ def _visits(places, start: dt.date, days: int, shape) -> list[dict]:
             for source, share in (("sdk_a", 0.6), ("sdk_b", 0.4)):
                 v = base * share * weekly * (1 + 0.01 * (i % 7)) * shape(brand, region, source, i)
                 rows.append(
-                    {"place_id": pid, "date": day, "source": source, "visits": round(v, 3), "raw_visits": int(v / 4)}
+                    {
+                        "place_id": pid,
+                        "date": day,
+                        "source": source,
+                        "visits": round(v, 3),
+                        "raw_visits": int(v / 4),
+                    }
                 )
     return rows
 
 
 def _places(places) -> list[dict]:
     return [
-        {"place_id": pid, "name": f"{brand or 'Indie'} {pid}", "brand": brand, "category": cat, "region": region}
+        {
+            "place_id": pid,
+            "name": f"{brand or 'Indie'} {pid}",
+            "brand": brand,
+            "category": cat,
+            "region": region,
+        }
         for pid, brand, cat, region, _ in places
     ]
 
@@ -126,8 +139,12 @@ def _candidate(brand, region, source, i) -> float:
     return f * (1.03 if brand == "FreshCo" else 1.0)
 
 
-def _ablation(brand, region, source, i) -> float:
+def _ablation_attribution(brand, region, source, i) -> float:
     return 1.03 if brand == "FreshCo" else 1.0
+
+
+def _ablation_source(brand, region, source, i) -> float:
+    return 0.4 if (source == "sdk_b" and region == "W" and i >= 14) else 1.0
 
 
 def build_store(root: Path) -> Path:
@@ -136,12 +153,18 @@ def build_store(root: Path) -> Path:
     snaps = root / "snaps"
     specs = [
         ("r1", PLACES, START, _same, {"components": COMPONENTS_1, "created_at": "2026-07-01T10:00:00Z"}),
-        ("r2", PLACES + [NEW_PLACE], START, _candidate, {"components": COMPONENTS_2, "created_at": "2026-08-01T10:00:00Z"}),
+        (
+            "r2",
+            PLACES + [NEW_PLACE],
+            START,
+            _candidate,
+            {"components": COMPONENTS_2, "created_at": "2026-08-01T10:00:00Z"},
+        ),
         (
             "r2-abl-attribution",
             PLACES,
             START,
-            _ablation,
+            _ablation_attribution,
             {
                 "kind": "ablation",
                 "base": "r1",
@@ -149,12 +172,39 @@ def build_store(root: Path) -> Path:
                 "created_at": "2026-08-01T12:00:00Z",
             },
         ),
-        ("old", PLACES, dt.date(2025, 1, 6), _same, {"components": COMPONENTS_1, "created_at": "2025-01-20T10:00:00Z"}),
+        (
+            "r2-abl-source_ingest",
+            PLACES,
+            START,
+            _ablation_source,
+            {
+                "kind": "ablation",
+                "base": "r1",
+                "components": {**COMPONENTS_1, "source_ingest": "v5"},
+                "created_at": "2026-08-01T12:10:00Z",
+            },
+        ),
+        (
+            "old",
+            PLACES,
+            dt.date(2025, 1, 6),
+            _same,
+            {"components": COMPONENTS_1, "created_at": "2025-01-20T10:00:00Z"},
+        ),
     ]
     for rid, places, start, shape, manifest in specs:
-        folder = write_snapshot(snaps / rid, rid, _visits(places, start, DAYS, shape), _places(places), **manifest)
+        folder = write_snapshot(
+            snaps / rid, rid, _visits(places, start, DAYS, shape), _places(places), **manifest
+        )
         ingest_release(store, folder)
     return home
+
+
+def record_gate_run(home: Path, stakeholders: Path) -> None:
+    """One recorded verdict for the Releases page's history (the dashboard itself never records)."""
+    from dashboard.gate import evaluate_gate
+
+    evaluate_gate(Store(home), "r1", "r2", load_stakeholders(stakeholders), record=True, attribute=False)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +212,9 @@ def tiny(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("apptest")
     (root / "stakeholders.toml").write_text(STAKEHOLDERS, encoding="utf-8")
     (root / "chaos.toml").write_text(SCENARIOS, encoding="utf-8")
-    return {"home": build_store(root), "stakeholders": root / "stakeholders.toml", "scenarios": root / "chaos.toml"}
+    home = build_store(root)
+    record_gate_run(home, root / "stakeholders.toml")
+    return {"home": home, "stakeholders": root / "stakeholders.toml", "scenarios": root / "chaos.toml"}
 
 
 @pytest.fixture
@@ -216,7 +268,9 @@ def test_every_page_renders_with_the_sidebar_pickers(env, page):
     assert at.selectbox(key="current").value == "r1"  # the release marked current (first ingested)
     assert at.selectbox(key="candidate").value == "r2"  # the newest other release of kind "release"
     assert at.selectbox(key="scope").value == "all"
-    assert not at.error or page in ("review", "deals", "criteria"), texts(at.error)  # verdict banners are errors
+    assert not at.error or page in ("review", "deals", "criteria"), texts(
+        at.error
+    )  # verdict banners are errors
     # every table comes with its CSV download
     assert len(at.get("download_button")) >= len(at.dataframe) > 0 or page in ("explore", "chaos")
 
@@ -225,7 +279,9 @@ def test_review_shows_verdict_scorecard_and_manifest_diff(env):
     at = open_page("review")
     banner = texts(at.error)
     assert "Verdict: FAIL" in banner and "r1 → r2" in banner
-    scorecard = next(df.value for df in at.dataframe if "scope" in df.value.columns and "fail" in df.value.columns)
+    scorecard = next(
+        df.value for df in at.dataframe if "scope" in df.value.columns and "fail" in df.value.columns
+    )
     row = scorecard.set_index("scope").loc["deal:gym-trial"]
     assert row["status"] == "fail" and row["fail"] == 1
     manifest = next(df.value for df in at.dataframe if "component" in df.value.columns)
@@ -271,7 +327,7 @@ def test_deals_page_makes_trials_stand_out(env):
     assert at.selectbox(key="deal").value == "gym-trial"
     assert "Pacific Fitness" in texts(at.error) and "trial" in texts(at.error)
     table = next(df.value for df in at.dataframe if "stage" in df.value.columns)
-    assert table["stage"].iloc[0] == "🧪 TRIAL"
+    assert table["stage"].iloc[0] == "trial"  # trials first, highlighted
 
 
 def test_query_params_select_the_pair_and_scope(env):
@@ -292,7 +348,15 @@ def test_attribution_splits_by_component(env):
     figs = plotly_specs(at)
     comp = next(spec for title, spec in figs.items() if title.startswith("Contribution to"))
     bars = comp["data"][0]
-    assert "attribution" in bars["y"]
+    assert bars["y"][:2] == ["attribution", "source_ingest"] or bars["y"][:2] == [
+        "source_ingest",
+        "attribution",
+    ]
+    contributions = dict(zip(bars["y"], bars["x"], strict=True))
+    assert contributions["source_ingest"] < 0 < contributions["attribution"]  # device loss vs new polygons
+    total = figs["Delta by upstream source"]["data"][0]["y"][-1]
+    assert sum(contributions.values()) == pytest.approx(total, rel=1e-6, abs=1e-6)
+    assert "exact Shapley" in comp["layout"]["title"]["text"]  # every subset of the two components has a run
     effect = figs["Coverage churn against level change"]["data"][0]
     assert effect["x"][0] == "places only in candidate" and effect["y"][0] > 0  # p7 opened
     assert at.dataframe  # root causes and friends
@@ -305,10 +369,11 @@ def test_explore_ad_hoc_scope_and_snippet(env):
     at.text_input(key="x_name").set_value("gyms-west").run()
     assert not at.exception
     assert "Daily visits — gyms-west" in plotly_specs(at)
-    snippet = next(c.value for c in at.code)
-    assert "[[deals]]" in snippet and 'brands = ["PacificFit"]' in snippet.replace("  ", " ")
+    deal = parse_stakeholders(next(c.value for c in at.code)).deals[0]
+    assert (deal.id, deal.stage, deal.brands) == ("gyms-west", "trial", ("PacificFit",))
     at.radio(key="x_kind").set_value("customer").run()
-    assert "[[customers]]" in next(c.value for c in at.code)
+    customer = parse_stakeholders(next(c.value for c in at.code)).customers[0]
+    assert (customer.id, customer.brands) == ("gyms-west", ("PacificFit",))
 
 
 def test_explore_scope_without_places_says_so(env):
@@ -346,6 +411,15 @@ def test_criteria_page_signs_off_a_failure(env, tmp_path, monkeypatch):
     assert "waived" in set(results["status"])
 
 
+def test_criteria_page_builds_the_evidence_pack(env, tmp_path, monkeypatch):
+    at = open_page("criteria")
+    assert at.get("download_button")  # the gate JSON is always there
+    at.button(key="report_build").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"Download report.html", "Download summary.md", "Download gate.json"} <= labels
+
+
 def test_criteria_sign_off_needs_a_reason(env, tmp_path, monkeypatch):
     home = tmp_path / "store"
     shutil.copytree(env["home"], home)
@@ -359,11 +433,25 @@ def test_criteria_sign_off_needs_a_reason(env, tmp_path, monkeypatch):
 
 def test_releases_page_lists_releases_and_manifest(env):
     at = open_page("releases", release="r1")
-    table = next(df.value for df in at.dataframe if "release_id" in df.value.columns and "checksum" in df.value.columns)
-    assert list(table["release_id"]) == ["r1", "r2", "r2-abl-attribution", "old"]
+    table = next(
+        df.value for df in at.dataframe if "release_id" in df.value.columns and "checksum" in df.value.columns
+    )
+    assert list(table["release_id"]) == ["r1", "r2", "r2-abl-attribution", "r2-abl-source_ingest", "old"]
     assert table.set_index("release_id").loc["r1", "current"] == "★"
     assert table.set_index("release_id").loc["r1", "days"] == DAYS
     assert json.loads(next(c.value for c in at.code))["release_id"] == "r1"
+    (spec, rows) = vega_charts(at)[0]  # the recorded verdict
+    assert [(r["current"], r["candidate"], r["verdict"]) for r in rows] == [("r1", "r2", "fail")]
+    assert at.selectbox(key="history_metric").value == "level_change_pct"
+
+
+def test_releases_page_metric_across_releases(env):
+    at = open_page("releases", scope="deal:gym-trial")
+    history = plotly_specs(at)["Level change (%) — deal:gym-trial"]["data"][0]
+    # kind "release" by created_at: old → r1 (no common dates), r1 → r2
+    assert history["x"] == ["old → r1", "r1 → r2"]
+    assert history["y"][0] is None and abs(history["y"][1]) > 5  # p7 opened, sdk_b lost W devices
+    assert history["text"] == ["", "fail"]  # a pair without common dates is not judged
 
 
 # --------------------------------------------------------------------------------------------- messages
@@ -382,7 +470,7 @@ def test_unknown_release_in_the_link_lists_the_releases(env):
     assert not at.exception
     msg = texts(at.error)
     assert "Unknown release `2099.1`" in msg
-    for rid in ("r1", "r2", "r2-abl-attribution", "old"):
+    for rid in ("r1", "r2", "r2-abl-attribution", "r2-abl-source_ingest", "old"):
         assert rid in msg
 
 
@@ -395,3 +483,22 @@ def test_unknown_scope_in_the_link_falls_back_to_all(env):
     at = open_page("review", scope="customer:nobody")
     assert at.selectbox(key="scope").value == "all"
     assert "Unknown scope `customer:nobody`" in texts(at.warning)
+
+
+def test_causes_toggle_attributes_failures(env):
+    at = open_page("criteria", causes="true")
+    assert at.toggle(key="causes").value is True
+    results = next(df.value for df in at.dataframe if "waived_by" in df.value.columns)
+    failing = results[results["status"] == "fail"]
+    assert not failing.empty and all(cause.startswith("source sdk_") for cause in failing["cause"])
+
+
+def test_broken_stakeholders_file_is_named_not_a_traceback(env, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[customers]]\nid = "x"\nname = "X"\ntier = "gold"\n', encoding="utf-8")
+    monkeypatch.setenv("RELCHECK_STAKEHOLDERS", str(bad))
+    at = open_page("review")
+    assert "bad.toml" in texts(at.error) and "tier" in texts(at.error)
+    assert at.metric  # the headline numbers still show
+    at.switch_page(PAGES["customers"]).run()
+    assert not at.exception and "could not be read" in texts(at.error)

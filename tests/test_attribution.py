@@ -214,6 +214,33 @@ def test_identical_releases_attribute_nothing(tmp_path: Path) -> None:
     assert a.mix_rate.rate_part == 0.0 and a.mix_rate.mix_part == 0.0
 
 
+def test_uniform_scaling_localises_nowhere(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    places, cur, _ = fault_world()
+    ingest(store, tmp_path, "r1", cur, places)
+    ingest(store, tmp_path, "r2", [{**r, "visits": r["visits"] * 1.1} for r in cur], places)
+    a = at.attribute(store, "r1", "r2")
+    assert close(a.total_delta, 0.1 * a.visits_current)
+    for r in a.by_source.rows:
+        assert close(r.delta, 0.1 * r.visits_current)
+    assert a.root_causes.sets == [] and a.root_causes.unexplained
+    assert abs(a.mix_rate.mix_part) < 1e-9 and close(a.mix_rate.rate_part, a.mix_rate.change)
+
+
+def test_session_helpers_keep_scopes_prepared_before(fault_store: Store) -> None:
+    """The gate prepares many scopes on one session; attributing one of them or another keeps the rest."""
+    from dashboard.comparison import PairSession
+    from dashboard.scopes import simple_scope
+
+    with PairSession(fault_store, "cur", "cand") as s:
+        s.prepare([simple_scope("all"), simple_scope("region", "W")])
+        cube = at.dimension_cube(s, simple_scope("region", "E"))
+        assert {d.scope_id for d in s.defs} == {"all", "region:W", "region:E"}
+        assert cube.visits_candidate == cube.visits_current
+        w = at.dimension_cube(s, simple_scope("region", "W"))
+        assert w.elements("source")[("sdk_b",)][1] == 0.5 * w.elements("source")[("sdk_b",)][0]
+
+
 # ------------------------------------------------------------------------------ Adtributor
 
 

@@ -77,7 +77,11 @@ def test_weekly_series_and_growth_side_by_side():
 
 
 def test_source_waterfall_ends_in_the_total_and_sorts_by_size():
-    rows = [{"source": "sdk_a", "delta": 5.0}, {"source": "sdk_b", "delta": -20.0}, {"source": "telco", "delta": 1.0}]
+    rows = [
+        {"source": "sdk_a", "delta": 5.0},
+        {"source": "sdk_b", "delta": -20.0},
+        {"source": "telco", "delta": 1.0},
+    ]
     (trace,) = _traces(charts.source_waterfall_chart(rows, -14.0, "by source"))
     assert trace["type"] == "waterfall"
     assert trace["x"] == ["sdk_b", "sdk_a", "telco", "total delta"]
@@ -105,7 +109,11 @@ def test_effect_split_from_the_core_shape_counts_dropped_against_the_delta():
 
 
 def test_effect_split_from_signed_rows_with_total():
-    rows = [{"effect": "added", "delta": 2.0}, {"effect": "common", "delta": 1.0}, {"effect": "total", "delta": 3.0}]
+    rows = [
+        {"effect": "added", "delta": 2.0},
+        {"effect": "common", "delta": 1.0},
+        {"effect": "total", "delta": 3.0},
+    ]
     (trace,) = _traces(charts.effect_split_chart(rows, "t"))
     assert trace["y"] == [2.0, 1.0, 3.0]
 
@@ -115,7 +123,11 @@ def test_component_shapley_bars_and_interaction():
     (trace,) = _traces(fig)
     assert trace["y"] == ["poi_db", "attribution", "interaction"]
     assert trace["x"] == [4.0, -2.5, 0.5]
-    assert trace["marker"]["color"] == [charts.INCREASE_COLOR, charts.DECREASE_COLOR, charts.INTERACTION_COLOR]
+    assert trace["marker"]["color"] == [
+        charts.INCREASE_COLOR,
+        charts.DECREASE_COLOR,
+        charts.INTERACTION_COLOR,
+    ]
     assert _fig_json(fig)["layout"]["title"]["text"] == "Shapley — exact"
 
 
@@ -127,7 +139,11 @@ def test_component_shapley_accepts_core_rows():
 
 def test_brand_shares_mark_own_brands():
     df = pd.DataFrame(
-        {"brand": ["FreshCo", "ValueMart"], "share_current_pct": [60.0, 40.0], "share_candidate_pct": [55.0, 45.0]}
+        {
+            "brand": ["FreshCo", "ValueMart"],
+            "share_current_pct": [60.0, 40.0],
+            "share_candidate_pct": [55.0, 45.0],
+        }
     )
     cur, cand = _traces(charts.brand_share_chart(df, "shares", "A", "B", own_brands=["FreshCo"]))
     assert cur["y"] == ["★ FreshCo", "ValueMart"]
@@ -189,10 +205,14 @@ def test_small_multiples_facet_per_scope_with_release_legend(daily):
 
 
 def test_verdict_history_and_metric_multiples():
-    hist = pd.DataFrame({"at": ["2026-11-01T10:00:00Z"], "candidate": ["r2"], "verdict": ["fail"], "current": ["r1"]})
+    hist = pd.DataFrame(
+        {"at": ["2026-11-01T10:00:00Z"], "candidate": ["r2"], "verdict": ["fail"], "current": ["r1"]}
+    )
     spec = _vl(charts.verdict_history_chart(hist))
     assert spec["encoding"]["color"]["field"] == "verdict"
-    multi = pd.DataFrame({"scope": ["a", "b"], "metric": ["m", "m"], "value": [1.0, 2.0], "status": ["pass", "warn"]})
+    multi = pd.DataFrame(
+        {"scope": ["a", "b"], "metric": ["m", "m"], "value": [1.0, 2.0], "status": ["pass", "warn"]}
+    )
     spec = _vl(charts.metric_small_multiples(multi, "metrics"))
     assert spec["facet"]["field"] == "metric" and len(_values(spec)) == 2
 

@@ -258,14 +258,14 @@ def test_every_status_on_tiny_releases(store: Store) -> None:
 
 
 def test_no_data_is_never_a_pass(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     for r in g.results:
         missing = r.value is None or (isinstance(r.value, float) and math.isnan(r.value))
         assert (r.status == "no_data") == missing, r
 
 
 def test_where_filters_the_stakeholders(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     key_scopes = {r.scope for r in g.results if r.criterion == KEY_LEVEL}
     assert key_scopes == {"customer:freshco", "customer:beanthere"}
     trial_scopes = {r.scope for r in g.results if r.criterion == "trial deals steady"}
@@ -274,14 +274,14 @@ def test_where_filters_the_stakeholders(store: Store) -> None:
     text = STAKEHOLDERS_TOML.replace(
         'applies_to = "categories"', 'applies_to = "categories"\nwhere = { name = ["Coffee", "Cafes"] }'
     )
-    g2 = evaluate_gate(store, "r1", "r2", stakeholders(text), record=False)
+    g2 = evaluate_gate(store, "r1", "r2", stakeholders(text), record=False, attribute=False)
     assert {r.scope for r in g2.results if r.criterion == "categories keep their level"} == {
         "category:Coffee", "category:Cafes"
     }
 
 
 def test_categories_and_regions_present_in_either_release(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     in_either = {
         kind: sorted(set(pd.read_parquet(store.release("r1").places_path)[kind])
                      | set(pd.read_parquet(store.release("r2").places_path)[kind]))
@@ -297,7 +297,7 @@ def test_categories_and_regions_present_in_either_release(store: Store) -> None:
 def test_independent_evaluation_agrees_with_the_gate(store: Store) -> None:
     """Recompute every status from compare()'s metric values and the raw thresholds in the file."""
     sh = stakeholders()
-    g = evaluate_gate(store, "r1", "r2", sh, record=False)
+    g = evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
     defs = [customer_scope(c) for c in sh.customers] + [deal_scope(d) for d in sh.deals]
     defs += [simple_scope("category", v) for v in ("Cafes", "Coffee", "Fitness", "Grocery Stores")]
     defs += [simple_scope("region", v) for v in ("MW", "NE", "S", "SE", "W")] + [simple_scope("all")]
@@ -468,9 +468,9 @@ def test_waived_result_in_json(store: Store) -> None:
 def test_gate_runs_are_recorded(store: Store) -> None:
     sh = stakeholders()
     assert gate_history(store) == []
-    g1 = evaluate_gate(store, "r1", "r2", sh)
-    evaluate_gate(store, "r1", "r2", sh, record=False)
-    g2 = evaluate_gate(store, "r2", "r3", sh)
+    g1 = evaluate_gate(store, "r1", "r2", sh, attribute=False)
+    evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
+    g2 = evaluate_gate(store, "r2", "r3", sh, attribute=False)
     runs = gate_history(Store(store.home))  # a fresh Store reads the same log
     assert [(r["current"], r["candidate"], r["verdict"]) for r in runs] == [("r1", "r2", "fail"), ("r2", "r3", "pass")]
     assert [r["id"] for r in runs] == [g1.run_id, g2.run_id]

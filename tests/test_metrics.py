@@ -134,7 +134,7 @@ def random_release_pair(seed: int) -> dict[str, Any]:
     sources_a = ["sdk_a", "sdk_b"] + (["bid_c"] if rng.random() < 0.5 else [])
     sources_b = ["sdk_a", "sdk_b", "bid_c"] if rng.random() < 0.7 else ["sdk_a", "panel_d"]
     segments = [None] if rng.random() < 0.4 else ["young", "old"] + ([None] if rng.random() < 0.5 else [])
-    raw_a, raw_b = rng.random() < 0.7, rng.random() < 0.7
+    raw_a, raw_b = rng.random() < 0.85, rng.random() < 0.85
     level = {pid: rng.choice([0.5, 3, 20, 150, 2000]) for pid in ids}
     integer_values = rng.random() < 0.3  # ties between places and days
 
@@ -185,7 +185,7 @@ def random_release_pair(seed: int) -> dict[str, Any]:
             "stakeholders": holders, "raw_both": raw_a and raw_b}
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(7))
 def test_engine_matches_reference_on_random_releases(tmp_path: Path, store: Store, seed: int) -> None:
     w = random_release_pair(seed)
     a, b = snapshot_pair(tmp_path, store, w["visits_a"], w["places_a"], w["visits_b"], w["places_b"])
@@ -209,7 +209,11 @@ def test_single_scope_path_matches_grouped_path(tmp_path: Path, store: Store, se
     a, b = snapshot_pair(tmp_path, store, w["visits_a"], w["places_a"], w["visits_b"], w["places_b"])
     holders = w["stakeholders"]
     grouped = engine_all(store, holders)
-    for scope in ref.all_scopes(a, b, holders):
+    scopes = ref.all_scopes(a, b, holders)
+    firsts = {s.partition(":")[0]: s for s in reversed(scopes)}  # the first scope of every kind
+    picked = sorted(set(firsts.values()) | {s for s in scopes if s.startswith(("customer:", "deal:"))})
+    assert len(picked) == 7 + 7  # 7 kinds besides customer and deal, 3 customers, 4 deals
+    for scope in picked:
         assert_metrics(one(store, scope, holders).values, grouped[scope], scope)
 
 
@@ -579,3 +583,13 @@ def test_scaling_the_candidate_changes_only_the_level(tmp_path: Path, store: Sto
         if s[CI] is not None:
             low, high = m[CI]
             assert low < m["level_change_pct"] < high, label
+
+
+def test_daily_corr_keeps_precision_at_large_levels(tmp_path: Path, store: Store) -> None:
+    """A scope of millions of visits a day with a small day-to-day variation: still 1e-9 against scipy."""
+    rng = random.Random(11)
+    xa = [1e8 + rng.gauss(0, 1) for _ in range(60)]
+    xb = [1.1 * x + rng.gauss(0, 1) for x in xa]
+    snapshot_pair(tmp_path, store, daily_rows("p1", "2026-01-05", xa), [place("p1")],
+                  daily_rows("p1", "2026-01-05", xb))
+    assert close(one(store, "all").values["daily_corr"], stats.pearsonr(xa, xb).statistic)

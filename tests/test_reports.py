@@ -129,7 +129,12 @@ def test_passing_pair_charts_all_places(store: Store, tmp_path: Path) -> None:
     assert "**Verdict: PASS**" in paths["markdown"].read_text(encoding="utf-8")
 
 
-def test_unknown_scope_is_an_error(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(RelcheckError):
-        write_report(store, "r1", "r2", tmp_path / "bad", stakeholders(), scope="customer:nobody")
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [("customer:nobody", "no customer 'nobody'"), ("category:Bakeries", "unknown category 'Bakeries'"),
+     ("nonsense", "bad scope")],
+)
+def test_unknown_scope_is_an_error(store: Store, tmp_path: Path, scope: str, message: str) -> None:
+    with pytest.raises(RelcheckError, match=message):
+        write_report(store, "r1", "r2", tmp_path / "bad", stakeholders(), scope=scope)
     assert not (tmp_path / "bad").exists()

@@ -10,6 +10,13 @@ from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
 from dashboard.views import data, ui
 
+METHODS = {
+    "exact_shapley": "exact Shapley (every subset of components has a run)",
+    "paired": "paired estimate (one-at-a-time runs from both ends)",
+    "first_order": "first-order effects (current + one component runs)",
+    "none": "not enough runs",
+}
+
 c = ui.ctx()
 ui.page_header("Attribution", c, f"scope `{c.scope}` (pick it in the sidebar)")
 c.require_pair()
@@ -83,18 +90,21 @@ st.caption(
 
 st.subheader("Pipeline components (Shapley)")
 comp = att.by_component
-if comp.players:
+if comp.players and comp.contributions:
     ui.plot(
         charts.component_shapley_chart(
             comp.contributions,
             comp.interaction,
             f"Contribution to {metric_label(comp.metric)}",
             unit=METRICS[comp.metric].unit if comp.metric in METRICS else "",
-            method=comp.method,
+            method=METHODS.get(comp.method, comp.method),
         ),
         "attr_components",
     )
-    st.caption(f"Method: **{comp.method}** · components that differ: {', '.join(comp.players)}")
+    st.caption(
+        f"Method: **{METHODS.get(comp.method, comp.method)}** · components that differ: {', '.join(comp.players)}"
+        " · the bars (with any interaction) sum to the metric's change."
+    )
     ui.table(
         pd.DataFrame(
             [
@@ -104,8 +114,14 @@ if comp.players:
         ),
         "component_runs",
     )
+elif comp.players:
+    st.info(
+        f"Components that differ: {', '.join(comp.players)}, but the ablation runs in the store cannot split "
+        "the change between them (ingest one run per component: the current release with that component at the "
+        "candidate's version)."
+    )
 else:
-    st.info("No ablation runs between these releases, so the change cannot be split by component.")
+    st.info("No pipeline component differs between these releases, or no ablation run exists for them.")
 for note in comp.notes:
     st.caption(note)
 

@@ -65,7 +65,7 @@ rows = [
         "waiver_expires": (r.waiver.expires or "") if r.waiver else "",
         "cause": r.cause.summary if r.cause else "",
     }
-    for r in gate.results
+    for r in sorted(gate.results, key=lambda r: ui.STATUS_RANK.get(r.status, 9))
     if r.status in statuses
 ]
 ui.table(pd.DataFrame(rows), "gate_results")

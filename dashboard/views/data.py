@@ -21,12 +21,11 @@ import streamlit as st
 
 from dashboard import metrics
 from dashboard.comparison import PairSession
+from dashboard.errors import RelcheckError
 from dashboard.scopes import (
     ScopeDef,
     adhoc_scope,
     resolve_scope,
-    simple_scope,
-    stakeholder_scopes,
 )
 from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store import Store
@@ -114,14 +113,15 @@ def _sh(key: Key) -> Stakeholders:
 # ---------------------------------------------------------------------------------------------- scopes
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def scope_values(_store: Store, key: Key, kind: str) -> list[str]:
-    """Values of a place attribute (category, region, brand, place) present in either release."""
-    fn = getattr(metrics, "scope_values", None)
-    if fn is not None:
-        return list(fn(_store, [key.current, key.candidate], kind))
-    from dashboard.gate import attribute_values
+    """Values of a scope kind (category, region, brand, place, source, segment) in either release."""
+    return metrics.scope_values(_store, [key.current, key.candidate], kind)
 
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def pair_window(_store: Store, key: Key) -> dict[str, str]:
+    """The pair's common window; RelcheckError (naming the fix) when the releases share no date."""
     with PairSession(_store, key.current, key.candidate) as session:
-        return attribute_values(session, kind)
+        return session.window.to_dict()
 
 
 def scope_def(scope: str | ScopeDef, sh: Stakeholders | None) -> ScopeDef:
@@ -150,21 +150,11 @@ class Adhoc(NamedTuple):
 # ---------------------------------------------------------------------------------------------- compare
 @st.cache_data(show_spinner="Comparing releases…", max_entries=CACHE_ENTRIES)
 def comparison(_store: Store, key: Key, by: str) -> metrics.Comparison:
-    """Metrics of every scope of one kind (customer, deal, category, region) or of ``all``."""
-    fn = getattr(metrics, "compare_releases", None)
+    """Metrics of every scope of one kind (customer, deal, category, region, ...) or of ``all``."""
     sh = _sh(key) if by in ("customer", "deal") else None
-    if fn is not None and by != "all":
-        return fn(_store, key.current, key.candidate, by=by, stakeholders=sh)
-    with PairSession(_store, key.current, key.candidate) as session:
-        if by in ("customer", "deal"):
-            defs = stakeholder_scopes(by, sh)
-            return metrics.compare(session, defs)
-        if by == "all":
-            return metrics.compare(session, [simple_scope("all")])
-        from dashboard.gate import attribute_values
-
-        defs = [simple_scope(by, v) for v in attribute_values(session, by)]
-        return metrics.compare(session, defs, by_attribute=by)
+    return metrics.compare_releases(
+        _store, key.current, key.candidate, by=None if by == "all" else by, stakeholders=sh
+    )
 
 
 @dataclass(frozen=True)
@@ -260,6 +250,18 @@ def region_source(_store: Store, key: Key, scope: str) -> pd.DataFrame:
     cells = mod.region_source_matrix(_store, key.current, key.candidate, scope, sh)
     cols = ["region", "source", "visits_current", "visits_candidate", "delta"]
     return pd.DataFrame([cell.to_json() for cell in cells], columns=cols)
+
+
+@st.cache_data(show_spinner="Comparing consecutive releases…", max_entries=CACHE_ENTRIES)
+def metric_history(_store: Store, key: Key, scope: str, metric: str) -> list[dict[str, Any]]:
+    """A scope's metric over consecutive releases (dashboard.history.metric_history)."""
+    try:
+        sh = _sh(key)
+    except (RelcheckError, OSError):
+        sh = None  # the values still show; criteria statuses need a readable stakeholders file
+    if sh is None and _needs_sh(scope):
+        raise RelcheckError(f"scope {scope} needs a readable stakeholders file")
+    return engine("history").metric_history(_store, scope, metric, sh)
 
 
 # ------------------------------------------------------------------------------------------------ chaos

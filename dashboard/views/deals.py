@@ -19,17 +19,10 @@ statuses = ui.gate_statuses(gate) if gate is not None else {}
 df = ui.comparison_frame(comp, statuses)
 stage = {d.id: d.stage for d in sh.deals}
 owner = {d.id: d.owner or "" for d in sh.deals}
-df.insert(
-    1,
-    "stage",
-    [
-        ("🧪 TRIAL" if stage.get(s.partition(":")[2]) == "trial" else stage.get(s.partition(":")[2], ""))
-        for s in df["scope"]
-    ],
-)
+df.insert(1, "stage", [stage.get(s.partition(":")[2], "") for s in df["scope"]])
 df.insert(2, "owner", [owner.get(s.partition(":")[2], "") for s in df["scope"]])
 df = ui.risk_sorted(df, statuses)
-df = df.iloc[sorted(range(len(df)), key=lambda i: 0 if df["stage"].iloc[i].endswith("TRIAL") else 1)]
+df = df.iloc[sorted(range(len(df)), key=lambda i: 0 if df["stage"].iloc[i] == "trial" else 1)]
 
 trials = [d for d in sh.deals if d.stage == "trial"]
 if trials:
@@ -39,10 +32,12 @@ if trials:
         st.error(
             text
             + f" This release moves numbers a prospect is evaluating: {', '.join(d.prospect for d in broken)}.",
-            icon="🧪",
+            icon=":material/science:",
         )
     else:
-        st.info(text + " Their acceptance criteria hold." if gate is not None else text, icon="🧪")
+        st.info(
+            text + " Their acceptance criteria hold." if gate is not None else text, icon=":material/science:"
+        )
 
 st.subheader("Deals, trials first")
 cols = [
@@ -59,14 +54,22 @@ cols = [
     "places_current",
     "places_candidate",
 ]
-ui.table(df[[x for x in cols if x in df.columns]], "deals_by_risk", ui.metric_columns(cols))
+ui.table(
+    df[[x for x in cols if x in df.columns]],
+    "deals_by_risk",
+    ui.metric_columns(cols),
+    styles={"stage": ui.trial_style},
+)
 
 ids = [d.id for d in sh.deals]
 focus = c.scope.partition(":")[2] if c.scope.startswith("deal:") else None
 first = df["scope"].iloc[0].partition(":")[2] if not df.empty else ids[0]
 did = ui.pick("Deal", ids, "deal", default=focus or first)
 deal = sh.deal(did)
-st.subheader(f"{deal.prospect} — {'🧪 trial' if deal.stage == 'trial' else deal.stage}")
+st.subheader(
+    f"{deal.prospect} — {deal.stage}"
+    + (" :violet-badge[:material/science: TRIAL]" if deal.stage == "trial" else "")
+)
 st.caption(
     f"Owner: {deal.owner or '—'} · categories: {', '.join(deal.categories) or 'all'} · "
     f"regions: {', '.join(deal.regions) or 'all'} · brands: {', '.join(deal.brands) or 'all'}"

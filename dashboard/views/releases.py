@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.metric_catalog import METRICS
+from dashboard.metric_catalog import label as metric_label
 from dashboard.views import data, ui
 
 c = ui.ctx()
@@ -100,3 +102,28 @@ with ui.section_guard():
             charts.verdict_history_chart(hist[["at", "current", "candidate", "verdict"]]), "verdict_history"
         )
         ui.table(hist, "verdict_history")
+
+st.subheader("A metric across consecutive releases")
+st.caption(f"Scope `{c.scope}` (pick it in the sidebar); each bar compares one release with the next.")
+names = [m for m, info in METRICS.items() if info.judgeable]
+metric = ui.pick("Metric", names, "history_metric", default="level_change_pct")
+with ui.section_guard():
+    hist_rows = data.metric_history(c.store, c.key, c.scope, metric)
+    frame = pd.DataFrame(
+        [
+            {
+                "pair": f"{r['current']} → {r['candidate']}",
+                "value": r["value"],
+                "status": ui.worst(x["status"] for x in r["criteria"]) or "",
+                "criteria": "; ".join(f"{x['criterion']}: {x['status']}" for x in r["criteria"]),
+                "note": r.get("note") or "",
+            }
+            for r in hist_rows
+        ],
+        columns=["pair", "value", "status", "criteria", "note"],
+    )
+    ui.plot(
+        charts.metric_history_chart(frame, f"{metric_label(metric)} — {c.scope}", metric_label(metric)),
+        "metric_history",
+    )
+    ui.table(frame, "metric_history")

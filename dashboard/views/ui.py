@@ -224,11 +224,11 @@ def sidebar() -> Ctx | None:
     options = ["all"]
     if sh is not None:
         options += [f"customer:{x.id}" for x in sh.customers] + [f"deal:{x.id}" for x in sh.deals]
-    values, c.pair_error = try_call(_attribute_options, store, c.key)
+    _, c.pair_error = try_call(data.pair_window, store, c.key)
+    values, error = try_call(_scope_options, store, c.key)
+    if error:
+        st.sidebar.error(error)
     options += values or []
-    sources = sorted({s for r in releases if r.release_id in (current, candidate) for s in r.sources})
-    segments = sorted({s for r in releases if r.release_id in (current, candidate) for s in r.segments})
-    options += [f"source:{s}" for s in sources] + [f"segment:{s}" for s in segments]
     c.scope_options = options
     with st.sidebar:
         st.subheader("Scope")
@@ -269,9 +269,9 @@ def sidebar() -> Ctx | None:
     return c
 
 
-def _attribute_options(store: Store, key: data.Key) -> list[str]:
+def _scope_options(store: Store, key: data.Key) -> list[str]:
     out = []
-    for kind in ("category", "region", "brand"):
+    for kind in ("category", "region", "brand", "source", "segment"):
         out += [f"{kind}:{v}" for v in data.scope_values(store, key, kind) if v]
     return out
 
@@ -348,16 +348,30 @@ def metric_columns(names: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def table(df: pd.DataFrame, name: str, column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
-    """A table with its CSV download (every table can be downloaded)."""
+def trial_style(value: Any) -> str:
+    """Deals in trial stand out: a prospect is evaluating these numbers right now."""
+    return "background-color: #7950f233; color: #5f3dc4; font-weight: 700" if value == "trial" else ""
+
+
+def table(
+    df: pd.DataFrame,
+    name: str,
+    column_config: dict[str, Any] | None = None,
+    styles: dict[str, Callable[[Any], str]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """A table with its CSV download (every table can be downloaded); status cells coloured."""
     config = dict(column_config or {})
     for col in df.columns:
         if col not in config and pd.api.types.is_datetime64_any_dtype(df[col]):
             config[col] = st.column_config.DateColumn(str(col), format="YYYY-MM-DD")
     shown: Any = df
-    status_cols = [col for col in ("status", "verdict") if col in df.columns]
-    if status_cols and not df.empty:
-        shown = df.style.map(_status_style, subset=status_cols)
+    cell_styles = {col: _status_style for col in ("status", "verdict") if col in df.columns}
+    cell_styles.update({col: fn for col, fn in (styles or {}).items() if col in df.columns})
+    if cell_styles and not df.empty:
+        shown = df.style
+        for col, fn in cell_styles.items():
+            shown = shown.map(fn, subset=[col])
     st.dataframe(shown, hide_index=True, column_config=config or None, width="stretch", **kwargs)
     st.download_button(
         "Download CSV",
