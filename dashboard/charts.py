@@ -470,12 +470,13 @@ def status_heatmap(
     x: str = "stakeholder",
     y: str = "scenario",
     cell_text: bool = True,
+    x_step: int = 18,
+    y_step: int = 20,
 ) -> alt.Chart:
-    """Status per scenario (rows) and stakeholder (columns) in the fixed status colours.
+    """Status per ``y`` (rows) and ``x`` (columns) in the fixed status colours (default scenario × stakeholder).
 
-    ``df``: scenario, stakeholder, status, and optionally ``metric`` (the metric that breaks first), shown
-    in the tooltip and, with ``cell_text``, in the cell. ``x``/``y`` name other columns for other grids
-    (e.g. stakeholder × criterion).
+    ``df``: the two axis columns, status, and optionally ``metric`` (the metric that breaks first), shown in
+    the tooltip and, with ``cell_text``, in the cell (give the columns room with ``x_step``).
     """
     data = _records(df)
     has_metric = "metric" in data.columns
@@ -484,8 +485,8 @@ def status_heatmap(
         tooltip.append(alt.Tooltip("metric:N", title="metric (breaks first)"))
     base = alt.Chart(data)
     rect = base.mark_rect(stroke="white").encode(
-        x=alt.X(f"{x}:N", title=x, axis=alt.Axis(labelLimit=220, labelAngle=-45)),
-        y=alt.Y(f"{y}:N", title=y, axis=alt.Axis(labelLimit=320)),
+        x=alt.X(f"{x}:N", title=x, axis=alt.Axis(labelLimit=220, labelAngle=-45, labelOverlap=False)),
+        y=alt.Y(f"{y}:N", title=y, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         color=alt.Color(
             "status:N",
             title="status",
@@ -496,9 +497,11 @@ def status_heatmap(
     layers: list[alt.Chart] = [rect]
     if has_metric and cell_text:
         layers.append(
-            base.mark_text(fontSize=9, color="white").encode(x=f"{x}:N", y=f"{y}:N", text="metric:N")
+            base.mark_text(fontSize=9, color="white")
+            .encode(x=f"{x}:N", y=f"{y}:N", text="metric:N", tooltip=tooltip)
+            .transform_filter("isValid(datum.metric)")
         )
-    return alt.layer(*layers).properties(title=title)
+    return alt.layer(*layers).properties(title=title, width=alt.Step(x_step), height=alt.Step(y_step))
 
 
 def series_small_multiples(

@@ -3,10 +3,47 @@
 -- reads: scope_defs (scope_id, mode, value, brands[], regions[], categories[], place_ids[]), places_x
 -- A customer: brand in brands (own or competitors), restricted to regions if any, plus place_ids.
 -- A deal or ad-hoc scope: every non-empty filter matches, plus place_ids.
+-- Plan: each definition names entry keys (an attribute value a member must have), places are keyed by their
+-- attributes, an equi-join on the keys finds the candidates, and the full rule is checked on those only
+-- (no nested-loop join of every definition against every place).
+WITH entry AS (
+    SELECT scope_id, 'all' AS key_kind, '' AS key_value FROM scope_defs WHERE mode IN ('all', 'source', 'segment')
+    UNION ALL
+    SELECT scope_id, mode, value FROM scope_defs WHERE mode IN ('category', 'region', 'brand', 'place')
+    UNION ALL
+    SELECT scope_id, 'brand', unnest(brands) FROM scope_defs WHERE mode = 'customer'
+    UNION ALL
+    SELECT scope_id, 'category', unnest(categories) FROM scope_defs WHERE mode = 'filter' AND len(categories) > 0
+    UNION ALL
+    SELECT scope_id, 'region', unnest(regions) FROM scope_defs
+    WHERE mode = 'filter' AND len(categories) = 0 AND len(regions) > 0
+    UNION ALL
+    SELECT scope_id, 'brand', unnest(brands) FROM scope_defs
+    WHERE mode = 'filter' AND len(categories) = 0 AND len(regions) = 0
+    UNION ALL
+    SELECT scope_id, 'place', unnest(place_ids) FROM scope_defs WHERE mode IN ('customer', 'filter')
+),
+keyed AS (
+    SELECT place_id, 'all' AS key_kind, '' AS key_value FROM places_x
+    UNION ALL
+    SELECT place_id, 'category', category FROM places_x
+    UNION ALL
+    SELECT place_id, 'region', region FROM places_x
+    UNION ALL
+    SELECT place_id, 'brand', COALESCE(brand, '(independent)') FROM places_x
+    UNION ALL
+    SELECT place_id, 'place', place_id FROM places_x
+),
+candidates AS (
+    SELECT DISTINCT e.scope_id, k.place_id
+    FROM entry AS e
+    JOIN keyed AS k ON k.key_kind = e.key_kind AND k.key_value = e.key_value
+)
 SELECT d.scope_id, p.place_id
-FROM scope_defs AS d
-JOIN places_x AS p ON (
-    CASE d.mode
+FROM candidates AS c
+JOIN scope_defs AS d ON d.scope_id = c.scope_id
+JOIN places_x AS p ON p.place_id = c.place_id
+WHERE CASE d.mode
         WHEN 'all' THEN true
         WHEN 'source' THEN true
         WHEN 'segment' THEN true
@@ -26,4 +63,3 @@ JOIN places_x AS p ON (
             OR list_contains(d.place_ids, p.place_id))
         ELSE false
     END
-)

@@ -130,7 +130,11 @@ matrix = ui.call(data.region_source, c.store, c.key, c.scope)
 if matrix.empty:
     st.info("No visits in this scope.")
 else:
-    ui.vega(charts.region_source_heatmap(matrix, "Delta by region and upstream source"), "attr_heatmap")
+    ui.vega(
+        charts.region_source_heatmap(matrix, "Delta by region and upstream source"),
+        "attr_heatmap",
+        stretch=True,
+    )
     ui.table(matrix, "region_source")
 
 st.subheader("Mix against rate (visits per place)")

@@ -69,7 +69,16 @@ if not matrix.empty:
     heat = matrix.rename(columns={"scope": "stakeholder"}).assign(
         status=lambda d: d["status"].fillna("no_data")
     )
-    ui.vega(charts.status_heatmap(heat[["scenario", "stakeholder", "status", "metric"]]), "chaos_matrix")
+    ui.vega(
+        charts.status_heatmap(
+            heat[["scenario", "stakeholder", "status", "metric"]],
+            x="scenario",
+            y="stakeholder",
+            x_step=130,
+            y_step=18,
+        ),
+        "chaos_matrix",
+    )
     ui.table(matrix, "robustness_matrix")
 verdicts = pd.DataFrame(
     [{"scenario": s.name, "verdict": s.verdict, "faults": s.scenario.describe()} for s in result.scenarios]

@@ -99,7 +99,9 @@ with ui.section_guard():
             ]
         )
         ui.vega(
-            charts.verdict_history_chart(hist[["at", "current", "candidate", "verdict"]]), "verdict_history"
+            charts.verdict_history_chart(hist[["at", "current", "candidate", "verdict"]]),
+            "verdict_history",
+            stretch=True,
         )
         ui.table(hist, "verdict_history")
 

@@ -388,8 +388,9 @@ def plot(fig: Any, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
-def vega(chart: Any, key: str) -> None:
-    st.altair_chart(chart, key=key, width="stretch")
+def vega(chart: Any, key: str, stretch: bool = False) -> None:
+    """An Altair chart; ``stretch`` fills the column, else the chart keeps its own (step-based) size."""
+    st.altair_chart(chart, key=key, width="stretch" if stretch else "content")
 
 
 def metric_tiles(values: dict[str, Any], names: Sequence[str]) -> None:
