@@ -263,6 +263,7 @@ class Store:
         Call it under ``writer_lock``: a live ingest creates its folder and .pid, and removes
         the .pid when publishing, under the same lock.
         """
+        self._remove_orphan_release_folders()
         sdir = self.staging_dir()
         if not sdir.exists():
             return
@@ -274,6 +275,20 @@ class Store:
                 continue  # still being written by a live process
             except (OSError, ValueError):
                 shutil.rmtree(child, ignore_errors=True)
+
+    def _remove_orphan_release_folders(self) -> None:
+        """A crash between moving a staged folder into place and naming it in the catalog leaves a
+        folder nobody can see; the catalog is the truth, so such folders are removed."""
+        root = self.home / "releases"
+        if not root.exists():
+            return
+        live = {self.home / e["folder"] for e in self._read_catalog()["releases"].values()}
+        for release_dir in root.iterdir():
+            for folder in release_dir.iterdir() if release_dir.is_dir() else ():
+                if folder.is_dir() and folder not in live:
+                    shutil.rmtree(folder, ignore_errors=True)
+            if release_dir.is_dir() and not any(release_dir.iterdir()):
+                release_dir.rmdir()
 
     # ------------------------------------------------------------- releases
     def releases(self) -> list[Release]:

@@ -814,3 +814,25 @@ def test_read_jsonl_ignores_a_torn_last_line(tmp_path: Path) -> None:
         fh.write(b'{"a": 2, "tor')
     assert read_jsonl(log) == [{"a": 1}]
     assert read_jsonl(tmp_path / "absent.jsonl") == []
+
+
+def test_orphan_release_folder_from_a_crash_before_the_catalog_is_removed(tmp_path):
+    """A folder moved into releases/ but never named in the catalog is invisible and cleaned up."""
+    from dashboard.ingest import ingest_release as _ingest
+    from dashboard.store import Store as _Store
+    from snapshots import daily_rows as _rows
+    from snapshots import write_snapshot as _write
+
+    st = _Store(tmp_path / "store")
+    places = [{"place_id": "p1", "brand": "A", "category": "Grocery", "region": "W"}]
+    _write(tmp_path / "r1", "r1", _rows("p1", "2026-11-02", [1, 2, 3]), places)
+    _ingest(st, tmp_path / "r1")
+    orphan = st.home / "releases" / "ghost" / "deadbeef"
+    orphan.mkdir(parents=True)
+    (orphan / "visits.parquet").write_bytes(b"half")
+    assert st.release_ids() == ["r1"]
+    _write(tmp_path / "r2", "r2", _rows("p1", "2026-11-02", [1, 2, 3]), places)
+    _ingest(st, tmp_path / "r2")
+    assert not (st.home / "releases" / "ghost").exists()
+    assert st.release_ids() == ["r1", "r2"]
+    assert all(r.visits_path.exists() for r in st.releases())
