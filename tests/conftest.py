@@ -1,15 +1,56 @@
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from dashboard.ingest import ingest_release  # noqa: E402
+from dashboard.simulator import SampleResult, generate  # noqa: E402
 from dashboard.store import Store  # noqa: E402
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def demo_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleResult, list[tuple[str, int, int]]]:
+    """The demo preset, simulated once per test run (with the progress calls it made)."""
+    calls: list[tuple[str, int, int]] = []
+    result = generate(tmp_path_factory.mktemp("demo") / "releases", progress=lambda *a: calls.append(a))
+    return result, calls
+
+
+@pytest.fixture(scope="session")
+def sample_store_template(tmp_path_factory: pytest.TempPathFactory, demo_sample) -> Store:
+    result, _ = demo_sample
+    st = Store(tmp_path_factory.mktemp("sample_store") / "store")
+    for folder in result.release_dirs:
+        ingest_release(st, folder)
+    st.promote(result.current_id, by="tests", reason="sample current")
+    return st
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_store_template: Store) -> Store:
+    """The ingested demo sample, shared read-only: tests that write logs use ``sample_store_copy``."""
+    return sample_store_template
+
+
+@pytest.fixture
+def sample_store_copy(sample_store_template: Store, tmp_path: Path) -> Store:
+    dest = tmp_path / "store"
+    shutil.copytree(sample_store_template.home, dest)
+    return Store(dest)
+
+
+@pytest.fixture(scope="session")
+def ground_truth(demo_sample) -> dict[str, Any]:
+    return json.loads(demo_sample[0].ground_truth.read_text(encoding="utf-8"))

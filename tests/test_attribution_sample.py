@@ -14,23 +14,15 @@ from typing import Any
 import pytest
 
 from dashboard import attribution as at
-from dashboard.ingest import ingest_release
 from dashboard.paths import sample_data_dir
-from dashboard.simulator import generate
 from dashboard.store import Store
 
 STAKEHOLDERS = sample_data_dir() / "stakeholders.toml"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, Any]]:
-    root = tmp_path_factory.mktemp("attr_sample")
-    result = generate(root / "sample", preset="demo")
-    store = Store(root / "store")
-    for folder in result.release_dirs:
-        ingest_release(store, folder)
-    gt = json.loads(result.ground_truth.read_text(encoding="utf-8"))
-    return store, gt
+def sample(sample_store: Store, ground_truth: dict[str, Any]) -> tuple[Store, dict[str, Any]]:
+    return sample_store, ground_truth
 
 
 def pair(gt: dict[str, Any]) -> tuple[str, str]:

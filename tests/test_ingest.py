@@ -818,10 +818,11 @@ def test_read_jsonl_ignores_a_torn_last_line(tmp_path: Path) -> None:
 
 def test_orphan_release_folder_from_a_crash_before_the_catalog_is_removed(tmp_path):
     """A folder moved into releases/ but never named in the catalog is invisible and cleaned up."""
-    from dashboard.ingest import ingest_release as _ingest
-    from dashboard.store import Store as _Store
     from snapshots import daily_rows as _rows
     from snapshots import write_snapshot as _write
+
+    from dashboard.ingest import ingest_release as _ingest
+    from dashboard.store import Store as _Store
 
     st = _Store(tmp_path / "store")
     places = [{"place_id": "p1", "brand": "A", "category": "Grocery", "region": "W"}]

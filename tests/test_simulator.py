@@ -60,9 +60,8 @@ PLACES_SCHEMA = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SampleResult:
-    calls: list[tuple[str, int, int]] = []
-    result = generate(tmp_path_factory.mktemp("demo"), progress=lambda *a: calls.append(a))
+def demo(demo_sample: tuple[SampleResult, list[tuple[str, int, int]]]) -> SampleResult:
+    result, calls = demo_sample
     writes = [c for c in calls if c[0] == "write releases"]
     assert writes and writes[-1][1] == writes[-1][2] == len(result.release_dirs)
     return result

@@ -78,6 +78,7 @@ if not matrix.empty:
             y_step=18,
         ),
         "chaos_matrix",
+        stretch=True,
     )
     ui.table(matrix, "robustness_matrix")
 verdicts = pd.DataFrame(

@@ -81,6 +81,7 @@ if gate is not None:
                 heat, "Criteria × stakeholders", x="stakeholder", y="criterion", cell_text=False
             ),
             "review_heatmap",
+            stretch=True,
         )
 else:
     st.caption("The scorecard needs the gate (see the message above).")
