@@ -522,6 +522,7 @@ def series_small_multiples(
         id_vars=[facet, "date"], value_vars=["current", "candidate"], var_name="release", value_name="visits"
     )
     long["release"] = long["release"].map({"current": cur, "candidate": cand})
+    order = [str(v) for v in dict.fromkeys(df[facet])]  # panels in the order given (e.g. riskiest first)
     chart = (
         alt.Chart(long)
         .mark_line()
@@ -541,7 +542,7 @@ def series_small_multiples(
             ],
         )
         .properties(width=220, height=120)
-        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
+        .facet(facet=alt.Facet(f"{facet}:N", title=None, sort=order), columns=columns)
         .resolve_scale(y="independent")
         .properties(title=title)
     )
