@@ -1,7 +1,11 @@
 -- Visits of each place over the window, from the place-day rollup.
 -- params: start, end
 -- reads: daily_x
-SELECT place_id, sum(visits) AS visits, sum(raw_visits) AS raw_visits
+-- Sums of visits are reproducible: the big aggregations (agg_*) use compensated summation (fsum), whose
+-- result in practice does not depend on the order threads combine rows in; the small per-scope ones (metrics_*,
+-- series_weekly) sum in a fixed order (ORDER BY inside the aggregate). The same rows always give the
+-- same bits, so a release compared with itself gives exact zeros, run after run.
+SELECT place_id, fsum(visits) AS visits, sum(raw_visits) AS raw_visits
 FROM daily_x
 WHERE date BETWEEN $start AND $end
 GROUP BY place_id

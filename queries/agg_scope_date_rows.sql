@@ -2,13 +2,13 @@
 -- params: start, end
 -- reads: visits_x, scope_defs
 WITH v AS (
-    SELECT 'source' AS mode, source AS value, date, visits, raw_visits FROM visits_x
+    SELECT 'source' AS mode, source AS value, place_id, source, segment, date, visits, raw_visits FROM visits_x
     WHERE date BETWEEN $start AND $end
     UNION ALL
-    SELECT 'segment' AS mode, segment AS value, date, visits, raw_visits FROM visits_x
+    SELECT 'segment' AS mode, segment AS value, place_id, source, segment, date, visits, raw_visits FROM visits_x
     WHERE date BETWEEN $start AND $end
 )
-SELECT s.scope_id, v.date, sum(v.visits) AS visits, sum(v.raw_visits) AS raw_visits
+SELECT s.scope_id, v.date, fsum(v.visits) AS visits, sum(v.raw_visits) AS raw_visits
 FROM v
 JOIN scope_defs AS s ON s.mode = v.mode AND s.value = v.value
 GROUP BY s.scope_id, v.date

@@ -2,14 +2,14 @@
 -- params: start, end
 -- reads: visits_x, places_x, scope_defs
 WITH v AS (
-    SELECT 'source' AS mode, source AS value, place_id, visits, raw_visits FROM visits_x
+    SELECT 'source' AS mode, source AS value, place_id, date, source, segment, visits, raw_visits FROM visits_x
     WHERE date BETWEEN $start AND $end
     UNION ALL
-    SELECT 'segment' AS mode, segment AS value, place_id, visits, raw_visits FROM visits_x
+    SELECT 'segment' AS mode, segment AS value, place_id, date, source, segment, visits, raw_visits FROM visits_x
     WHERE date BETWEEN $start AND $end
 ),
 t AS (
-    SELECT s.scope_id, v.place_id, sum(v.visits) AS visits, sum(v.raw_visits) AS raw_visits
+    SELECT s.scope_id, v.place_id, fsum(v.visits) AS visits, sum(v.raw_visits) AS raw_visits
     FROM v
     JOIN scope_defs AS s ON s.mode = v.mode AND s.value = v.value
     GROUP BY s.scope_id, v.place_id

@@ -3,16 +3,16 @@
 -- reads: daily_series (from series_daily)
 -- Two passes (means, then centred sums), so a large level with a small day-to-day variation keeps its precision.
 WITH m AS (
-    SELECT scope_id, avg(current) AS mean_current, avg(candidate) AS mean_candidate, count(*) AS days,
+    SELECT scope_id, avg(current ORDER BY date) AS mean_current, avg(candidate ORDER BY date) AS mean_candidate, count(*) AS days,
            (min(current) = max(current) OR min(candidate) = max(candidate)) AS flat
     FROM daily_series
     GROUP BY scope_id
 ),
 s AS (
     SELECT d.scope_id,
-           sum((d.current - m.mean_current) * (d.candidate - m.mean_candidate)) AS sxy,
-           sum((d.current - m.mean_current) * (d.current - m.mean_current)) AS sxx,
-           sum((d.candidate - m.mean_candidate) * (d.candidate - m.mean_candidate)) AS syy
+           sum((d.current - m.mean_current) * (d.candidate - m.mean_candidate) ORDER BY d.date) AS sxy,
+           sum((d.current - m.mean_current) * (d.current - m.mean_current) ORDER BY d.date) AS sxx,
+           sum((d.candidate - m.mean_candidate) * (d.candidate - m.mean_candidate) ORDER BY d.date) AS syy
     FROM daily_series AS d
     JOIN m ON m.scope_id = d.scope_id
     GROUP BY d.scope_id

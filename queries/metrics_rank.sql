@@ -1,21 +1,36 @@
 -- Per scope: Spearman correlation (average ranks for ties) of per-place totals over places in both releases.
 -- params: none
 -- reads: sp_a, sp_b
+-- Pearson of the average ranks, in two passes (means, then centred sums in place order).
 WITH common AS (
     SELECT a.scope_id, a.place_id, a.visits AS va, b.visits AS vb
     FROM sp_a AS a JOIN sp_b AS b ON a.scope_id = b.scope_id AND a.place_id = b.place_id
 ),
 ranked AS (
-    SELECT scope_id,
+    SELECT scope_id, place_id,
            rank() OVER (PARTITION BY scope_id ORDER BY va)
                + (count(*) OVER (PARTITION BY scope_id, va) - 1) / 2.0 AS ra,
            rank() OVER (PARTITION BY scope_id ORDER BY vb)
                + (count(*) OVER (PARTITION BY scope_id, vb) - 1) / 2.0 AS rb
     FROM common
+),
+m AS (
+    SELECT scope_id, avg(ra) AS mean_a, avg(rb) AS mean_b, count(*) AS common_places
+    FROM ranked
+    GROUP BY scope_id
+),
+s AS (
+    SELECT r.scope_id,
+           sum((r.ra - m.mean_a) * (r.rb - m.mean_b) ORDER BY r.place_id) AS sxy,
+           sum((r.ra - m.mean_a) * (r.ra - m.mean_a) ORDER BY r.place_id) AS sxx,
+           sum((r.rb - m.mean_b) * (r.rb - m.mean_b) ORDER BY r.place_id) AS syy
+    FROM ranked AS r
+    JOIN m ON m.scope_id = r.scope_id
+    GROUP BY r.scope_id
 )
-SELECT scope_id,
-       CASE WHEN count(*) < 3 OR min(ra) = max(ra) OR min(rb) = max(rb) THEN NULL
-            ELSE corr(rb, ra) END AS rank_corr,
-       count(*) AS common_places
-FROM ranked
-GROUP BY scope_id
+SELECT m.scope_id,
+       CASE WHEN m.common_places < 3 OR s.sxx <= 0 OR s.syy <= 0 THEN NULL
+            ELSE s.sxy / sqrt(s.sxx * s.syy) END AS rank_corr,
+       m.common_places
+FROM m
+JOIN s ON s.scope_id = m.scope_id

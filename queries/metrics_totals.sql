@@ -2,11 +2,11 @@
 -- params: none
 -- reads: scopes, sp_a, sp_b
 WITH a AS (
-    SELECT scope_id, sum(visits) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
+    SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_a GROUP BY scope_id
 ),
 b AS (
-    SELECT scope_id, sum(visits) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
+    SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_b GROUP BY scope_id
 ),
 added AS (

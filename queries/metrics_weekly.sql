@@ -2,7 +2,7 @@
 -- params: small_pct
 -- reads: weekly_series (from series_weekly)
 SELECT scope_id,
-       avg(abs(growth_candidate - growth_current)) AS weekly_growth_mae_pp,
+       avg(abs(growth_candidate - growth_current) ORDER BY week) AS weekly_growth_mae_pp,
        avg(CASE WHEN (abs(growth_current) < $small_pct AND abs(growth_candidate) < $small_pct)
                   OR sign(growth_current) = sign(growth_candidate) THEN 1.0 ELSE 0.0 END) AS growth_sign_agreement,
        count(*) AS growth_pairs

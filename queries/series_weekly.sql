@@ -3,7 +3,7 @@
 -- reads: daily_series (from series_daily)
 WITH w AS (
     SELECT scope_id, CAST(date_trunc('week', date) AS DATE) AS week,
-           sum(current) AS current, sum(candidate) AS candidate
+           sum(current ORDER BY date) AS current, sum(candidate ORDER BY date) AS candidate
     FROM daily_series
     GROUP BY scope_id, CAST(date_trunc('week', date) AS DATE)
     HAVING CAST(date_trunc('week', date) AS DATE) >= CAST($start AS DATE)

@@ -1,0 +1,194 @@
+"""End to end: a real streamlit server on localhost driven by Debian's Chromium through Playwright.
+
+The store is the simulated demo sample (a private copy, since sign-off writes to it). Screenshots of
+the main pages are saved under ``test-artifacts/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from dashboard.store import Store
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = REPO / "test-artifacts"
+LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
+
+
+@pytest.fixture(scope="module")
+def server(sample_store_template: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    home = tmp_path_factory.mktemp("browser") / "store"
+    shutil.copytree(sample_store_template.home, home)
+    with streamlit_server(home, REPO / "sample_data" / "stakeholders.toml") as url:
+        yield url, Store(home)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def wait_ready(page: Page) -> None:
+    """Streamlit is done when its status widget no longer says it is running."""
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=LOAD)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD
+    )
+
+
+def sidebar_value(page: Page, label: str) -> str:
+    return page.locator(f'[data-testid="stSidebar"] input[aria-label="{label}"]').input_value()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    box = page.locator(f'input[aria-label="{label}"]')
+    box.click()
+    page.locator('[role="option"]', has_text=option).first.click()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_deep_link_applies_pair_and_scope(server, page: Page) -> None:
+    url, store = server
+    page.goto(f"{url}/customers?current=2026.10.0&candidate=2026.11.0-abl-attribution&customer=freshco")
+    wait_ready(page)
+    assert sidebar_value(page, "Current (production)") == "2026.10.0"
+    assert sidebar_value(page, "Candidate") == "2026.11.0-abl-attribution"
+    expect(page.get_by_role("heading", name="FreshCo Inc. (key)")).to_be_visible(timeout=LOAD)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LOAD)
+    assert "candidate=2026.11.0-abl-attribution" in page.url
+    shot(page, "customers-freshco-ablation")
+
+
+def test_changing_a_picker_updates_the_link(server, page: Page) -> None:
+    url, _ = server
+    page.goto(f"{url}/attribution")
+    wait_ready(page)
+    choose(page, "Candidate", "2026.11.0-abl-source_ingest")
+    page.wait_for_url("**candidate=2026.11.0-abl-source_ingest**", timeout=LOAD)
+    wait_ready(page)
+    assert sidebar_value(page, "Candidate") == "2026.11.0-abl-source_ingest"
+    # The link reproduces the view in a fresh page.
+    other = page.context.new_page()
+    other.goto(page.url)
+    wait_ready(other)
+    assert sidebar_value(other, "Candidate") == "2026.11.0-abl-source_ingest"
+    other.close()
+
+
+def test_main_pages_render_charts(server, page: Page) -> None:
+    url, _ = server
+    for path, name in [("", "review"), ("attribution?scope=deal:pacific-fitness-trial", "attribution"),
+                       ("categories", "categories"), ("deals", "deals"), ("releases", "releases")]:
+        page.goto(f"{url}/{path}")
+        wait_ready(page)
+        charts = page.locator('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')
+        expect(charts.first).to_be_visible(timeout=LOAD)
+        # Plotly draws SVG paths; Vega draws a canvas or SVG: a rendered chart has real marks.
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot .main-svg, .vega-embed canvas, .vega-embed svg').length > 0",
+            timeout=LOAD,
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0
+        shot(page, name)
+
+
+def test_review_shows_the_verdict_of_the_sample_gate(server, page: Page) -> None:
+    url, _ = server
+    page.goto(url)
+    wait_ready(page)
+    banner = page.locator('[data-testid="stAlert"]', has_text="Verdict")
+    expect(banner.first).to_be_visible(timeout=LOAD)
+    text = banner.first.inner_text()
+    # The sample is built so that exactly the Pacific Fitness trial breaks a block criterion.
+    assert "Verdict: FAIL" in text and "fail 1" in text
+
+
+def test_download_a_table_as_csv(server, page: Page) -> None:
+    url, _ = server
+    page.goto(f"{url}/customers")
+    wait_ready(page)
+    button = page.get_by_role("button", name="Download CSV").first
+    expect(button).to_be_visible(timeout=LOAD)
+    with page.expect_download(timeout=LOAD) as info:
+        button.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 15
+    assert "scope" in rows[0]
+    assert {r["scope"] for r in rows} >= {"customer:freshco", "customer:ironworks"}
+
+
+def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
+    url, store = server
+    page.goto(f"{url}/criteria")
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Sign off a failure")).to_be_visible(timeout=LOAD)
+    choose(page, "Result", "deal:pacific-fitness-trial")
+    page.get_by_role("textbox", name="Your name").fill("Dana Reviewer")
+    page.get_by_role("textbox", name="Reason").fill("Known sdk_beta device loss in W; partner restores supply next month.")
+    page.get_by_role("button", name="Sign off").click()
+    wait_ready(page)
+    expect(page.get_by_text("Dana Reviewer").first).to_be_visible(timeout=LOAD)
+    shot(page, "criteria-signed-off")
+    from dashboard.signoff import list_signoffs
+
+    records = [r for r in list_signoffs(store) if r["by"] == "Dana Reviewer"]
+    assert len(records) == 1
+    assert records[0]["scope"] == "deal:pacific-fitness-trial"
+
+
+def test_concurrent_browser_sessions_do_not_interfere(server, browser: Browser) -> None:
+    url, _ = server
+    links = {
+        "2026.11.0-abl-poi_db": f"{url}/categories?candidate=2026.11.0-abl-poi_db",
+        "2026.11.0-abl-normalization": f"{url}/categories?candidate=2026.11.0-abl-normalization",
+    }
+    seen: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def visit(expected: str, link: str) -> None:
+        # Playwright's sync API is per thread: each session gets its own driver and browser.
+        try:
+            with sync_playwright() as p:
+                b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+                pg = b.new_page(viewport={"width": 1200, "height": 900})
+                pg.goto(link)
+                wait_ready(pg)
+                seen[expected] = sidebar_value(pg, "Candidate")
+                assert pg.locator('[data-testid="stException"]').count() == 0
+                b.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=visit, args=item) for item in links.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert not errors, errors
+    assert seen == {k: k for k in links}
