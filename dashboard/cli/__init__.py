@@ -16,15 +16,11 @@ def main() -> None:
     """
 
 
-def _register() -> None:
-    import importlib
-
-    for module in ("store_cmds", "compare_cmds", "attribute_cmds", "gate_cmds", "chaos_cmds"):
-        try:
-            importlib.import_module(f"dashboard.cli.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dashboard.cli.{module}":
-                raise
-
-
-_register()
+# Each module registers its commands on ``main`` when imported.
+from dashboard.cli import (  # noqa: E402, F401
+    attribute_cmds,
+    chaos_cmds,
+    compare_cmds,
+    gate_cmds,
+    store_cmds,
+)
