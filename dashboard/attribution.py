@@ -633,10 +633,10 @@ def dimension_cube(session: PairSession, sd: ScopeDef) -> Cube:
     """Element totals of every dimension and pair, per release, computed in SQL over the scope's members."""
     _ensure_prepared(session, sd)
     per_side: dict[str, list[dict[str, Any]]] = {}
+    session.source_totals()
     for side in ("a", "b"):
         session.alias(side)
-        per_side[side] = fetch_dicts(queries.run(session.cur, "attr_dimension_totals", scope_id=sd.scope_id,
-                                                 **session.wparams))
+        per_side[side] = fetch_dicts(queries.run(session.cur, "attr_dimension_totals", scope_id=sd.scope_id))
     totals = {"a": 0.0, "b": 0.0}
     cubes: dict[tuple[str, ...], dict[tuple[str, ...], list[float]]] = {}
     for idx, side in enumerate(("a", "b")):

@@ -8,6 +8,8 @@ views); Python only sees per-scope aggregates. Relations seen by SQL:
 - ``members_a/_b`` (scope_id, place_id): each scope resolved with that release's places
 - ``sd_a/_b`` (scope_id, date, visits, raw_visits): daily totals per scope over the window
 - ``sp_a/_b`` (scope_id, place_id, brand, visits, raw_visits): window totals per member place
+- ``source_totals_a/_b`` (place_id, source, segment, visits, raw_visits): window totals per place and source,
+  on demand (:meth:`PairSession.source_totals`)
 - ``daily_series``, ``weekly_series``: both releases side by side (see queries/series_*.sql)
 """
 
@@ -86,6 +88,7 @@ class PairSession:
             raise
         self.window = Window(row[0], row[1])
         self.defs: list[ScopeDef] = []
+        self._source_window: dict[str, Window] = {}
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -114,10 +117,35 @@ class PairSession:
 
     def alias(self, side: str) -> None:
         """Point the side-neutral names (visits_x, places_x, ...) at one side."""
-        for base in ("visits", "places", "daily", "members", "place_totals"):
+        for base in ("visits", "places", "daily", "members", "place_totals", "source_totals"):
             name = f"{base}_{side}"
             if base in ("visits", "places", "daily") or name in self._tables:
                 self.cur.register(f"{base}_x", self.cur.table(name))
+
+    def source_totals(self) -> None:
+        """Make ``source_totals_a/_b``: visits per place, source and segment over the window (exact sums).
+
+        A stored release whose dates all lie in the window reads the rollup its ingest wrote
+        (place_source.parquet) instead of summing its visits; otherwise (a window that leaves out some of
+        its dates, a virtual release, a store ingested before the rollup existed) they are summed from the
+        visits once per session. Call it before ``alias``: it points the side-neutral names at each side.
+        """
+        for side, s in (("a", self.a), ("b", self.b)):
+            name = f"source_totals_{side}"
+            if self._source_window.get(side) == self.window:
+                continue
+            if side in self._source_window:  # the window moved: drop the old totals (a view or a table)
+                self.cur.unregister(name)
+                self.cur.execute(f"DROP TABLE IF EXISTS {name}")
+            rel = s.release
+            if (rel is not None and rel.first_date == self.window.start.isoformat()
+                    and rel.last_date == self.window.end.isoformat() and rel.place_source_path.is_file()):
+                self.cur.register(name, self.cur.read_parquet(str(rel.place_source_path)))
+                self._tables.add(name)
+            else:
+                self.alias(side)
+                self.materialise(name, "agg_source_totals", **self.wparams)
+            self._source_window[side] = self.window
 
     # ------------------------------------------------------------------- scopes
     def values(self, kind: str) -> list[str]:
@@ -174,6 +202,7 @@ class PairSession:
                 self.materialise(f"members_{side}", "scope_members_by_attribute", attribute=by_attribute)
             else:
                 self.materialise(f"members_{side}", "scope_members_defined")
+            self.alias(side)  # members_x: place totals are summed for the scopes' places only
             self.materialise(f"place_totals_{side}", "agg_place_totals", **self.wparams)
             self.alias(side)
             sd, sp = f"sd_{side}", f"sp_{side}"
@@ -197,3 +226,8 @@ class PairSession:
 
     def brand_shares(self, scope_id: str) -> pd.DataFrame:
         return queries.run(self.cur, "series_brand_shares", scope_id=scope_id).df()
+
+    def place_deltas(self, scope_id: str) -> pd.DataFrame:
+        """Every place of one prepared scope: window totals in both releases, delta, level change and
+        status (both, added, dropped), biggest absolute deltas first."""
+        return queries.run(self.cur, "series_place_deltas", scope_id=scope_id).df()

@@ -305,7 +305,9 @@ def validate_snapshot(
                 ex = _examples(cur, "contract_visits_violations", rule, fld)
                 problems.append(ContractError(str(visits_file), f"{text} ({vprof[rule]} rows)", field=fld, examples=ex))
         if not problems:
-            dups = _rows(queries.run(cur, "contract_visits_duplicates", limit=EXAMPLES))
+            # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
+            has_dups = queries.run(cur, "contract_visits_key_check").fetchall()[0][0] > 0
+            dups = _rows(queries.run(cur, "contract_visits_duplicates", limit=EXAMPLES)) if has_dups else []
             if dups:
                 problems.append(ContractError(
                     str(visits_file), "(place_id, date, source, segment) must be unique",

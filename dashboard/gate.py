@@ -269,10 +269,8 @@ def source_deltas(session: PairSession, scope_ids: Sequence[str]) -> dict[str, l
     """
     if not scope_ids:
         return {}
-    rows = fetch_dicts(queries.run(
-        session.cur, "gate_source_deltas",
-        start=session.window.start, end=session.window.end, scope_ids=list(scope_ids),
-    ))
+    session.source_totals()
+    rows = fetch_dicts(queries.run(session.cur, "gate_source_deltas", scope_ids=list(scope_ids)))
     out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in scope_ids}
     for r in rows:
         out.setdefault(r["scope_id"], []).append({

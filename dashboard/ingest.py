@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,19 @@ from dashboard.errors import RelcheckError
 from dashboard.store import Release, Store, utc_now
 
 Progress = Callable[[str, int, int], None]
+
+#: DuckDB's memory budget during an ingest. The per place and day rollup of a big release (tens of millions of
+#: groups) spills to a private temporary folder beyond it, so an ingest streams at any size; raise it with
+#: RELCHECK_INGEST_MEMORY (a DuckDB size, e.g. "4GB") on a machine with memory to spare.
+MEMORY_LIMIT = "1GB"
+
+
+def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a memory budget and a spill folder (removed by the caller)."""
+    return duckdb.connect(":memory:", config={
+        "memory_limit": os.environ.get("RELCHECK_INGEST_MEMORY") or MEMORY_LIMIT,
+        "temp_directory": str(spill),
+    })
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -40,7 +54,9 @@ def ingest_release(
     """Add one release folder to the store; a bad snapshot leaves the store untouched."""
     folder = Path(folder)
     step = progress or (lambda stage, done, total: None)
-    con = duckdb.connect(":memory:")
+    # Spill files go to the system's temporary folder: a refused snapshot must leave the store untouched.
+    spill = Path(tempfile.mkdtemp(prefix="relcheck-ingest-"))
+    con = _connect(spill / "duckdb")
     try:
         step("validating", 0, 4)
         snap = validate_snapshot(folder, con, delimiter=delimiter)
@@ -58,12 +74,13 @@ def ingest_release(
         try:
             step("writing visits", 1, 4)
             queries.relation(con, "ingest_visits_out").write_parquet(str(staged / "visits.parquet"), compression="zstd")
-            step("writing daily rollup", 2, 4)
+            step("writing rollups", 2, 4)
             queries.relation(con, "ingest_place_daily").write_parquet(str(staged / "place_daily.parquet"), compression="zstd")
+            queries.relation(con, "ingest_place_source").write_parquet(str(staged / "place_source.parquet"), compression="zstd")
             step("writing places", 3, 4)
             queries.relation(con, "ingest_places_out").write_parquet(str(staged / "places.parquet"), compression="zstd")
             coverage = queries.run(con, "ingest_coverage").fetchall()
-            for name in ("visits.parquet", "place_daily.parquet", "places.parquet"):
+            for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())
             vprof = snap.profile["visits"]
@@ -95,3 +112,4 @@ def ingest_release(
         return release
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)

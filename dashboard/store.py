@@ -7,6 +7,7 @@ Layout under ``RELCHECK_HOME`` (default ``./relcheck_store``)::
         visits.parquet                the snapshot's visits, long form
         places.parquet                the snapshot's places table
         place_daily.parquet           visits summed per place and day (exact rollup)
+        place_source.parquet          visits summed per place, source and segment over all dates (exact rollup)
         manifest.json                 release.toml as ingested, checksum, coverage
     logs/promotions.jsonl             which release went to production, when, by whom
     logs/signoffs.jsonl               sign-offs of failed criteria (append-only)
@@ -76,6 +77,11 @@ class Release:
     @property
     def place_daily_path(self) -> Path:
         return self.folder / "place_daily.parquet"
+
+    @property
+    def place_source_path(self) -> Path:
+        """Visits per place, source and segment over every date (absent from stores ingested before it)."""
+        return self.folder / "place_source.parquet"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,6 @@
--- Visits of each place over the window, from the place-day rollup.
+-- Visits of each place of the prepared scopes over the window, from the place-day rollup.
 -- params: start, end
--- reads: daily_x
+-- reads: daily_x, members_x
 -- Sums of visits are reproducible: the big aggregations (agg_*) use compensated summation (fsum), whose
 -- result in practice does not depend on the order threads combine rows in; the small per-scope ones (metrics_*,
 -- series_weekly) sum in a fixed order (ORDER BY inside the aggregate). The same rows always give the
@@ -8,4 +8,5 @@
 SELECT place_id, fsum(visits) AS visits, sum(raw_visits) AS raw_visits
 FROM daily_x
 WHERE date BETWEEN $start AND $end
+  AND place_id IN (SELECT place_id FROM members_x)
 GROUP BY place_id

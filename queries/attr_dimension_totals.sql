@@ -1,6 +1,7 @@
 -- Visits of one scope over the window per element of every root-cause dimension and pair of dimensions, in one release.
--- params: scope_id, start, end
--- reads: visits_x, places_x, members_x, scope_defs
+-- params: scope_id
+-- reads: source_totals_x, places_x, members_x, scope_defs
+-- source_totals_x: each place's visits per source and segment over the window (PairSession.source_totals).
 -- Dimensions: source, region, category, brand (null = '(independent)'), segment. Places are resolved with
 -- this release's own places table (members_x); a source or segment scope keeps only its own rows.
 -- GROUPING(col) = 1 marks a column summed over in that row; the empty grouping set is the scope's total.
@@ -12,12 +13,11 @@ WITH cells AS (
            COALESCE(p.brand, '(independent)') AS brand,
            v.segment,
            sum(v.visits) AS visits
-    FROM visits_x AS v
+    FROM source_totals_x AS v
     JOIN members_x AS m ON m.place_id = v.place_id
     JOIN places_x AS p ON p.place_id = v.place_id
     JOIN scope_defs AS d ON d.scope_id = m.scope_id
     WHERE m.scope_id = $scope_id
-      AND v.date BETWEEN $start AND $end
       AND (d.mode <> 'source' OR v.source = d.value)
       AND (d.mode <> 'segment' OR v.segment = d.value)
     GROUP BY v.source, p.region, p.category, p.brand, v.segment

@@ -1,18 +1,19 @@
 -- Visits per source of some prepared place-set scopes over the window, in both releases (the gate's top cause).
--- params: start, end, scope_ids
--- reads: members_a, members_b, visits_a, visits_b
+-- params: scope_ids
+-- reads: members_a, members_b, source_totals_a, source_totals_b
+-- source_totals_* hold each place's visits per source and segment over the window (PairSession.source_totals).
 WITH a AS (
     SELECT m.scope_id, v.source, sum(v.visits) AS visits
     FROM members_a AS m
-    JOIN visits_a AS v ON v.place_id = m.place_id
-    WHERE v.date BETWEEN $start AND $end AND list_contains($scope_ids, m.scope_id)
+    JOIN source_totals_a AS v ON v.place_id = m.place_id
+    WHERE list_contains($scope_ids, m.scope_id)
     GROUP BY m.scope_id, v.source
 ),
 b AS (
     SELECT m.scope_id, v.source, sum(v.visits) AS visits
     FROM members_b AS m
-    JOIN visits_b AS v ON v.place_id = m.place_id
-    WHERE v.date BETWEEN $start AND $end AND list_contains($scope_ids, m.scope_id)
+    JOIN source_totals_b AS v ON v.place_id = m.place_id
+    WHERE list_contains($scope_ids, m.scope_id)
     GROUP BY m.scope_id, v.source
 )
 SELECT COALESCE(a.scope_id, b.scope_id) AS scope_id,

@@ -2,9 +2,12 @@
 -- params: none
 -- reads: daily_series (from series_daily)
 -- Two passes (means, then centred sums), so a large level with a small day-to-day variation keeps its precision.
+-- A series is constant when it varies by at most 1e-9 of its largest value (float sums of equal days may differ
+-- in the last bits, which is rounding noise, not variation).
 WITH m AS (
     SELECT scope_id, avg(current ORDER BY date) AS mean_current, avg(candidate ORDER BY date) AS mean_candidate, count(*) AS days,
-           (min(current) = max(current) OR min(candidate) = max(candidate)) AS flat
+           (max(current) - min(current) <= 1e-9 * max(abs(current))
+            OR max(candidate) - min(candidate) <= 1e-9 * max(abs(candidate))) AS flat
     FROM daily_series
     GROUP BY scope_id
 ),

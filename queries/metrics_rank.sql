@@ -1,18 +1,34 @@
 -- Per scope: Spearman correlation (average ranks for ties) of per-place totals over places in both releases.
 -- params: none
 -- reads: sp_a, sp_b
--- Pearson of the average ranks, in two passes (means, then centred sums in place order).
+-- Totals equal to 1e-9 relative are ties (a total is a float sum: two places with the same true total may
+-- differ in the last bits, and must not be ranked apart by rounding noise). Pearson of the average ranks,
+-- in two passes (means, then centred sums in place order).
 WITH common AS (
     SELECT a.scope_id, a.place_id, a.visits AS va, b.visits AS vb
     FROM sp_a AS a JOIN sp_b AS b ON a.scope_id = b.scope_id AND a.place_id = b.place_id
 ),
+ordered AS (
+    SELECT scope_id, place_id,
+           row_number() OVER (PARTITION BY scope_id ORDER BY va, place_id) AS pos_a,
+           CASE WHEN va - lag(va) OVER (PARTITION BY scope_id ORDER BY va, place_id) <= 1e-9 * abs(va)
+                THEN 0 ELSE 1 END AS new_a,
+           row_number() OVER (PARTITION BY scope_id ORDER BY vb, place_id) AS pos_b,
+           CASE WHEN vb - lag(vb) OVER (PARTITION BY scope_id ORDER BY vb, place_id) <= 1e-9 * abs(vb)
+                THEN 0 ELSE 1 END AS new_b
+    FROM common
+),
+grouped AS (
+    SELECT scope_id, place_id, pos_a, pos_b,
+           sum(new_a) OVER (PARTITION BY scope_id ORDER BY pos_a ROWS UNBOUNDED PRECEDING) AS tie_a,
+           sum(new_b) OVER (PARTITION BY scope_id ORDER BY pos_b ROWS UNBOUNDED PRECEDING) AS tie_b
+    FROM ordered
+),
 ranked AS (
     SELECT scope_id, place_id,
-           rank() OVER (PARTITION BY scope_id ORDER BY va)
-               + (count(*) OVER (PARTITION BY scope_id, va) - 1) / 2.0 AS ra,
-           rank() OVER (PARTITION BY scope_id ORDER BY vb)
-               + (count(*) OVER (PARTITION BY scope_id, vb) - 1) / 2.0 AS rb
-    FROM common
+           avg(pos_a) OVER (PARTITION BY scope_id, tie_a) AS ra,
+           avg(pos_b) OVER (PARTITION BY scope_id, tie_b) AS rb
+    FROM grouped
 ),
 m AS (
     SELECT scope_id, avg(ra) AS mean_a, avg(rb) AS mean_b, count(*) AS common_places

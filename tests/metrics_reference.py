@@ -31,11 +31,16 @@ from scipy import stats
 
 INDEPENDENT = "(independent)"
 SMALL_CHANGE_PCT = 0.5
+# Sums of floats carry rounding noise in their last bits, which must not decide a discrete outcome: totals
+# equal to TIE_REL relative are tied ranks, a series varying by at most TIE_REL of its size is constant, and
+# a growth within ZERO_PP of 0 has no sign.
+TIE_REL = 1e-9
+ZERO_PP = 1e-9
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    visits: pd.DataFrame  # place_id, date (datetime.date), source, segment, visits, raw_visits (float, NaN = none)
+    visits: pd.DataFrame  # place_id, date (datetime64 day), source, segment, visits, raw_visits (float, NaN = none)
     places: pd.DataFrame  # place_id, brand (None = independent), category, region, ...
 
 
@@ -47,7 +52,7 @@ def read_snapshot(folder: Path | str) -> Snapshot:
     visits = pd.read_parquet(vfile) if vfile.suffix == ".parquet" else pd.read_csv(vfile)
     places = pd.read_parquet(pfile) if pfile.suffix == ".parquet" else pd.read_csv(pfile)
     visits = visits.copy()
-    visits["date"] = pd.to_datetime(visits["date"]).dt.date
+    visits["date"] = pd.to_datetime(visits["date"]).dt.normalize()
     visits["place_id"] = visits["place_id"].astype(str)
     visits["source"] = visits["source"].astype(str)
     if "segment" not in visits:
@@ -63,8 +68,8 @@ def read_snapshot(folder: Path | str) -> Snapshot:
 
 def common_window(a: Snapshot, b: Snapshot) -> tuple[dt.date, dt.date] | None:
     """From the later of the two first dates to the earlier of the two last dates."""
-    start = max(a.visits["date"].min(), b.visits["date"].min())
-    end = min(a.visits["date"].max(), b.visits["date"].max())
+    start = max(a.visits["date"].min(), b.visits["date"].min()).date()
+    end = min(a.visits["date"].max(), b.visits["date"].max()).date()
     return (start, end) if start <= end else None
 
 
@@ -116,7 +121,7 @@ def scope_rows(snap: Snapshot, scope: str, members: set[str], window: tuple[dt.d
     """The visit rows that count for the scope: its places, inside the window, its source / group only."""
     kind, _, value = scope.partition(":")
     v = snap.visits
-    keep = v["place_id"].isin(members) & (v["date"] >= window[0]) & (v["date"] <= window[1])
+    keep = v["place_id"].isin(members) & (v["date"] >= pd.Timestamp(window[0])) & (v["date"] <= pd.Timestamp(window[1]))
     if kind == "source":
         keep &= v["source"] == value
     elif kind == "segment":
@@ -127,6 +132,24 @@ def scope_rows(snap: Snapshot, scope: str, members: set[str], window: tuple[dt.d
 # ----------------------------------------------------------------------------------------- metrics
 def _finite(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _constant(values: np.ndarray) -> bool:
+    return bool(values.max() - values.min() <= TIE_REL * np.abs(values).max())
+
+
+def _snap_ties(values: np.ndarray) -> np.ndarray:
+    """Each value replaced by the smallest of its run of values each within TIE_REL of the one before."""
+    order = np.argsort(values, kind="stable")
+    out = values.astype(float).copy()
+    for prev, cur in zip(order[:-1], order[1:], strict=True):
+        if values[cur] - values[prev] <= TIE_REL * abs(values[cur]):
+            out[cur] = out[prev]
+    return out
+
+
+def _sign(g: float) -> float:
+    return 0.0 if abs(g) <= ZERO_PP else float(np.sign(g))
 
 
 def ci95(va: float, vb: float, ka: float | None, kb: float | None) -> list[float] | None:
@@ -175,18 +198,18 @@ def metrics(a: Snapshot, b: Snapshot, scope: str, stakeholders: Any = None) -> d
     }
 
     # Daily series over every day of the window, a day without rows counting as 0.
-    days = [window[0] + dt.timedelta(days=i) for i in range((window[1] - window[0]).days + 1)]
+    days = pd.date_range(window[0], window[1], freq="D")
     da = ra.groupby("date")["visits"].sum().reindex(days, fill_value=0.0)
     db = rb.groupby("date")["visits"].sum().reindex(days, fill_value=0.0)
-    if len(days) < 3 or da.nunique() == 1 or db.nunique() == 1:
+    if len(days) < 3 or _constant(da.to_numpy()) or _constant(db.to_numpy()):
         out["daily_corr"] = None
     else:
         out["daily_corr"] = _finite(stats.pearsonr(da.to_numpy(), db.to_numpy()).statistic)
 
     # Weekly growth over whole ISO weeks inside the window.
     weeks = _whole_weeks(window)
-    wa = [float(da[[w + dt.timedelta(days=i) for i in range(7)]].sum()) for w in weeks]
-    wb = [float(db[[w + dt.timedelta(days=i) for i in range(7)]].sum()) for w in weeks]
+    wa = [float(da[pd.date_range(w, periods=7, freq="D")].sum()) for w in weeks]
+    wb = [float(db[pd.date_range(w, periods=7, freq="D")].sum()) for w in weeks]
     errs, agree = [], []
     for k in range(1, len(weeks)):
         if wa[k - 1] > 0 and wb[k - 1] > 0:
@@ -194,7 +217,7 @@ def metrics(a: Snapshot, b: Snapshot, scope: str, stakeholders: Any = None) -> d
             gb = 100.0 * (wb[k] / wb[k - 1] - 1)
             errs.append(abs(gb - ga))
             small = abs(ga) < SMALL_CHANGE_PCT and abs(gb) < SMALL_CHANGE_PCT
-            agree.append(1.0 if small or np.sign(ga) == np.sign(gb) else 0.0)
+            agree.append(1.0 if small or _sign(ga) == _sign(gb) else 0.0)
     out["weekly_growth_mae_pp"] = float(np.mean(errs)) if errs else None
     out["growth_sign_agreement"] = float(np.mean(agree)) if agree else None
 
@@ -219,7 +242,8 @@ def metrics(a: Snapshot, b: Snapshot, scope: str, stakeholders: Any = None) -> d
     if len(common) < 3:
         out["rank_corr"] = None
     else:
-        x, y = ta.reindex(common).to_numpy(), tb.reindex(common).to_numpy()
+        x = _snap_ties(ta.reindex(common).to_numpy())
+        y = _snap_ties(tb.reindex(common).to_numpy())
         if np.all(x == x[0]) or np.all(y == y[0]):
             out["rank_corr"] = None
         else:

@@ -22,7 +22,8 @@ from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.ingest import ingest_release
 from dashboard.metric_catalog import METRIC_NAMES
 from dashboard.metrics import Comparison, ScopeMetrics, compare_releases, scope_values
-from dashboard.stakeholders import Customer, Deal, Stakeholders
+from dashboard.paths import sample_data_dir
+from dashboard.stakeholders import Customer, Deal, Stakeholders, load_stakeholders
 from dashboard.store import Store
 
 REL = 1e-9
@@ -593,3 +594,71 @@ def test_daily_corr_keeps_precision_at_large_levels(tmp_path: Path, store: Store
     snapshot_pair(tmp_path, store, daily_rows("p1", "2026-01-05", xa), [place("p1")],
                   daily_rows("p1", "2026-01-05", xb))
     assert close(one(store, "all").values["daily_corr"], stats.pearsonr(xa, xb).statistic)
+
+
+def test_rounding_noise_decides_nothing(tmp_path: Path, store: Store) -> None:
+    """Totals equal to 1e-9 relative are tied ranks; a series varying by 1e-12 is constant; a growth of
+    1e-12 pp has no sign. Float sums of equal values may differ in their last bits: that noise must not
+    rank places apart, make a flat series correlate, or give a flat week a direction."""
+    eps = 1e-12
+    # rank: A totals p1 = 1, p2 = 1 + 1e-12 (a tie), p3 = 5; B totals 3, 2, 4
+    va = (daily_rows("p1", "2026-01-05", [1.0]) + daily_rows("p2", "2026-01-05", [1.0 + eps])
+          + daily_rows("p3", "2026-01-05", [5.0]))
+    vb = (daily_rows("p1", "2026-01-05", [3.0]) + daily_rows("p2", "2026-01-05", [2.0])
+          + daily_rows("p3", "2026-01-05", [4.0]))
+    # daily: p4 is flat in A but for 1e-12; weekly: p5 grows 1e-12 % in A, 3 % in B
+    va += daily_rows("p4", "2026-01-05", [5.0, 5.0 + 5 * eps] + [5.0] * 12)
+    vb += daily_rows("p4", "2026-01-05", [float(i % 3) for i in range(14)])
+    va += daily_rows("p5", "2026-01-05", [100.0] * 7 + [100.0 * (1 + 1e-14)] * 7)
+    vb += daily_rows("p5", "2026-01-05", [100.0] * 7 + [103.0] * 7)
+    places_ = [place("p1", category="Ranked"), place("p2", category="Ranked"), place("p3", category="Ranked"),
+               place("p4", category="Flat"), place("p5", category="Weekly")]
+    a, b = snapshot_pair(tmp_path, store, va, places_, vb)
+    ranked = one(store, "category:Ranked").values
+    assert ranked["rank_corr"] == pytest.approx(stats.pearsonr([1.5, 1.5, 3], [2, 1, 3]).statistic, rel=1e-12)
+    assert one(store, "place:p4").values["daily_corr"] is None
+    weekly = one(store, "place:p5").values
+    assert weekly["growth_sign_agreement"] == 0.0  # 0 % against +3 %: no agreement
+    for scope in ("category:Ranked", "place:p4", "place:p5"):
+        assert_metrics(one(store, scope).values, ref.metrics(a, b, scope), scope)
+
+
+def test_engine_matches_reference_on_the_demo_sample(sample_store: Store, demo_sample: Any) -> None:
+    """The simulated sample (relabels, re-keyed places, several sources and segments, raw visits): every
+    customer, deal, category, region, source and segment scope of current vs candidate, and 40 places."""
+    result, _ = demo_sample
+    folders = dict(zip(result.release_ids, result.release_dirs, strict=True))
+    a, b = ref.read_snapshot(folders[result.current_id]), ref.read_snapshot(folders[result.candidate_id])
+    holders = load_stakeholders(sample_data_dir() / "stakeholders.toml")
+    engine: dict[str, dict[str, Any]] = {}
+    for by in ("customer", "deal", "category", "region", "source", "segment", "place"):
+        comp = compare_releases(sample_store, result.current_id, result.candidate_id, by=by, stakeholders=holders)
+        engine.update({sid: m.values for sid, m in comp.by_scope_id().items()})
+    places = sorted(s for s in engine if s.startswith("place:"))
+    picked = [s for s in engine if not s.startswith("place:")] + random.Random(3).sample(places, 40)
+    for scope in picked:
+        assert_metrics(engine[scope], ref.metrics(a, b, scope, holders), scope)
+
+
+def test_place_deltas_of_a_scope(tmp_path: Path, store: Store) -> None:
+    from dashboard.comparison import PairSession
+    from dashboard.scopes import simple_scope
+
+    places_a = [place("p1", category="Cafes"), place("p2", None, category="Cafes"), place("p3", category="Cafes")]
+    places_b = [place("p1", category="Cafes"), place("p2", None, category="Bars"), place("p4", category="Cafes")]
+    va = daily_rows("p1", "2026-01-05", [5.0, 5.0]) + daily_rows("p2", "2026-01-05", [1.0, 1.0]) + \
+        daily_rows("p3", "2026-01-05", [2.0, 2.0])
+    vb = daily_rows("p1", "2026-01-05", [6.0, 7.0]) + daily_rows("p2", "2026-01-05", [1.0, 1.0]) + \
+        daily_rows("p4", "2026-01-05", [0.5, 0.5])
+    snapshot_pair(tmp_path, store, va, places_a, vb, places_b)
+    with PairSession(store, "A", "B") as session:
+        session.prepare([simple_scope("category", "Cafes")])
+        df = session.place_deltas("category:Cafes")
+    rows = {r["place_id"]: r for r in df.to_dict("records")}
+    assert list(df["place_id"]) == ["p3", "p1", "p2", "p4"]  # |delta| 4, 3, 2 (p2 left for Bars), 1
+    assert rows["p1"]["delta"] == 3.0 and rows["p1"]["status"] == "both"
+    assert rows["p1"]["level_change_pct"] == pytest.approx(30.0)
+    assert rows["p3"]["status"] == "dropped" and rows["p3"]["delta"] == -4.0
+    assert rows["p2"]["status"] == "dropped" and rows["p2"]["category_candidate"] == "Bars"
+    assert rows["p2"]["brand"] == "(independent)"
+    assert rows["p4"]["status"] == "added" and math.isnan(rows["p4"]["level_change_pct"])

@@ -81,6 +81,7 @@ RELATIONS: dict[str, Any] = {
     "scopes": "scope_id VARCHAR",
     **{f"members_{s}": ("query", "scope_members_defined") for s in ("a", "b", "x")},
     **{f"place_totals_{s}": ("query", "agg_place_totals") for s in ("a", "b", "x")},
+    **{f"source_totals_{s}": ("query", "agg_source_totals") for s in ("a", "b", "x")},
     **{f"sd_{s}": ("query", "agg_scope_date_places") for s in ("a", "b")},
     **{f"sp_{s}": ("query", "agg_scope_place_places") for s in ("a", "b")},
     "daily_series": ("query", "series_daily"),
