@@ -54,7 +54,6 @@ brand. A source left out means every source.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 import tomllib
@@ -68,7 +67,7 @@ import pandas as pd
 
 from dashboard import queries
 from dashboard.comparison import Side
-from dashboard.errors import ContractError, RelcheckError
+from dashboard.errors import ContractError, RelcheckError, quoted, suggest
 from dashboard.gate import STATUS_RANK, CriterionResult, GateResult, evaluate_gate
 from dashboard.stakeholders import Stakeholders
 from dashboard.store import Release, Store
@@ -250,20 +249,13 @@ def select_scenarios(scenarios: Sequence[Scenario], names: Iterable[str]) -> tup
             origin = scenarios[0].origin if scenarios else "<scenarios>"
             raise ContractError(
                 origin,
-                f"no scenario {name!r}{_suggest(name, known)}; scenarios: {', '.join(known) or '(none)'}",
+                f"no scenario {name!r}{suggest(name, known)}; scenarios: {', '.join(known) or '(none)'}",
                 field="scenario",
             )
         out.append(by_name[name])
     return tuple(out)
 
 
-def _suggest(word: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _q(value: object) -> str:
-    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 class _Validator:
@@ -279,7 +271,7 @@ class _Validator:
         for key in doc:
             if key not in TOP_LEVEL:
                 raise self.fail(
-                    f"unknown top-level key '{key}'{_suggest(key, TOP_LEVEL)}; a scenario file holds "
+                    f"unknown top-level key '{key}'{suggest(key, TOP_LEVEL)}; a scenario file holds "
                     "[[scenarios]] blocks",
                     key,
                 )
@@ -293,8 +285,8 @@ class _Validator:
         for i, s in enumerate(out):
             if s.name in seen:
                 raise self.fail(
-                    f"duplicate name {_q(s.name)}: already used by scenarios[{seen[s.name]}]; names must be unique",
-                    f"scenarios[{i}] (name={_q(s.name)}).name",
+                    f"duplicate name {quoted(s.name)}: already used by scenarios[{seen[s.name]}]; names must be unique",
+                    f"scenarios[{i}] (name={quoted(s.name)}).name",
                 )
             seen[s.name] = i
         return tuple(out)
@@ -305,7 +297,7 @@ class _Validator:
             raise self.fail(f"each scenario must be a table, got {type(e).__name__}", at, [e])
         name = e.get("name")
         if isinstance(name, str) and name.strip():
-            at = f"scenarios[{i}] (name={_q(name)})"
+            at = f"scenarios[{i}] (name={quoted(name)})"
         self.known_keys(e, SCENARIO_KEYS, at)
         if "name" not in e:
             raise self.fail("required field 'name' is missing", f"{at}.name")
@@ -336,7 +328,7 @@ class _Validator:
                 )
             pool = known if kind is None else [*known, *ALL_PERTURBATION_KEYS]
             raise self.fail(
-                f"unknown key '{key}'{_suggest(key, pool)}; known keys: {', '.join(known)}", f"{at}.{key}"
+                f"unknown key '{key}'{suggest(key, pool)}; known keys: {', '.join(known)}", f"{at}.{key}"
             )
 
     def perturbation(self, e: object, at: str) -> Perturbation:
@@ -346,8 +338,8 @@ class _Validator:
             raise self.fail(f"required field 'kind' is missing; kinds: {', '.join(KINDS)}", f"{at}.kind")
         kind = e["kind"]
         if not isinstance(kind, str) or kind not in KINDS:
-            hint = _suggest(kind, KINDS) if isinstance(kind, str) else ""
-            raise self.fail(f"unknown kind {_q(kind)}{hint}; kinds: {', '.join(KINDS)}", f"{at}.kind")
+            hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
+            raise self.fail(f"unknown kind {quoted(kind)}{hint}; kinds: {', '.join(KINDS)}", f"{at}.kind")
         self.known_keys(e, ("kind", *KIND_KEYS[kind]), at, kind=kind)
         for key in REQUIRED_KEYS[kind]:
             if key not in e:
@@ -412,7 +404,7 @@ class _Validator:
             raise self.fail(f"must be a list of strings, got {type(v).__name__}{hint}", f"{at}.{key}", [v])
         for j, item in enumerate(v):
             if not isinstance(item, str) or not item.strip():
-                raise self.fail(f"must be a list of non-empty strings; item {j} is {_q(item)}", f"{at}.{key}")
+                raise self.fail(f"must be a list of non-empty strings; item {j} is {quoted(item)}", f"{at}.{key}")
         return tuple(v)
 
     def date(self, e: dict[str, Any], key: str, at: str) -> dt.date | None:
@@ -497,13 +489,13 @@ def check_scenarios(store: Store, release_id: str, scenarios: Sequence[Scenario]
     names = release_names(store, release_id)
     for i, s in enumerate(scenarios):
         for j, p in enumerate(s.perturbations):
-            at = f"scenarios[{i}] (name={_q(s.name)}).perturbations[{j}]"
+            at = f"scenarios[{i}] (name={quoted(s.name)}).perturbations[{j}]"
 
             def unknown(key: str, value: str, known: Sequence[str], at: str = at, s: Scenario = s) -> None:
                 if value not in known:
                     raise ContractError(
                         s.origin,
-                        f"release '{release_id}' has no {key} {_q(value)}{_suggest(value, known)}; "
+                        f"release '{release_id}' has no {key} {quoted(value)}{suggest(value, known)}; "
                         f"its {key}s: {', '.join(known) or '(none)'}",
                         field=f"{at}.{key}",
                     )
@@ -899,7 +891,7 @@ def _family(
         return _Family(
             "cv", lo, hi, lambda c: Perturbation("noise", source=source, regions=regs, cv=c, seed=seed)
         )
-    raise RelcheckError(f"unknown family {family!r}{_suggest(family, FAMILIES)}; families: {', '.join(FAMILIES)}")
+    raise RelcheckError(f"unknown family {family!r}{suggest(family, FAMILIES)}; families: {', '.join(FAMILIES)}")
 
 
 def margin(result: CriterionResult) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 
@@ -42,3 +43,14 @@ class NotFoundError(RelcheckError):
 def _short(value: object, limit: int = 120) -> str:
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def suggest(word: str, known: Sequence[str]) -> str:
+    """A ' (did you mean ...?)' hint for a misspelt key, column or name; empty when nothing is close."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def quoted(value: object) -> str:
+    """A value quoted for a message, so empty or space-padded strings stay visible."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)

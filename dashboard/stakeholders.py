@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dashboard.errors import ContractError, NotFoundError
+from dashboard.errors import ContractError, NotFoundError, quoted, suggest
 from dashboard.metric_catalog import METRICS
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -256,14 +256,6 @@ def _toml_error(source: str, text: str, exc: tomllib.TOMLDecodeError) -> Contrac
     return ContractError(source, f"malformed TOML{where}: {reason}")
 
 
-def _suggest(word: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _q(value: object) -> str:
-    """A value quoted for a message, so empty or space-padded strings stay visible."""
-    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 class _Validator:
@@ -282,7 +274,7 @@ class _Validator:
             if key not in TOP_LEVEL:
                 raise self.fail(
                     f"unknown top-level table '{key}'; expected one of "
-                    f"{', '.join(TOP_LEVEL)}{_suggest(key, TOP_LEVEL)}",
+                    f"{', '.join(TOP_LEVEL)}{suggest(key, TOP_LEVEL)}",
                     key,
                 )
         customers = tuple(self.customer(i, e) for i, e in enumerate(self.entries(doc, "customers")))
@@ -312,9 +304,9 @@ class _Validator:
         for i, v in enumerate(values):
             if v in seen:
                 raise self.fail(
-                    f"duplicate {key} {_q(v)}: already used by {table}[{seen[v]}]; {key}s must be unique "
+                    f"duplicate {key} {quoted(v)}: already used by {table}[{seen[v]}]; {key}s must be unique "
                     f"within {table}",
-                    f"{table}[{i}] ({key}={_q(v)}).{key}",
+                    f"{table}[{i}] ({key}={quoted(v)}).{key}",
                 )
             seen[v] = i
 
@@ -391,13 +383,13 @@ class _Validator:
     def label(table: str, i: int, e: dict[str, Any], key: str) -> str:
         """`customers[2] (id="freshco")`: the index (0-based) plus the entry's own id, when it has one."""
         v = e.get(key)
-        return f"{table}[{i}] ({key}={_q(v)})" if isinstance(v, str) and v else f"{table}[{i}]"
+        return f"{table}[{i}] ({key}={quoted(v)})" if isinstance(v, str) and v else f"{table}[{i}]"
 
     def known_keys(self, e: dict[str, Any], known: Sequence[str], at: str) -> None:
         for key in e:
             if key not in known:
                 raise self.fail(
-                    f"unknown key '{key}'{_suggest(key, known)}; known keys: {', '.join(known)}",
+                    f"unknown key '{key}'{suggest(key, known)}; known keys: {', '.join(known)}",
                     f"{at}.{key}",
                 )
 
@@ -419,7 +411,7 @@ class _Validator:
         v = self.text(e, key, at)
         if not ID_RE.fullmatch(v):
             raise self.fail(
-                f"invalid id {_q(v)}: ids match [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (letters, digits, "
+                f"invalid id {quoted(v)}: ids match [A-Za-z0-9][A-Za-z0-9._-]{{0,63}} (letters, digits, "
                 "'.', '_', '-'; at most 64 characters; no spaces)",
                 f"{at}.{key}",
             )
@@ -434,7 +426,7 @@ class _Validator:
         v = self.text(e, key, at)
         if v not in allowed:
             raise self.fail(
-                f"{_q(v)} is not one of {' | '.join(allowed)}{_suggest(v, allowed)}", f"{at}.{key}"
+                f"{quoted(v)} is not one of {' | '.join(allowed)}{suggest(v, allowed)}", f"{at}.{key}"
             )
         return v
 
@@ -443,9 +435,9 @@ class _Validator:
         if v in JUDGEABLE_METRICS:
             return v
         why = (
-            f"metric {_q(v)} is not judged by criteria (it is not a single number)"
+            f"metric {quoted(v)} is not judged by criteria (it is not a single number)"
             if v in METRICS
-            else f"unknown metric {_q(v)}{_suggest(v, JUDGEABLE_METRICS)}"
+            else f"unknown metric {quoted(v)}{suggest(v, JUDGEABLE_METRICS)}"
         )
         raise self.fail(f"{why}; valid metrics: {', '.join(JUDGEABLE_METRICS)}", f"{at}.metric")
 
@@ -469,7 +461,7 @@ class _Validator:
         for j, item in enumerate(v):
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(
-                    f"must be a list of non-empty strings; item {j} is {_q(item)}", f"{at}.{key}", [item]
+                    f"must be a list of non-empty strings; item {j} is {quoted(item)}", f"{at}.{key}", [item]
                 )
         return tuple(v)
 
@@ -489,7 +481,7 @@ class _Validator:
             loc = f"{at}.where.{key}"
             if key not in allowed:
                 raise self.fail(
-                    f"'{key}' is not a field of {applies_to}{_suggest(key, allowed)}; "
+                    f"'{key}' is not a field of {applies_to}{suggest(key, allowed)}; "
                     f"filterable fields: {', '.join(allowed)}",
                     loc,
                 )
@@ -521,7 +513,7 @@ class _Validator:
             if v not in known:
                 listed = ", ".join(known) if known else "(none)"
                 raise self.fail(
-                    f"{_q(v)} matches no {applies_to} {key}{_suggest(v, known)}; existing: {listed}", loc
+                    f"{quoted(v)} matches no {applies_to} {key}{suggest(v, known)}; existing: {listed}", loc
                 )
 
 
@@ -574,7 +566,7 @@ def stakeholder_snippet(kind: Literal["customer", "deal"], **fields_: object) ->
     for key in fields_:
         if key not in known:
             raise ContractError(
-                "<snippet>", f"unknown key '{key}'{_suggest(key, known)}", f"{table}[0].{key}"
+                "<snippet>", f"unknown key '{key}'{suggest(key, known)}", f"{table}[0].{key}"
             )
     items = [(k, fields_[k]) for k in known if fields_.get(k) is not None]
     width = max((len(k) for k, _ in items), default=0)
