@@ -50,15 +50,16 @@ def _reset_peak() -> bool:
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
-    """Run fn once: wall seconds, the RSS before/after and the peak RSS during the call (/proc/self)."""
+    """Run fn once: wall and CPU seconds, the RSS before/after and the peak RSS during the call (/proc/self)."""
     gc.collect()
     rss0 = _status("VmRSS")
     exact = _reset_peak()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     out = fn()
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     return out, {
         "seconds": seconds,
+        "cpu_seconds": cpu,  # every thread of this process
         "rss_before": rss0,
         "rss_after": _status("VmRSS"),
         "peak_rss": _status("VmHWM") if exact else 0,

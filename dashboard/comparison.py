@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -122,25 +123,34 @@ class PairSession:
             if base in ("visits", "places", "daily") or name in self._tables:
                 self.cur.register(f"{base}_x", self.cur.table(name))
 
-    def source_totals(self) -> None:
+    def rollup(self, side: str) -> Path | None:
+        """The side's per place and source rollup (place_source.parquet) when it holds exactly the window's sums.
+
+        That is a stored release whose dates all lie in the window; None for a window that leaves out some
+        of its dates, a virtual release (chaos) or a store ingested before the rollup existed.
+        """
+        rel = (self.a if side == "a" else self.b).release
+        if (rel is not None and rel.first_date == self.window.start.isoformat()
+                and rel.last_date == self.window.end.isoformat() and rel.place_source_path.is_file()):
+            return rel.place_source_path
+        return None
+
+    def source_totals(self, sides: tuple[str, ...] = ("a", "b")) -> None:
         """Make ``source_totals_a/_b``: visits per place, source and segment over the window (exact sums).
 
-        A stored release whose dates all lie in the window reads the rollup its ingest wrote
-        (place_source.parquet) instead of summing its visits; otherwise (a window that leaves out some of
-        its dates, a virtual release, a store ingested before the rollup existed) they are summed from the
-        visits once per session. Call it before ``alias``: it points the side-neutral names at each side.
+        Read from the release's rollup where :meth:`rollup` allows it, else summed from its visits once per
+        session. Call it before ``alias``: it points the side-neutral names at each side.
         """
-        for side, s in (("a", self.a), ("b", self.b)):
+        for side in sides:
             name = f"source_totals_{side}"
             if self._source_window.get(side) == self.window:
                 continue
             if side in self._source_window:  # the window moved: drop the old totals (a view or a table)
                 self.cur.unregister(name)
                 self.cur.execute(f"DROP TABLE IF EXISTS {name}")
-            rel = s.release
-            if (rel is not None and rel.first_date == self.window.start.isoformat()
-                    and rel.last_date == self.window.end.isoformat() and rel.place_source_path.is_file()):
-                self.cur.register(name, self.cur.read_parquet(str(rel.place_source_path)))
+            path = self.rollup(side)
+            if path is not None:
+                self.cur.register(name, self.cur.read_parquet(str(path)))
                 self._tables.add(name)
             else:
                 self.alias(side)
@@ -203,11 +213,20 @@ class PairSession:
             else:
                 self.materialise(f"members_{side}", "scope_members_defined")
             self.alias(side)  # members_x: place totals are summed for the scopes' places only
-            self.materialise(f"place_totals_{side}", "agg_place_totals", **self.wparams)
+            if self.rollup(side) is not None:  # from the ingest's rollup, not a scan of every place-day
+                self.source_totals((side,))
+                self.alias(side)
+                self.materialise(f"place_totals_{side}", "agg_place_totals_of_sources")
+            else:
+                self.materialise(f"place_totals_{side}", "agg_place_totals", **self.wparams)
             self.alias(side)
             sd, sp = f"sd_{side}", f"sp_{side}"
             if has_places:
-                self.materialise(sd, "agg_scope_date_places", **self.wparams)
+                # One scope per place (by_attribute): join each place-day to its scope. Scopes defined by
+                # filters overlap (a place is in all, its category, its region, customers...): sum the places
+                # of each set of scopes together first.
+                daily = "agg_scope_date_places" if by_attribute else "agg_scope_date_signatures"
+                self.materialise(sd, daily, **self.wparams)
                 self.materialise(sp, "agg_scope_place_places")
             if has_rows:
                 self.materialise(sd, "agg_scope_date_rows", append=has_places, **self.wparams)

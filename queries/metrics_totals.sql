@@ -1,6 +1,7 @@
 -- Per scope: visits and raw visits in both releases, and place counts (DESIGN section 5).
 -- params: none
 -- reads: scopes, sp_a, sp_b
+-- Places added and dropped come from one full outer join of the two sides (not two anti-joins).
 WITH a AS (
     SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_a GROUP BY scope_id
@@ -9,15 +10,12 @@ b AS (
     SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_b GROUP BY scope_id
 ),
-added AS (
-    SELECT b.scope_id, count(*) AS n FROM sp_b AS b
-    WHERE NOT EXISTS (SELECT 1 FROM sp_a AS a WHERE a.scope_id = b.scope_id AND a.place_id = b.place_id)
-    GROUP BY b.scope_id
-),
-dropped AS (
-    SELECT a.scope_id, count(*) AS n FROM sp_a AS a
-    WHERE NOT EXISTS (SELECT 1 FROM sp_b AS b WHERE a.scope_id = b.scope_id AND a.place_id = b.place_id)
-    GROUP BY a.scope_id
+churn AS (
+    SELECT COALESCE(a.scope_id, b.scope_id) AS scope_id,
+           count(*) FILTER (WHERE a.place_id IS NULL) AS added,
+           count(*) FILTER (WHERE b.place_id IS NULL) AS dropped
+    FROM sp_a AS a FULL OUTER JOIN sp_b AS b ON a.scope_id = b.scope_id AND a.place_id = b.place_id
+    GROUP BY COALESCE(a.scope_id, b.scope_id)
 )
 SELECT s.scope_id,
        COALESCE(a.visits, 0) AS visits_current,
@@ -26,10 +24,9 @@ SELECT s.scope_id,
        b.raw_visits AS raw_candidate,
        COALESCE(a.places, 0) AS places_current,
        COALESCE(b.places, 0) AS places_candidate,
-       COALESCE(added.n, 0) AS places_added,
-       COALESCE(dropped.n, 0) AS places_dropped
+       COALESCE(churn.added, 0) AS places_added,
+       COALESCE(churn.dropped, 0) AS places_dropped
 FROM scopes AS s
 LEFT JOIN a ON a.scope_id = s.scope_id
 LEFT JOIN b ON b.scope_id = s.scope_id
-LEFT JOIN added ON added.scope_id = s.scope_id
-LEFT JOIN dropped ON dropped.scope_id = s.scope_id
+LEFT JOIN churn ON churn.scope_id = s.scope_id
