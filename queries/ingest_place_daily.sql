@@ -1,7 +1,7 @@
 -- Exact rollup of visits per place and day (summed over sources and segments), written at ingest.
 -- params: none
--- reads: visits_keyed (visits_flags with place_id as an ENUM of the place ids, in sorted order: see ingest.py)
+-- reads: visits_flags
 SELECT place_id, date, sum(visits) AS visits, CAST(sum(raw_visits) AS BIGINT) AS raw_visits
-FROM visits_keyed
+FROM visits_flags
 GROUP BY place_id, date
 ORDER BY place_id, date

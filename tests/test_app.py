@@ -393,6 +393,19 @@ def test_chaos_lab_runs_scenarios_into_a_matrix(env):
     assert {r["stakeholder"] for r in rows} >= {"customer:freshco", "deal:gym-trial"}
 
 
+def test_chaos_lab_drills_into_one_cell(env):
+    at = open_page("chaos")
+    at.button(key="chaos_run").click().run()
+    at.selectbox(key="chaos_cell_scope").select("customer:freshco").run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    names = [t["name"] for t in spec["data"]]
+    assert any("r1" in n for n in names) and any("perturbed" in n for n in names)
+    stored, perturbed = spec["data"][0]["y"], spec["data"][1]["y"]
+    # Dropping sdk_b removes that source's visits: the perturbed series sits below the stored one.
+    assert sum(perturbed) < sum(stored)
+
+
 def test_criteria_page_signs_off_a_failure(env, tmp_path, monkeypatch):
     home = tmp_path / "store"
     shutil.copytree(env["home"], home)  # sign-offs are appended to the store: keep the shared one clean

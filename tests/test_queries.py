@@ -70,7 +70,6 @@ RELATIONS: dict[str, Any] = {
     "src_places": "place_id VARCHAR, name VARCHAR, brand VARCHAR, category VARCHAR, region VARCHAR, city VARCHAR, "
                   "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR",
     "visits_flags": ("query", "contract_visits_flags"),
-    "visits_keyed": ("query", "contract_visits_flags"),  # ingest: the same, place_id as an ENUM
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
     # a stored release, registered per side (store.register_release) and side-neutral (PairSession.alias)

@@ -277,3 +277,17 @@ def chaos_run(
     mod = engine("chaos")
     chosen = mod.select_scenarios(scenarios(scenarios_path, file_stamp), names)
     return mod.run_chaos(_store, release, chosen, _sh(key))
+
+
+@st.cache_data(show_spinner="Perturbing the release…", max_entries=32)
+def chaos_series(
+    _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, name: str, scope: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One robustness-matrix cell: daily series of the release and of its perturbed copy, and metrics."""
+    mod = engine("chaos")
+    (scenario,) = mod.select_scenarios(scenarios(scenarios_path, file_stamp), (name,))
+    d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
+    with PairSession(_store, release, mod.scenario_side(_store, release, scenario)) as session:
+        session.prepare([d])
+        m = metrics.compute(session)[0]
+        return session.daily_series(d.scope_id), dict(m.values)
