@@ -169,7 +169,7 @@ class ScopeDetail:
     weekly: pd.DataFrame
     shares: pd.DataFrame
     sources: list[dict[str, Any]]
-    places: pd.DataFrame | None  # None: the core offers no per-place deltas yet
+    places: pd.DataFrame
 
 
 @st.cache_data(show_spinner="Comparing the scope…", max_entries=CACHE_ENTRIES)
@@ -185,7 +185,6 @@ def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
         session.prepare([d])
         m = metrics.compute(session)[0]
         sid = d.scope_id
-        place_fn = getattr(session, "place_deltas", None)
         return ScopeDetail(
             scope=d,
             window=session.window.to_dict(),
@@ -195,7 +194,7 @@ def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
             weekly=session.weekly_series(sid),
             shares=session.brand_shares(sid),
             sources=source_deltas(session, [sid]).get(sid, []),
-            places=place_fn(sid) if place_fn is not None else None,
+            places=session.place_deltas(sid),
         )
 
 

@@ -87,23 +87,17 @@ def render(
             f"{prefix}_sources",
         )
     with places:
-        if detail.places is None:
-            st.info(
-                "Places with the biggest deltas need a per-place comparison from the core "
-                "(`PairSession.place_deltas(scope_id)` in `dashboard/comparison.py`), which this build lacks."
+        top = detail.places
+        if "delta" in top.columns:
+            top = top.reindex(top["delta"].abs().sort_values(ascending=False).index).head(25)
+            label = "name" if "name" in top.columns else "place_id"
+            ui.plot(
+                charts.delta_bar_chart(
+                    top, label, "delta", f"Places with the biggest deltas — {name}", "delta (visits)"
+                ),
+                f"{prefix}_places",
             )
-        else:
-            top = detail.places
-            if "delta" in top.columns:
-                top = top.reindex(top["delta"].abs().sort_values(ascending=False).index).head(25)
-                label = "name" if "name" in top.columns else "place_id"
-                ui.plot(
-                    charts.delta_bar_chart(
-                        top, label, "delta", f"Places with the biggest deltas — {name}", "delta (visits)"
-                    ),
-                    f"{prefix}_places",
-                )
-            ui.table(detail.places, f"{prefix}_places")
+        ui.table(detail.places, f"{prefix}_places")
     return detail
 
 
