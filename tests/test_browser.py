@@ -26,7 +26,9 @@ LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
 
 
 @pytest.fixture(scope="module")
-def server(sample_store_template: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+def server(
+    sample_store_template: Store, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Store]]:
     home = tmp_path_factory.mktemp("browser") / "store"
     shutil.copytree(sample_store_template.home, home)
     with streamlit_server(home, REPO / "sample_data" / "stakeholders.toml") as url:
@@ -52,9 +54,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def wait_ready(page: Page) -> None:
     """Streamlit is done when its status widget no longer says it is running."""
     page.wait_for_selector('[data-testid="stSidebar"]', timeout=LOAD)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD)
 
 
 def sidebar_value(page: Page, label: str) -> str:
@@ -62,9 +62,13 @@ def sidebar_value(page: Page, label: str) -> str:
 
 
 def choose(page: Page, label: str, option: str) -> None:
+    """Type to filter first: the option list is virtualised, so a long one may not render every option."""
     box = page.locator(f'input[aria-label="{label}"]')
     box.click()
-    page.locator('[role="option"]', has_text=option).first.click()
+    box.press_sequentially(option)
+    target = page.locator('[role="option"]', has_text=option).first
+    expect(target).to_be_visible(timeout=LOAD)
+    target.click()
 
 
 def shot(page: Page, name: str) -> None:
@@ -102,8 +106,13 @@ def test_changing_a_picker_updates_the_link(server, page: Page) -> None:
 
 def test_main_pages_render_charts(server, page: Page) -> None:
     url, _ = server
-    for path, name in [("", "review"), ("attribution?scope=deal:pacific-fitness-trial", "attribution"),
-                       ("categories", "categories"), ("deals", "deals"), ("releases", "releases")]:
+    for path, name in [
+        ("", "review"),
+        ("attribution?scope=deal:pacific-fitness-trial", "attribution"),
+        ("categories", "categories"),
+        ("deals", "deals"),
+        ("releases", "releases"),
+    ]:
         page.goto(f"{url}/{path}")
         wait_ready(page)
         charts = page.locator('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')
@@ -150,7 +159,9 @@ def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
     expect(page.get_by_role("heading", name="Sign off a failure")).to_be_visible(timeout=LOAD)
     choose(page, "Result", "deal:pacific-fitness-trial")
     page.get_by_role("textbox", name="Your name").fill("Dana Reviewer")
-    page.get_by_role("textbox", name="Reason").fill("Known sdk_beta device loss in W; partner restores supply next month.")
+    page.get_by_role("textbox", name="Reason").fill(
+        "Known sdk_beta device loss in W; partner restores supply next month."
+    )
     page.get_by_role("button", name="Sign off").click()
     wait_ready(page)
     expect(page.get_by_text("Dana Reviewer").first).to_be_visible(timeout=LOAD)

@@ -72,7 +72,9 @@ ui.table(pd.DataFrame(rows), "gate_results")
 
 # ------------------------------------------------------------------------------------------- sign-off
 st.subheader("Sign off a failure")
-signable = [r for r in gate.results if r.outcome in ("fail", "warn")]
+signable = sorted(
+    (r for r in gate.results if r.outcome in ("fail", "warn")), key=lambda r: ui.STATUS_RANK.get(r.status, 9)
+)
 if not signable:
     st.caption("Nothing to sign off: no criterion fails or warns on this pair.")
 else:
