@@ -2,10 +2,12 @@
 -- params: none
 -- reads: sp_a, sp_b
 -- Totals equal to 1e-9 relative are ties (a total is a float sum: two places with the same true total may
--- differ in the last bits, and must not be ranked apart by rounding noise). Pearson of the average ranks,
--- in two passes (means, then centred sums in place order).
--- The windows partition and order by integers numbering the scopes and the places in the order of their
--- ids (so every order, and every result, is the same as with the ids themselves, for less sorting work).
+-- differ in the last bits, and must not be ranked apart by rounding noise): sorted, a total within 1e-9 of
+-- its predecessor joins its tie group. A place's average rank is the mean of its group's first and last
+-- positions; x = 2 × rank is an integer, so every sum below is an exact integer (HUGEINT) whatever order
+-- the threads add in: Σ(x − x̄)(y − ȳ) = Σxy − n(n+1)², since x̄ = n + 1. One float division at the end.
+-- One sort per release: places alone in their group (most) take their position; only the members of tie
+-- groups go through the second, group-bounds pass. Scopes and places are numbered by their ids' order.
 WITH scope_no AS (
     SELECT scope_id, CAST(row_number() OVER (ORDER BY scope_id) AS INTEGER) AS no
     FROM (SELECT DISTINCT scope_id FROM sp_a) AS s
@@ -21,46 +23,55 @@ common AS (
     JOIN scope_no AS s ON s.scope_id = a.scope_id
     JOIN place_no AS p ON p.place_id = a.place_id
 ),
-ordered AS (
-    SELECT scope_id, place_id,
-           row_number() OVER (PARTITION BY scope_id ORDER BY va, place_id) AS pos_a,
-           CASE WHEN va - lag(va) OVER (PARTITION BY scope_id ORDER BY va, place_id) <= 1e-9 * abs(va)
-                THEN 0 ELSE 1 END AS new_a,
-           row_number() OVER (PARTITION BY scope_id ORDER BY vb, place_id) AS pos_b,
-           CASE WHEN vb - lag(vb) OVER (PARTITION BY scope_id ORDER BY vb, place_id) <= 1e-9 * abs(vb)
-                THEN 0 ELSE 1 END AS new_b
+ordered_a AS (
+    SELECT scope_id, place_id, vb,
+           row_number() OVER w AS pos,
+           coalesce(va - lag(va) OVER w > 1e-9 * abs(va), true) AS opens,
+           coalesce(lead(va) OVER w - va > 1e-9 * abs(lead(va) OVER w), true) AS closes
     FROM common
+    WINDOW w AS (PARTITION BY scope_id ORDER BY va, place_id)
 ),
-grouped AS (
-    SELECT scope_id, place_id, pos_a, pos_b,
-           sum(new_a) OVER (PARTITION BY scope_id ORDER BY pos_a ROWS UNBOUNDED PRECEDING) AS tie_a,
-           sum(new_b) OVER (PARTITION BY scope_id ORDER BY pos_b ROWS UNBOUNDED PRECEDING) AS tie_b
-    FROM ordered
+ranked_a AS (
+    SELECT scope_id, place_id, vb, 2 * pos AS xa FROM ordered_a WHERE opens AND closes
+    UNION ALL
+    SELECT scope_id, place_id, vb,
+           max(CASE WHEN opens THEN pos END) OVER before + min(CASE WHEN closes THEN pos END) OVER after AS xa
+    FROM ordered_a
+    WHERE NOT (opens AND closes)
+    WINDOW before AS (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING),
+           after AS (PARTITION BY scope_id ORDER BY pos ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+),
+ordered_b AS (
+    SELECT scope_id, xa,
+           row_number() OVER w AS pos,
+           coalesce(vb - lag(vb) OVER w > 1e-9 * abs(vb), true) AS opens,
+           coalesce(lead(vb) OVER w - vb > 1e-9 * abs(lead(vb) OVER w), true) AS closes
+    FROM ranked_a
+    WINDOW w AS (PARTITION BY scope_id ORDER BY vb, place_id)
 ),
 ranked AS (
-    SELECT scope_id, place_id,
-           avg(pos_a) OVER (PARTITION BY scope_id, tie_a) AS ra,
-           avg(pos_b) OVER (PARTITION BY scope_id, tie_b) AS rb
-    FROM grouped
+    SELECT scope_id, xa, 2 * pos AS xb FROM ordered_b WHERE opens AND closes
+    UNION ALL
+    SELECT scope_id, xa,
+           max(CASE WHEN opens THEN pos END) OVER before + min(CASE WHEN closes THEN pos END) OVER after AS xb
+    FROM ordered_b
+    WHERE NOT (opens AND closes)
+    WINDOW before AS (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING),
+           after AS (PARTITION BY scope_id ORDER BY pos ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 ),
-m AS (
-    SELECT scope_id, avg(ra) AS mean_a, avg(rb) AS mean_b, count(*) AS common_places
+sums AS (
+    SELECT scope_id, count(*) AS n,
+           CAST(count(*) AS HUGEINT) * (count(*) + 1) * (count(*) + 1) AS k,
+           sum(CAST(xa AS HUGEINT) * xb) AS sxy,
+           sum(CAST(xa AS HUGEINT) * xa) AS sxx,
+           sum(CAST(xb AS HUGEINT) * xb) AS syy
     FROM ranked
     GROUP BY scope_id
-),
-s AS (
-    SELECT r.scope_id,
-           sum((r.ra - m.mean_a) * (r.rb - m.mean_b) ORDER BY r.place_id) AS sxy,
-           sum((r.ra - m.mean_a) * (r.ra - m.mean_a) ORDER BY r.place_id) AS sxx,
-           sum((r.rb - m.mean_b) * (r.rb - m.mean_b) ORDER BY r.place_id) AS syy
-    FROM ranked AS r
-    JOIN m ON m.scope_id = r.scope_id
-    GROUP BY r.scope_id
 )
 SELECT n.scope_id,
-       CASE WHEN m.common_places < 3 OR s.sxx <= 0 OR s.syy <= 0 THEN NULL
-            ELSE s.sxy / sqrt(s.sxx * s.syy) END AS rank_corr,
-       m.common_places
-FROM m
-JOIN s ON s.scope_id = m.scope_id
-JOIN scope_no AS n ON n.no = m.scope_id
+       CASE WHEN s.n < 3 OR s.sxx <= s.k OR s.syy <= s.k THEN NULL
+            ELSE CAST(s.sxy - s.k AS DOUBLE) / sqrt(CAST(s.sxx - s.k AS DOUBLE) * CAST(s.syy - s.k AS DOUBLE))
+       END AS rank_corr,
+       s.n AS common_places
+FROM sums AS s
+JOIN scope_no AS n ON n.no = s.scope_id

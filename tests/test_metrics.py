@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import metrics_reference as ref
+import numpy as np
 import pytest
 from scipy import stats
 from snapshots import daily_rows, write_snapshot
@@ -662,3 +663,23 @@ def test_place_deltas_of_a_scope(tmp_path: Path, store: Store) -> None:
     assert rows["p2"]["status"] == "dropped" and rows["p2"]["category_candidate"] == "Bars"
     assert rows["p2"]["brand"] == "(independent)"
     assert rows["p4"]["status"] == "added" and math.isnan(rows["p4"]["level_change_pct"])
+
+
+def test_rank_ties_chain_and_mix_with_singles(tmp_path: Path, store: Store) -> None:
+    """A run of totals each within 1e-9 of the one before is one tie group, even when its ends are further
+    apart; exact ties, chains and lone places mixed in one scope rank as the reference ranks them."""
+    rng = np.random.default_rng(7)
+    step = 0.6e-9  # each within 1e-9 of its predecessor, the run's ends 1.8e-9 apart
+    totals_a = [1.0, 1.0 + step, 1.0 + 2 * step, 1.0 + 3 * step, 7.0, 7.0, 7.0, 2.5, 0.0, 0.0]
+    totals_a += list(rng.uniform(0, 10, 20))
+    totals_b = [3.0, 3.0, 9.0 * (1 + step), 9.0, 4.0, 1.0, 1.0 + step] + list(rng.uniform(0, 10, 23))
+    ids = [f"p{i:02d}" for i in range(len(totals_a))]
+    order = rng.permutation(len(ids))  # place order unrelated to the totals
+    va = [r for i in order for r in daily_rows(ids[i], "2026-01-05", [float(totals_a[i])])]
+    vb = [r for i in order for r in daily_rows(ids[i], "2026-01-05", [float(totals_b[i])])]
+    a, b = snapshot_pair(tmp_path, store, va, [place(p, category="Mixed") for p in ids], vb)
+    got = one(store, "category:Mixed").values
+    expected_a = stats.rankdata([1.0] * 4 + totals_a[4:])  # the chain is one group
+    expected_b = stats.rankdata([3.0, 3.0, 9.0, 9.0, 4.0, 1.0, 1.0] + totals_b[7:])
+    assert got["rank_corr"] == pytest.approx(stats.pearsonr(expected_a, expected_b).statistic, rel=1e-12)
+    assert_metrics(got, ref.metrics(a, b, "category:Mixed"), "category:Mixed")
