@@ -90,6 +90,7 @@ class PairSession:
         self.window = Window(row[0], row[1])
         self.defs: list[ScopeDef] = []
         self._source_window: dict[str, Window] = {}
+        self._aliased: dict[str, str] = {}  # side-neutral name -> the relation it points at
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -117,11 +118,17 @@ class PairSession:
         self._tables.add(table)
 
     def alias(self, side: str) -> None:
-        """Point the side-neutral names (visits_x, places_x, ...) at one side."""
+        """Point the side-neutral names (visits_x, places_x, ...) at one side.
+
+        A name already pointing at that relation is left alone: the view resolves the relation by name when
+        a query runs, so a table materialised again since is still what it shows (registering costs ~1 ms
+        a name, and a comparison aliases a dozen times).
+        """
         for base in ("visits", "places", "daily", "members", "place_totals", "source_totals"):
             name = f"{base}_{side}"
-            if base in ("visits", "places", "daily") or name in self._tables:
+            if (base in ("visits", "places", "daily") or name in self._tables) and self._aliased.get(base) != name:
                 self.cur.register(f"{base}_x", self.cur.table(name))
+                self._aliased[base] = name
 
     def rollup(self, side: str) -> Path | None:
         """The side's per place and source rollup (place_source.parquet) when it holds exactly the window's sums.

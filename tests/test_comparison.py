@@ -1,0 +1,35 @@
+"""The comparison session reuses its cursor: a second preparation must not see the first one's tables."""
+
+from __future__ import annotations
+
+from dashboard import metrics
+from dashboard.comparison import PairSession
+from dashboard.scopes import simple_scope
+from dashboard.store import Store
+
+
+def _values(session: PairSession) -> dict[str, dict]:
+    return {m.scope.scope_id: m.values for m in metrics.compute(session)}
+
+
+def test_a_second_prepare_on_one_session_equals_a_fresh_session(sample_store: Store) -> None:
+    current, candidate = "2026.10.0", "2026.11.0"
+    with PairSession(sample_store, current, candidate) as s:
+        regions = [simple_scope("region", r) for r in s.values("region")]
+        categories = [simple_scope("category", c) for c in s.values("category")][:3]
+    first = [simple_scope("all"), *regions]
+    second = [*categories, simple_scope("source", "sdk_beta")]
+    with PairSession(sample_store, current, candidate) as reused:
+        reused.prepare(first)
+        before = _values(reused)
+        reused.prepare(second)  # members, place totals and aggregates are made again under the same names
+        after = _values(reused)
+        reused.source_totals()
+        reused.prepare(first)
+        again = _values(reused)
+    with PairSession(sample_store, current, candidate) as fresh:
+        fresh.prepare(second)
+        expected = _values(fresh)
+    assert set(after) == {d.scope_id for d in second}
+    assert after == expected
+    assert again == before
