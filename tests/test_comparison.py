@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import duckdb
+import pytest
+
 from dashboard import metrics
 from dashboard.comparison import PairSession
 from dashboard.scopes import simple_scope
@@ -30,6 +33,16 @@ def test_a_second_prepare_on_one_session_equals_a_fresh_session(sample_store: St
     with PairSession(sample_store, current, candidate) as fresh:
         fresh.prepare(second)
         expected = _values(fresh)
+    # Independently of the session: each release's visits per region, straight from its Parquet files.
+    for side, release in (("visits_current", current), ("visits_candidate", candidate)):
+        rel = sample_store.release(release)
+        direct = dict(duckdb.sql(
+            "SELECT 'region:' || p.region, sum(v.visits) FROM read_parquet($visits) AS v "
+            "JOIN read_parquet($places) AS p USING (place_id) GROUP BY ALL",
+            params={"visits": str(rel.visits_path), "places": str(rel.places_path)},
+        ).fetchall())
+        for scope_id, total in direct.items():
+            assert before[scope_id][side] == pytest.approx(total, rel=1e-12), (side, scope_id)
     assert set(after) == {d.scope_id for d in second}
     assert after == expected
     assert again == before
