@@ -195,8 +195,9 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
         rows.append(r)
         return r
 
-    def target(r: dict[str, Any], text: str, ok: bool) -> None:
-        r["targets"].append({"target": text, "pass": bool(ok)})
+    def target(r: dict[str, Any], text: str, ok: bool, own: bool = False) -> None:
+        """``own``: a bound we hold ourselves to, beyond the issue's targets."""
+        r["targets"].append({"target": text, "pass": bool(ok), "own": own})
 
     if "generate" in runs:
         row(f"generate the preset ({size.places:,} places, both releases; once, not a target)", "generate",
@@ -224,7 +225,7 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
     def sub(key: str) -> list[dict[str, Any]]:
         return [m for d in dash for m in ([d[key]] if isinstance(d[key], dict) else d[key])]
 
-    def dash_row(key: str, name: str, step: str, target_text: str | None) -> None:
+    def dash_row(key: str, name: str, step: str, target_text: str | None, own: bool = False) -> None:
         calls = sub(name)
         s = _best([m["seconds"] for m in calls])
         r = {"step": step, "key": key, "seconds": s, "cpu_seconds": _best([m["cpu_seconds"] for m in calls]),
@@ -233,7 +234,7 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
              "reference": "scan limit", "reference_seconds": scan, "ratio": s / scan, "x_scan": s / scan,
              "pandas_over": pandas / s if pandas else None, "targets": []}
         if target_text:
-            target(r, target_text, s < SCOPE_CHANGE_MAX_S)
+            target(r, target_text, s < SCOPE_CHANGE_MAX_S, own)
         rows.append(r)
 
     ms = f"{SCOPE_CHANGE_MAX_S * 1000:.0f} ms"
@@ -242,7 +243,7 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
              "dashboard: scope change, warm (st.cache_data hits: back to a customer shown before)", f"< {ms}")
     dash_row("dashboard new scope", "new_scope",
              "dashboard: scope change to a customer not shown yet (warm process, its detail computed)",
-             f"< {ms} (stricter than the issue's)")
+             f"< {ms} (our own, stricter than the issue's)", own=True)
     relcheck = [x for x in rows if x["key"] not in ("scan", "pandas", "generate")]
     worst = max(relcheck, key=lambda x: x["peak_rss"])
     rows.append({"step": f"peak RSS of any relcheck step (worst: {worst['step']})", "key": "peak",
@@ -431,7 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     say(f"done in {env['bench_seconds'] / 60:.1f} min; wrote {RESULTS / 'latest.md'} and latest.json")
     failed = [t for res in results for r in res["rows"] for t in r.get("targets", []) if not t["pass"]]
     # A benchmark, not a test: a missed target is reported in the table, never as a failing exit code.
-    say(f"{len(failed)} target(s) missed" if failed else "every target met")
+    issue = [t for t in failed if not t.get("own")]
+    say(f"issue targets: {len(issue)} missed" if issue else "issue targets: every one met")
+    if len(failed) > len(issue):
+        say(f"our own stricter targets: {len(failed) - len(issue)} missed")
     return 0
 
 
