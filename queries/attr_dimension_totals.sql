@@ -2,6 +2,7 @@
 -- params: scope_id
 -- reads: source_totals_x, places_x, members_x, scope_defs
 -- source_totals_x: each place's visits per source and segment over the window (PairSession.source_totals).
+-- Compensated sums (fsum): the totals do not drift with the order threads combine them in.
 -- Dimensions: source, region, category, brand (null = '(independent)'), segment. Places are resolved with
 -- this release's own places table (members_x); a source or segment scope keeps only its own rows.
 -- GROUPING(col) = 1 marks a column summed over in that row; the empty grouping set is the scope's total.
@@ -12,7 +13,7 @@ WITH cells AS (
            COALESCE(p.category, '(none)') AS category,
            COALESCE(p.brand, '(independent)') AS brand,
            v.segment,
-           sum(v.visits) AS visits
+           fsum(v.visits) AS visits
     FROM source_totals_x AS v
     JOIN members_x AS m ON m.place_id = v.place_id
     JOIN places_x AS p ON p.place_id = v.place_id
@@ -28,7 +29,7 @@ SELECT GROUPING(source) AS g_source,
        GROUPING(brand) AS g_brand,
        GROUPING(segment) AS g_segment,
        source, region, category, brand, segment,
-       sum(visits) AS visits
+       fsum(visits) AS visits
 FROM cells
 GROUP BY GROUPING SETS (
     (),
