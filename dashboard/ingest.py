@@ -26,6 +26,31 @@ Progress = Callable[[str, int, int], None]
 MEMORY_LIMIT = "1GB"
 
 
+SPILL_PREFIX = "relcheck-ingest-"
+
+
+def _spill_folder() -> Path:
+    """A private temporary folder for DuckDB's spill files, named after this process.
+
+    Those of ingests killed before their cleanup (their process is gone) are removed first.
+    """
+    for old in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        pid = old.name[len(SPILL_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a memory budget and a spill folder (removed by the caller)."""
     return duckdb.connect(":memory:", config={
@@ -76,7 +101,7 @@ def ingest_release(
     folder = Path(folder)
     step = progress or (lambda stage, done, total: None)
     # Spill files go to the system's temporary folder: a refused snapshot must leave the store untouched.
-    spill = Path(tempfile.mkdtemp(prefix="relcheck-ingest-"))
+    spill = _spill_folder()
     con = _connect(spill / "duckdb")
     try:
         step("validating", 0, 4)

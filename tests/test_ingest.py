@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from snapshots import daily_rows, manifest_text, write_snapshot
 
 from dashboard.contract import MAX_STRING, ValidationFailed
 from dashboard.errors import ContractError, NotFoundError, RelcheckError
-from dashboard.ingest import ingest_release
+from dashboard.ingest import SPILL_PREFIX, ingest_release
 from dashboard.store import Store, append_jsonl, read_jsonl
 
 # ----------------------------------------------------------------------------- data
@@ -727,12 +728,15 @@ def test_kill_during_ingest_leaves_no_partial_release(tmp_path: Path, populated_
     assert not (store.home / "releases" / "big").exists()
     assert len(list(store.staging_dir().iterdir())) == 1
     assert staged_pids(store) == [str(proc.pid)]
+    spill = f"{SPILL_PREFIX}{proc.pid}-*"
+    assert list(Path(tempfile.gettempdir()).glob(spill)), "the killed ingest's spill folder is left behind"
 
-    # The next ingest works and sweeps the dead ingest's staging folder.
+    # The next ingest works and sweeps the dead ingest's staging and spill folders.
     rel = ingest_release(store, snapshot(tmp_path, name="after", release_id="after-crash"))
     assert store.release_ids() == ["existing-1", "after-crash"]
     assert rel.rows == len(base_visits())
     assert list(store.staging_dir().iterdir()) == []
+    assert not list(Path(tempfile.gettempdir()).glob(spill))
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path: Path, populated: Store, monkeypatch: pytest.MonkeyPatch) -> None:
