@@ -23,6 +23,8 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.metric_catalog import finite_number
+
 CURRENT_COLOR = "#8c8c8c"
 CANDIDATE_COLOR = "#1f6fd1"
 INCREASE_COLOR = "#2b6cb0"  # diverging palette, positive end (blue)
@@ -71,19 +73,8 @@ def status_color(status: str) -> str:
     return STATUS_COLORS.get(status, STATUS_COLORS["no_data"])
 
 
-def _num(value: Any) -> float | None:
-    """A plain float for JSON, None for missing or non-finite values."""
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _nums(values: Iterable[Any]) -> list[float | None]:
-    return [_num(v) for v in values]
+    return [finite_number(v) for v in values]
 
 
 def _iso(value: Any) -> Any:
@@ -111,7 +102,7 @@ def _rows(data: Any, key_names: Sequence[str], value_names: Sequence[str]) -> li
     if isinstance(data, pd.DataFrame):
         data = data.to_dict("records")
     if isinstance(data, Mapping):
-        return [(str(k), _num(v) or 0.0) for k, v in data.items()]
+        return [(str(k), finite_number(v) or 0.0) for k, v in data.items()]
     out = []
     for item in data:
         if isinstance(item, Mapping):
@@ -122,7 +113,7 @@ def _rows(data: Any, key_names: Sequence[str], value_names: Sequence[str]) -> li
         else:
             key = next((getattr(item, k) for k in key_names if hasattr(item, k)), None)
             val = next((getattr(item, k) for k in value_names if hasattr(item, k)), None)
-        out.append((str(key), _num(val) or 0.0))
+        out.append((str(key), finite_number(val) or 0.0))
     return out
 
 
@@ -239,7 +230,7 @@ def _waterfall(
     fig = go.Figure(
         go.Waterfall(
             x=[k for k, _ in steps] + [total_label],
-            y=[v for _, v in steps] + [_num(total) or 0.0],
+            y=[v for _, v in steps] + [finite_number(total) or 0.0],
             measure=["relative"] * len(steps) + ["total"],
             increasing={"marker": {"color": INCREASE_COLOR}},
             decreasing={"marker": {"color": DECREASE_COLOR}},
@@ -274,9 +265,9 @@ def effect_split_chart(by_effect: Any, title: str, unit: str = "visits") -> go.F
         by_effect
     ):
         steps = [
-            (_EFFECT_LABELS["added"], _num(by_effect["added_places"]) or 0.0),
-            (_EFFECT_LABELS["dropped"], -(_num(by_effect["dropped_places"]) or 0.0)),
-            (_EFFECT_LABELS["common"], _num(by_effect["common_places"]) or 0.0),
+            (_EFFECT_LABELS["added"], finite_number(by_effect["added_places"]) or 0.0),
+            (_EFFECT_LABELS["dropped"], -(finite_number(by_effect["dropped_places"]) or 0.0)),
+            (_EFFECT_LABELS["common"], finite_number(by_effect["common_places"]) or 0.0),
         ]
         return _waterfall(steps, sum(v for _, v in steps), "total delta", title, "effect", f"delta ({unit})")
     steps = _rows(by_effect, ("effect", "name", "label"), ("delta", "value"))
@@ -317,9 +308,9 @@ def component_shapley_chart(
     names = [k for k, _ in steps]
     values = [v for _, v in steps]
     colors = [INCREASE_COLOR if v >= 0 else DECREASE_COLOR for v in values]
-    if interaction is not None and _num(interaction) is not None:
+    if interaction is not None and finite_number(interaction) is not None:
         names.append("interaction")
-        values.append(_num(interaction) or 0.0)
+        values.append(finite_number(interaction) or 0.0)
         colors.append(INTERACTION_COLOR)
     fig = go.Figure(
         go.Bar(

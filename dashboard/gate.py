@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from dashboard import attribution, metrics, queries
 from dashboard.comparison import PairSession, Side, Window, fetch_dicts
+from dashboard.metric_catalog import finite_number
 from dashboard.scopes import ScopeDef, customer_scope, deal_scope, simple_scope
 from dashboard.stakeholders import Criterion, Stakeholders
 from dashboard.store import Release, Store, utc_now
@@ -335,13 +336,13 @@ def _component_causes(
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for sid, metric_names in broken.items():
         for metric in metric_names:
-            v_full = _number(full.get(sid, {}).get(metric))
-            v_empty = _number(values_by_set[frozenset()][sid].get(metric))
+            v_full = finite_number(full.get(sid, {}).get(metric))
+            v_empty = finite_number(values_by_set[frozenset()][sid].get(metric))
             if v_full is None or v_empty is None:
                 continue
             v: dict[frozenset[str], float] = {frozenset(): v_empty, frozenset(players): v_full}
             for swapped in runs:
-                value = _number(values_by_set[swapped][sid].get(metric))
+                value = finite_number(values_by_set[swapped][sid].get(metric))
                 if value is not None:
                     v[swapped] = value
             method, phi, interaction = attribution.shapley_from_runs(players, v)
@@ -351,16 +352,6 @@ def _component_causes(
             out[(sid, metric)] = {"component": top, "contribution": phi[top], "method": method,
                                   "interaction": interaction}
     return out
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool | list | tuple):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _causes(

@@ -5,7 +5,9 @@ The names are identifiers used everywhere: JSON keys, criteria, column headers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,17 @@ METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
 def label(name: str) -> str:
     info = METRICS.get(name)
     return f"{info.label} ({info.unit})" if info else name
+
+
+def finite_number(value: Any) -> float | None:
+    """A metric value as a plain float; None when it is missing, not a number or not finite.
+
+    Booleans, lists and tuples (an interval) are not numbers here: ``float(True)`` would pass as 1.0.
+    """
+    if value is None or isinstance(value, bool | list | tuple):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
