@@ -56,7 +56,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,7 +64,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import queries
+from dashboard import queries, tomlfile
 from dashboard.comparison import Side
 from dashboard.errors import ContractError, RelcheckError, quoted, suggest
 from dashboard.gate import STATUS_RANK, CriterionResult, GateResult, evaluate_gate
@@ -211,26 +210,12 @@ class Scenario:
 
 def load_scenarios(path: str | Path) -> tuple[Scenario, ...]:
     """Read and validate a scenario file; any problem is a ContractError naming file, scenario, field, rule."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ContractError(str(p), "scenario file not found") from None
-    except OSError as exc:
-        raise ContractError(str(p), f"cannot read the scenario file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContractError(str(p), f"not valid UTF-8 at byte {exc.start}; TOML files must be UTF-8") from None
-    return parse_scenarios(text, source=str(p))
+    return parse_scenarios(tomlfile.read_text(path, "scenario file"), source=str(Path(path)))
 
 
 def parse_scenarios(text: str, source: str = "<string>") -> tuple[Scenario, ...]:
     """Parse and validate scenario TOML held in memory (tests, the chaos page's editor)."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ContractError(source, f"malformed TOML: {exc}") from None
+    doc = tomlfile.parse(text, source)
     return _Validator(source).document(doc)
 
 

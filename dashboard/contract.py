@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from dashboard import queries
+from dashboard import queries, tomlfile
 from dashboard.errors import ContractError, RelcheckError
 
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -105,12 +104,7 @@ def _suggest(name: str, options: list[str] | tuple[str, ...]) -> str:
 def parse_manifest(path: Path) -> Manifest:
     if not path.is_file():
         raise ContractError(str(path), "release.toml is required in a release folder")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ContractError(str(path), f"malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ContractError(str(path), "must be UTF-8 text") from None
+    data = tomlfile.parse(tomlfile.read_text(path, "release manifest"), str(path))
     problems: list[str] = []
     for key in data:
         if key not in MANIFEST_KEYS:

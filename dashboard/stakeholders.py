@@ -10,12 +10,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dashboard import tomlfile
 from dashboard.errors import ContractError, NotFoundError, quoted, suggest
 from dashboard.metric_catalog import METRICS
 
@@ -214,48 +214,12 @@ def _condition_holds(actual: Any, want: WhereValue) -> bool:
 
 def load_stakeholders(path: str | Path) -> Stakeholders:
     """Read and validate a stakeholders file; any problem is a ContractError naming file and field."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ContractError(str(p), "stakeholders file not found") from None
-    except OSError as exc:
-        raise ContractError(str(p), f"cannot read the stakeholders file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContractError(
-            str(p), f"not valid UTF-8 at byte {exc.start}; TOML files must be UTF-8"
-        ) from None
-    return parse_stakeholders(text, source=str(p))
+    return parse_stakeholders(tomlfile.read_text(path, "stakeholders file"), source=str(Path(path)))
 
 
 def parse_stakeholders(text: str, source: str = "<string>") -> Stakeholders:
     """Parse and validate stakeholders TOML held in memory (tests, uploads, exported snippets)."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _toml_error(source, text, exc) from None
-    return _Validator(source).document(doc)
-
-
-_TOML_POS_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-
-
-def _toml_error(source: str, text: str, exc: tomllib.TOMLDecodeError) -> ContractError:
-    msg = str(exc)
-    m = _TOML_POS_RE.search(msg)
-    if m:
-        line, col = int(m.group(1)), int(m.group(2))
-        reason = msg[: m.start()]
-        lines = text.splitlines()
-        shown = [lines[line - 1].strip()] if 0 < line <= len(lines) else []
-        return ContractError(source, f"malformed TOML at line {line}, column {col}: {reason}", examples=shown)
-    reason = re.sub(r"\s*\(at end of document\)\s*$", "", msg)
-    where = " at end of document" if reason != msg else ""
-    return ContractError(source, f"malformed TOML{where}: {reason}")
-
-
+    return _Validator(source).document(tomlfile.parse(text, source))
 
 
 class _Validator:

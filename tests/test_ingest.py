@@ -246,6 +246,13 @@ def test_malformed_toml(tmp_path: Path, populated: Store) -> None:
     check_message(err, folder / "release.toml", None, "malformed TOML", "line 1")
 
 
+def test_manifest_that_is_not_utf8(tmp_path: Path, populated: Store) -> None:
+    folder = snapshot(tmp_path)
+    (folder / "release.toml").write_bytes('release_id = "caf\u00e9"\n'.encode("latin-1"))
+    err = refuse(folder, populated, tmp_path, ContractError)
+    check_message(err, folder / "release.toml", None, "not valid UTF-8 at byte 17")
+
+
 def test_unknown_manifest_key_suggests_the_right_one(tmp_path: Path, populated: Store) -> None:
     folder = snapshot(tmp_path)
     (folder / "release.toml").write_text(manifest_text("r1").replace("description", "descripton"))
