@@ -8,7 +8,6 @@ rule with file, field, rule and the first offending rows.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import duckdb
 
 from dashboard import queries, tomlfile
-from dashboard.errors import ContractError, RelcheckError
+from dashboard.errors import ContractError, RelcheckError, suggest
 
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_STRING = 1000
@@ -96,11 +95,6 @@ class Snapshot:
     profile: dict[str, Any]
 
 
-def _suggest(name: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def parse_manifest(path: Path) -> Manifest:
     if not path.is_file():
         raise ContractError(str(path), "release.toml is required in a release folder")
@@ -108,7 +102,7 @@ def parse_manifest(path: Path) -> Manifest:
     problems: list[str] = []
     for key in data:
         if key not in MANIFEST_KEYS:
-            raise ContractError(str(path), f"unknown key{_suggest(key, MANIFEST_KEYS)}", field=key)
+            raise ContractError(str(path), f"unknown key{suggest(key, MANIFEST_KEYS)}", field=key)
     rid = data.get("release_id")
     if not isinstance(rid, str) or not RELEASE_ID.match(rid):
         raise ContractError(
@@ -195,13 +189,13 @@ def _check_columns(
     lowered = {c.lower(): c for c in cols}
     for c in cols:
         if c not in known:
-            hint = _suggest(c, known)
+            hint = suggest(c, known)
             if c.lower() in known:
                 hint = f" (columns are lower case: '{c.lower()}')"
             problems.append(ContractError(str(path), f"unknown column{hint}", field=c))
     for c in required:
         if c not in cols and c.lower() not in lowered:
-            hint = _suggest(c, cols)
+            hint = suggest(c, cols)
             problems.append(ContractError(str(path), f"required column is missing{hint}", field=c, examples=[", ".join(cols)]))
     return problems
 
