@@ -52,6 +52,22 @@ def test_the_source_that_lost_devices_comes_first_for_the_affected_deal(
     assert any(s.dimensions == ("source",) and s.values == [loss["source"]] for s in in_region.sets)
 
 
+def test_the_source_region_pair_comes_first_for_a_customer_across_regions(
+    sample: tuple[Store, dict[str, Any]]
+) -> None:
+    """FuelUp (fuel stations and their competitors, every region) loses visits mostly to the device loss: the
+    pair search names the source in its region, not the source alone, nor the region alone."""
+    store, gt = sample
+    loss = change(gt, "source_device_loss")
+    cur, cand = pair(gt)
+    rc = at.root_causes(store, cur, cand, "customer:fuelup", stakeholders=STAKEHOLDERS)
+    assert rc.visits_candidate < rc.visits_current
+    first = rc.sets[0]
+    assert first.dimensions == ("source", "region")
+    assert first.values == [loss["source"], loss["region"]]  # one element of the pair: its two values
+    assert (first.explanatory_power or 0.0) > at.TEP and not rc.unexplained
+
+
 def test_the_lost_cell_stands_out_in_the_source_region_lens(sample: tuple[Store, dict[str, Any]]) -> None:
     store, gt = sample
     loss = change(gt, "source_device_loss")
