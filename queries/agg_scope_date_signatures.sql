@@ -5,12 +5,15 @@
 -- region, customers, deals): places that belong to the same set of scopes (a signature) are summed together
 -- first, one join per place-day instead of one per place-day and scope, then each signature's daily sums
 -- go to each of its scopes. Sums are regrouped (a compensated sum of compensated sums), so a total may
--- differ from agg_scope_date_places's in its last bit.
+-- differ from agg_scope_date_places's in its last bit. A signature is a list of scope numbers (integers compare
+-- and hash faster than lists of scope ids).
 WITH place_scopes AS (
-    SELECT DISTINCT scope_id FROM scope_defs WHERE mode NOT IN ('source', 'segment')
+    SELECT scope_id, CAST(row_number() OVER (ORDER BY scope_id) AS INTEGER) AS no
+    FROM scope_defs
+    WHERE mode NOT IN ('source', 'segment')
 ),
 memberships AS (
-    SELECT m.place_id, list(m.scope_id ORDER BY m.scope_id) AS scopes
+    SELECT m.place_id, list(s.no ORDER BY s.no) AS scopes
     FROM members_x AS m
     JOIN place_scopes AS s ON s.scope_id = m.scope_id
     GROUP BY m.place_id
@@ -32,7 +35,9 @@ by_signature AS (
     GROUP BY p.sig, d.date
 ),
 signature_scopes AS (
-    SELECT sig, unnest(scopes) AS scope_id FROM signatures
+    SELECT s.sig, p.scope_id
+    FROM (SELECT sig, unnest(scopes) AS no FROM signatures) AS s
+    JOIN place_scopes AS p ON p.no = s.no
 )
 SELECT x.scope_id, b.date, fsum(b.visits) AS visits, sum(b.raw_visits) AS raw_visits
 FROM by_signature AS b
