@@ -3,15 +3,17 @@
 -- reads: scope_defs (scope_id, mode, value, brands[], regions[], categories[], place_ids[]), places_x
 -- A customer: brand in brands (own or competitors), restricted to regions if any, plus place_ids.
 -- A deal or ad-hoc scope: every non-empty filter matches, plus place_ids.
--- Plan: each definition names entry keys (an attribute value a member must have), places are keyed by their
--- attributes, an equi-join on the keys finds the candidates, and the full rule is checked on those only
--- (no nested-loop join of every definition against every place).
-WITH entry AS (
+-- Plan: each definition names keys (an attribute value a member must have) and places are keyed by their
+-- attributes, so an equi-join on the keys finds the members (no nested-loop join of every definition against
+-- every place). For all, a category, region, brand or place the key is the whole rule; a customer's or a
+-- deal's keys only find candidates, checked against the full rule.
+WITH exact AS (
     SELECT scope_id, 'all' AS key_kind, '' AS key_value FROM scope_defs WHERE mode IN ('all', 'source', 'segment')
     UNION ALL
     SELECT scope_id, mode, value FROM scope_defs WHERE mode IN ('category', 'region', 'brand', 'place')
-    UNION ALL
-    SELECT scope_id, 'brand', unnest(brands) FROM scope_defs WHERE mode = 'customer'
+),
+entry AS (
+    SELECT scope_id, 'brand' AS key_kind, unnest(brands) AS key_value FROM scope_defs WHERE mode = 'customer'
     UNION ALL
     SELECT scope_id, 'category', unnest(categories) FROM scope_defs WHERE mode = 'filter' AND len(categories) > 0
     UNION ALL
@@ -39,18 +41,15 @@ candidates AS (
     FROM entry AS e
     JOIN keyed AS k ON k.key_kind = e.key_kind AND k.key_value = e.key_value
 )
+SELECT e.scope_id, k.place_id
+FROM exact AS e
+JOIN keyed AS k ON k.key_kind = e.key_kind AND k.key_value = e.key_value
+UNION ALL
 SELECT d.scope_id, p.place_id
 FROM candidates AS c
 JOIN scope_defs AS d ON d.scope_id = c.scope_id
 JOIN places_x AS p ON p.place_id = c.place_id
 WHERE CASE d.mode
-        WHEN 'all' THEN true
-        WHEN 'source' THEN true
-        WHEN 'segment' THEN true
-        WHEN 'category' THEN p.category = d.value
-        WHEN 'region' THEN p.region = d.value
-        WHEN 'brand' THEN COALESCE(p.brand, '(independent)') = d.value
-        WHEN 'place' THEN p.place_id = d.value
         WHEN 'customer' THEN (
             (list_contains(d.brands, p.brand)
                 AND (len(d.regions) = 0 OR list_contains(d.regions, p.region)))
