@@ -1,10 +1,10 @@
 -- Per scope: the largest shift (pp) of any brand's share of the scope's visits; null when a side has none.
 -- params: none
 -- reads: sp_a, sp_b
-WITH a AS (SELECT scope_id, brand, sum(visits ORDER BY place_id) AS v FROM sp_a GROUP BY scope_id, brand),
-b AS (SELECT scope_id, brand, sum(visits ORDER BY place_id) AS v FROM sp_b GROUP BY scope_id, brand),
-ta AS (SELECT scope_id, sum(v ORDER BY brand) AS total FROM a GROUP BY scope_id),
-tb AS (SELECT scope_id, sum(v ORDER BY brand) AS total FROM b GROUP BY scope_id),
+WITH a AS (SELECT scope_id, brand, fsum(visits) AS v FROM sp_a GROUP BY scope_id, brand),
+b AS (SELECT scope_id, brand, fsum(visits) AS v FROM sp_b GROUP BY scope_id, brand),
+ta AS (SELECT scope_id, fsum(v) AS total FROM a GROUP BY scope_id),
+tb AS (SELECT scope_id, fsum(v) AS total FROM b GROUP BY scope_id),
 shares AS (
     SELECT COALESCE(a.scope_id, b.scope_id) AS scope_id,
            COALESCE(a.brand, b.brand) AS brand,

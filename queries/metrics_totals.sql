@@ -3,11 +3,11 @@
 -- reads: scopes, sp_a, sp_b
 -- Places added and dropped come from one full outer join of the two sides (not two anti-joins).
 WITH a AS (
-    SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
+    SELECT scope_id, fsum(visits) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_a GROUP BY scope_id
 ),
 b AS (
-    SELECT scope_id, sum(visits ORDER BY place_id) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
+    SELECT scope_id, fsum(visits) AS visits, sum(raw_visits) AS raw_visits, count(*) AS places
     FROM sp_b GROUP BY scope_id
 ),
 churn AS (
