@@ -506,6 +506,18 @@ def test_causes_toggle_attributes_failures(env):
     assert not failing.empty and all(cause.startswith("source sdk_") for cause in failing["cause"])
 
 
+def test_scorecard_names_causes_only_when_asked(env):
+    def scorecard(at):
+        return next(df.value for df in at.dataframe if {"kind", "pass", "fail"} <= set(df.value.columns))
+
+    without = open_page("review")
+    assert "causes" not in scorecard(without).columns
+    assert "Attribute failures to causes" in texts(without.caption)
+    with_causes = scorecard(open_page("review", causes="true"))
+    failing = with_causes[with_causes["fail"] > 0]
+    assert not failing.empty and all("source sdk_" in cause for cause in failing["causes"])
+
+
 def test_broken_stakeholders_file_is_named_not_a_traceback(env, tmp_path, monkeypatch):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[customers]]\nid = "x"\nname = "X"\ntier = "gold"\n', encoding="utf-8")

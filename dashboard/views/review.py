@@ -58,9 +58,11 @@ if gate is not None:
                 "scope": d.scope_id,
                 "name": d.name,
                 **n,
-                "causes": "; ".join(sorted({r.cause.summary for r in res if r.cause})),
+                **({"causes": "; ".join(sorted({r.cause.summary for r in res if r.cause}))} if c.causes else {}),
             }
         )
+    if not c.causes:
+        st.caption("Turn on *Attribute failures to causes* in the sidebar to name what broke each stakeholder.")
     score = pd.DataFrame(rows)
     if not score.empty:
         score = score.iloc[
