@@ -363,8 +363,13 @@ def table(
     """A table with its CSV download (every table can be downloaded); status cells coloured."""
     config = dict(column_config or {})
     for col in df.columns:
-        if col not in config and pd.api.types.is_datetime64_any_dtype(df[col]):
+        if col in config:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
             config[col] = st.column_config.DateColumn(str(col), format="YYYY-MM-DD")
+        elif _is_visit_count(str(col)) and pd.api.types.is_float_dtype(df[col]):
+            # Thousands separators for visit counts (floats: estimates); the CSV keeps every digit.
+            config[col] = st.column_config.NumberColumn(str(col), format="localized")
     shown: Any = df
     cell_styles = {col: _status_style for col in ("status", "verdict") if col in df.columns}
     cell_styles.update({col: fn for col, fn in (styles or {}).items() if col in df.columns})
@@ -382,6 +387,10 @@ def table(
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def _is_visit_count(col: str) -> bool:
+    return col.startswith(("visits", "raw_visits")) or col.endswith("_visits") or col == "delta"
 
 
 def plot(fig: Any, key: str) -> None:
