@@ -14,6 +14,8 @@ from dashboard.errors import RelcheckError
 from dashboard.stakeholders import as_dict
 from dashboard.views import data, ui
 
+SIGNED_OFF = "signed_off_message"
+
 c = ui.ctx()
 ui.page_header("Criteria & sign-off", c)
 sh = c.require_stakeholders()
@@ -72,6 +74,8 @@ ui.table(pd.DataFrame(rows), "gate_results")
 
 # ------------------------------------------------------------------------------------------- sign-off
 st.subheader("Sign off a failure")
+if SIGNED_OFF in st.session_state:
+    st.success(st.session_state.pop(SIGNED_OFF), icon=":material/task_alt:")
 signable = sorted(
     (r for r in gate.results if r.outcome in ("fail", "warn")), key=lambda r: ui.STATUS_RANK.get(r.status, 9)
 )
@@ -119,7 +123,8 @@ else:
         except RelcheckError as exc:
             st.error(str(exc))
         else:
-            st.success(
+            # Shown after the rerun that redraws the gate with the new waiver (st.rerun drops this run's output).
+            st.session_state[SIGNED_OFF] = (
                 f"Signed off by {rec['by']}: {rec['criterion']} on {rec['scope']} now shows as waived."
             )
             st.rerun()
