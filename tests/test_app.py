@@ -418,6 +418,7 @@ def test_criteria_page_signs_off_a_failure(env, tmp_path, monkeypatch):
     submit.click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Verdict: PASS" in texts(at.success), texts(at.error) + texts(at.success)
+    assert "Signed off by Dana Lee: trial deals see a steady level" in texts(at.success)
     log = next(df.value for df in at.dataframe if "reason" in df.value.columns and "by" in df.value.columns)
     assert list(log["by"]) == ["Dana Lee"] and list(log["criterion"]) == ["trial deals see a steady level"]
     results = next(df.value for df in at.dataframe if "waived_by" in df.value.columns)
