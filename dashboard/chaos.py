@@ -241,8 +241,6 @@ def select_scenarios(scenarios: Sequence[Scenario], names: Iterable[str]) -> tup
     return tuple(out)
 
 
-
-
 class _Validator:
     """Turns the TOML document into typed scenarios, stopping at the first broken rule."""
 

@@ -7,7 +7,6 @@ criterion. Everything here is pure Python: no Streamlit, no store access.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -183,9 +182,7 @@ class Stakeholders:
 
 def _not_found(kind: str, wanted: str, existing: Sequence[str], source: str) -> str:
     listed = ", ".join(existing) if existing else "(none)"
-    msg = f"{source}: no {kind} {wanted!r}; existing: {listed}"
-    close = difflib.get_close_matches(wanted, existing, n=1)
-    return msg + (f" (did you mean {close[0]!r}?)" if close else "")
+    return f"{source}: no {kind} {wanted!r}; existing: {listed}{suggest(wanted, existing)}"
 
 
 def _field_of(entity: object, key: str) -> Any:

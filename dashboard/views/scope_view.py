@@ -87,16 +87,11 @@ def render(
             f"{prefix}_sources",
         )
     with places:
-        top = detail.places
-        if "delta" in top.columns:
-            top = top.reindex(top["delta"].abs().sort_values(ascending=False).index).head(25)
-            label = "name" if "name" in top.columns else "place_id"
-            ui.plot(
-                charts.delta_bar_chart(
-                    top, label, "delta", f"Places with the biggest deltas — {name}", "delta (visits)"
-                ),
-                f"{prefix}_places",
-            )
+        top = detail.places.head(25)  # the core lists the biggest absolute deltas first
+        ui.plot(
+            charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest deltas — {name}", "delta (visits)"),
+            f"{prefix}_places",
+        )
         ui.table(detail.places, f"{prefix}_places")
     return detail
 
