@@ -68,7 +68,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
 
 # ------------------------------------------------------------------------------------------------ steps
 def step_generate(out: str, places: str) -> dict[str, Any]:
-    from dashboard.simulator import generate
+    from dashboard.simulator.core import generate
 
     overrides = {"places": int(places)} if int(places) != 50_000 else None
     _, m = timed(lambda: generate(Path(out), preset="large", overrides=overrides))
@@ -94,8 +94,8 @@ def step_copy(visits: str, target: str) -> dict[str, Any]:
 
 
 def step_ingest(home: str, folder: str) -> dict[str, Any]:
-    from dashboard.ingest import ingest_release
-    from dashboard.store import Store
+    from dashboard.store.catalog import Store
+    from dashboard.store.ingest import ingest_release
 
     store = Store(home)
     rel, m = timed(lambda: ingest_release(store, Path(folder), replace=True))
@@ -103,7 +103,7 @@ def step_ingest(home: str, folder: str) -> dict[str, Any]:
 
 
 def _stored_files(home: str) -> list[tuple[str, str]]:
-    from dashboard.store import Store
+    from dashboard.store.catalog import Store
 
     store = Store(home)
     return [(str(r.visits_path), str(r.places_path)) for r in (store.release(CURRENT), store.release(CANDIDATE))]
@@ -172,14 +172,14 @@ def step_pandas(home: str) -> dict[str, Any]:
 
 
 def _stakeholders():  # noqa: ANN202 - typed by the core
-    from dashboard.stakeholders import load_stakeholders
+    from dashboard.stakeholders.model import load_stakeholders
 
     return load_stakeholders(STAKEHOLDERS)
 
 
 def step_compare(home: str, by: str) -> dict[str, Any]:
-    from dashboard import metrics
-    from dashboard.store import Store
+    from dashboard.engine import metrics
+    from dashboard.store.catalog import Store
 
     store, sh = Store(home), _stakeholders()
     comp, m = timed(lambda: metrics.compare_releases(store, CURRENT, CANDIDATE, by=by, stakeholders=sh))
@@ -188,8 +188,8 @@ def step_compare(home: str, by: str) -> dict[str, Any]:
 
 
 def step_attribute(home: str, scope: str) -> dict[str, Any]:
-    from dashboard import attribution
-    from dashboard.store import Store
+    from dashboard.attribution import core as attribution
+    from dashboard.store.catalog import Store
 
     store, sh = Store(home), _stakeholders()
     res, m = timed(lambda: attribution.attribute(store, CURRENT, CANDIDATE, scope, sh))
@@ -197,8 +197,8 @@ def step_attribute(home: str, scope: str) -> dict[str, Any]:
 
 
 def step_gate(home: str) -> dict[str, Any]:
-    from dashboard.gate import evaluate_gate
-    from dashboard.store import Store
+    from dashboard.acceptance.gate import evaluate_gate
+    from dashboard.store.catalog import Store
 
     store, sh = Store(home), _stakeholders()
     # As `relcheck gate` runs it: causes attributed, the run recorded in the (benchmark) store's gate log.

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from dashboard.ingest import ingest_release  # noqa: E402
-from dashboard.simulator import SampleResult, generate  # noqa: E402
-from dashboard.store import Store  # noqa: E402
+from dashboard.simulator.core import SampleResult, generate  # noqa: E402
+from dashboard.store.catalog import Store  # noqa: E402
+from dashboard.store.ingest import ingest_release  # noqa: E402
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from snapshots import write_snapshot
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ingest import ingest_release
-from dashboard.stakeholders import load_stakeholders, parse_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import load_stakeholders, parse_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 60
@@ -202,7 +202,7 @@ def build_store(root: Path) -> Path:
 
 def record_gate_run(home: Path, stakeholders: Path) -> None:
     """One recorded verdict for the Releases page's history (the dashboard itself never records)."""
-    from dashboard.gate import evaluate_gate
+    from dashboard.acceptance.gate import evaluate_gate
 
     evaluate_gate(Store(home), "r1", "r2", load_stakeholders(stakeholders), record=True, attribute=False)
 

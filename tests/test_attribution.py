@@ -18,12 +18,12 @@ from click.testing import CliRunner
 from scipy.spatial.distance import jensenshannon
 from snapshots import write_snapshot
 
-from dashboard import attribution as at
+from dashboard.attribution import core as at
 from dashboard.cli import main
 from dashboard.errors import RelcheckError
-from dashboard.ingest import ingest_release
-from dashboard.stakeholders import parse_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import parse_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 TOL = 1e-9
 
@@ -229,8 +229,8 @@ def test_uniform_scaling_localises_nowhere(tmp_path: Path) -> None:
 
 def test_session_helpers_keep_scopes_prepared_before(fault_store: Store) -> None:
     """The gate prepares many scopes on one session; attributing one of them or another keeps the rest."""
-    from dashboard.comparison import PairSession
-    from dashboard.scopes import simple_scope
+    from dashboard.engine.scopes import simple_scope
+    from dashboard.engine.session import PairSession
 
     with PairSession(fault_store, "cur", "cand") as s:
         s.prepare([simple_scope("all"), simple_scope("region", "W")])

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from dashboard import attribution as at
+from dashboard.attribution import core as at
 from dashboard.paths import sample_data_dir
-from dashboard.store import Store
+from dashboard.store.catalog import Store
 
 STAKEHOLDERS = sample_data_dir() / "stakeholders.toml"
 

@@ -18,7 +18,7 @@ import pytest
 from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from dashboard.store import Store
+from dashboard.store.catalog import Store
 
 pytestmark = pytest.mark.browser
 
@@ -176,7 +176,7 @@ def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
     expect(banner.first).to_contain_text("waived 1", timeout=LOAD)
     expect(banner.first).to_contain_text("Verdict: PASS", timeout=LOAD)
     shot(page, "criteria-signed-off")
-    from dashboard.signoff import list_signoffs
+    from dashboard.acceptance.signoff import list_signoffs
 
     records = [r for r in list_signoffs(store) if r["by"] == "Dana Reviewer"]
     assert len(records) == 1

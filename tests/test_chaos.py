@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from snapshots import write_snapshot
 
-from dashboard import chaos
-from dashboard.chaos import (
+from dashboard.acceptance.gate import CriterionResult
+from dashboard.chaos import core as chaos
+from dashboard.chaos.core import (
     Perturbation,
     Scenario,
     first_break,
@@ -29,13 +30,12 @@ from dashboard.chaos import (
     violation,
 )
 from dashboard.cli import main
-from dashboard.comparison import PairSession
+from dashboard.engine.session import PairSession
 from dashboard.errors import ContractError, RelcheckError
-from dashboard.gate import CriterionResult
-from dashboard.ingest import ingest_release
 from dashboard.paths import sample_data_dir
-from dashboard.stakeholders import parse_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import parse_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 D0 = dt.date(2026, 6, 1)  # a Monday: 28 days are four whole ISO weeks
 DAYS = 28
@@ -646,7 +646,7 @@ def test_malformed_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_sample_scenarios_fit_the_simulated_world() -> None:
-    from dashboard import simulator
+    from dashboard.simulator import core as simulator
 
     scenarios = load_scenarios(sample_data_dir() / "chaos.toml")
     assert 6 <= len(scenarios) <= 8

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from snapshots import daily_rows, write_snapshot
 
 from dashboard.cli import main
-from dashboard.store import Release, Store
+from dashboard.store.catalog import Release, Store
 
 PLACES = [
     {"place_id": "p1", "brand": "FreshCo", "category": "Grocery Stores", "region": "NE"},

@@ -14,11 +14,11 @@ from snapshots import daily_rows, write_snapshot
 
 from dashboard.cli import main
 from dashboard.cli.compare_cmds import SORT_ORDER
-from dashboard.ingest import ingest_release
+from dashboard.engine.metrics import FLAT_COLUMNS, compare_releases
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.metrics import FLAT_COLUMNS, compare_releases
-from dashboard.stakeholders import load_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import load_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 STAKEHOLDERS = """
 [[customers]]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dashboard import metrics
-from dashboard.comparison import PairSession
-from dashboard.scopes import simple_scope
-from dashboard.store import Store
+from dashboard.engine import metrics
+from dashboard.engine.scopes import simple_scope
+from dashboard.engine.session import PairSession
+from dashboard.store.catalog import Store
 
 
 def _values(session: PairSession) -> dict[str, dict]:

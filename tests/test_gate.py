@@ -27,17 +27,17 @@ import pandas as pd
 import pytest
 from snapshots import COMPONENTS, daily_rows, write_snapshot
 
-from dashboard import gate as gate_mod
-from dashboard.comparison import PairSession
+from dashboard.acceptance import gate as gate_mod
+from dashboard.acceptance.gate import GateResult, evaluate_gate
+from dashboard.acceptance.history import gate_history, metric_history, stakeholders_checksum
+from dashboard.acceptance.signoff import sign_off
+from dashboard.engine.metrics import compare
+from dashboard.engine.scopes import customer_scope, deal_scope, simple_scope
+from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.gate import GateResult, evaluate_gate
-from dashboard.history import gate_history, metric_history, stakeholders_checksum
-from dashboard.ingest import ingest_release
-from dashboard.metrics import compare
-from dashboard.scopes import customer_scope, deal_scope, simple_scope
-from dashboard.signoff import sign_off
-from dashboard.stakeholders import Stakeholders, parse_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import Stakeholders, parse_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 START = "2026-01-05"
 W = [10.0 + (i % 7) for i in range(21)]
@@ -377,7 +377,7 @@ def test_causes_only_on_failing_scopes_once_per_scope(store: Store, monkeypatch:
 
 def test_top_source_and_component_agree_with_the_attribution_module(store: Store) -> None:
     """The cause is the top row of attribution.by_source and the largest |φ| of attribution.by_component."""
-    from dashboard import attribution
+    from dashboard.attribution import core as attribution
 
     sh = stakeholders()
     g = evaluate_gate(store, "r1", "r2", sh, record=False)
@@ -483,7 +483,7 @@ def test_gate_runs_are_recorded(store: Store) -> None:
 
 
 def test_stakeholders_checksum_of_a_file(tmp_path: Path) -> None:
-    from dashboard.stakeholders import load_stakeholders
+    from dashboard.stakeholders.model import load_stakeholders
 
     path = tmp_path / "stakeholders.toml"
     path.write_text(STAKEHOLDERS_TOML, encoding="utf-8")

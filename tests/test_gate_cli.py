@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from test_gate import KEY_LEVEL, STAKEHOLDERS_TOML, build_store
 
+from dashboard.acceptance.history import gate_history
 from dashboard.cli import main
-from dashboard.history import gate_history
-from dashboard.store import Store
+from dashboard.store.catalog import Store
 
 GATE_COMMANDS = ("gate", "signoff", "signoffs", "revoke-signoff", "history", "report")
 

@@ -29,10 +29,10 @@ import pyarrow.parquet as pq
 import pytest
 from snapshots import daily_rows, manifest_text, write_snapshot
 
-from dashboard.contract import MAX_STRING, ValidationFailed
 from dashboard.errors import ContractError, NotFoundError, RelcheckError
-from dashboard.ingest import SPILL_PREFIX, ingest_release
-from dashboard.store import Store, append_jsonl, read_jsonl
+from dashboard.store.catalog import Store, append_jsonl, read_jsonl
+from dashboard.store.contract import MAX_STRING, ValidationFailed
+from dashboard.store.ingest import SPILL_PREFIX, ingest_release
 
 # ----------------------------------------------------------------------------- data
 
@@ -832,8 +832,8 @@ def test_orphan_release_folder_from_a_crash_before_the_catalog_is_removed(tmp_pa
     from snapshots import daily_rows as _rows
     from snapshots import write_snapshot as _write
 
-    from dashboard.ingest import ingest_release as _ingest
-    from dashboard.store import Store as _Store
+    from dashboard.store.catalog import Store as _Store
+    from dashboard.store.ingest import ingest_release as _ingest
 
     st = _Store(tmp_path / "store")
     places = [{"place_id": "p1", "brand": "A", "category": "Grocery", "region": "W"}]

@@ -19,13 +19,13 @@ import pytest
 from scipy import stats
 from snapshots import daily_rows, write_snapshot
 
+from dashboard.engine.metrics import Comparison, ScopeMetrics, compare_releases, scope_values
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.ingest import ingest_release
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.metrics import Comparison, ScopeMetrics, compare_releases, scope_values
 from dashboard.paths import sample_data_dir
-from dashboard.stakeholders import Customer, Deal, Stakeholders, load_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import Customer, Deal, Stakeholders, load_stakeholders
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 REL = 1e-9
 # Values that are differences or ratios of sums can sit near 0, where a relative bound means nothing:
@@ -642,8 +642,8 @@ def test_engine_matches_reference_on_the_demo_sample(sample_store: Store, demo_s
 
 
 def test_place_deltas_of_a_scope(tmp_path: Path, store: Store) -> None:
-    from dashboard.comparison import PairSession
-    from dashboard.scopes import simple_scope
+    from dashboard.engine.scopes import simple_scope
+    from dashboard.engine.session import PairSession
 
     places_a = [place("p1", category="Cafes"), place("p2", None, category="Cafes"), place("p3", category="Cafes")]
     places_b = [place("p1", category="Cafes"), place("p2", None, category="Bars"), place("p4", category="Cafes")]

@@ -19,10 +19,10 @@ import duckdb
 import pytest
 from snapshots import daily_rows, write_snapshot
 
-from dashboard import queries
-from dashboard.ingest import ingest_release
-from dashboard.scopes import defs_table
-from dashboard.store import Store
+from dashboard.engine.scopes import defs_table
+from dashboard.sql import files as queries
+from dashboard.store.catalog import Store
+from dashboard.store.ingest import ingest_release
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_DIR = ROOT / "queries"
@@ -328,7 +328,7 @@ def test_callers_pass_the_header_params() -> None:
 
 def test_the_caller_check_catches_drift() -> None:
     code = """
-from dashboard import queries
+from dashboard.sql import files as queries
 queries.run(cur, "contract_visits_duplicates", limit=5)
 queries.run(cur, "contract_visits_duplicates", lim=5)
 queries.relation(cur, "contract_visits_flags")
@@ -369,7 +369,7 @@ def test_the_wheel_carries_the_queries(tmp_path: Path) -> None:
 
     # Installed from the wheel (and run from elsewhere), the loader finds the packaged queries.
     probe = (
-        "import dashboard, dashboard.queries as q; "
+        "import dashboard, dashboard.sql.files as q; "
         "print(dashboard.__file__); print(q.queries_dir()); print(','.join(q.all_names()))"
     )
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,

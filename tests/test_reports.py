@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from test_gate import KEY_LEVEL, START, W, build_store, stakeholders
 
+from dashboard.acceptance.gate import evaluate_gate
+from dashboard.acceptance.signoff import sign_off
 from dashboard.errors import RelcheckError
-from dashboard.gate import evaluate_gate
-from dashboard.reports import write_report
-from dashboard.signoff import sign_off
-from dashboard.stakeholders import Stakeholders
-from dashboard.store import Store
+from dashboard.reports.evidence import write_report
+from dashboard.stakeholders.model import Stakeholders
+from dashboard.store.catalog import Store
 
 NETWORK = re.compile(r"(?i)https?://|//cdn|<script[^>]*\bsrc\s*=|<link[^>]*\bhref\s*=")
 

@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.errors import ContractError, NotFoundError
 from dashboard.metric_catalog import METRICS
-from dashboard.stakeholders import (
+from dashboard.stakeholders.model import (
     JUDGEABLE_METRICS,
     Criterion,
     Customer,

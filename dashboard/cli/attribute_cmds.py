@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.attribution import Attribution, attribute
+from dashboard.attribution.core import Attribution, attribute
 from dashboard.cli import main
 from dashboard.cli.common import (
     emit_json,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.chaos import (
+from dashboard.chaos.core import (
     FAMILIES,
     ChaosResult,
     SensitivityResult,
@@ -32,7 +32,7 @@ from dashboard.cli.common import (
 )
 from dashboard.paths import default_scenarios
 from dashboard.progress import terminal_progress
-from dashboard.stakeholders import load_stakeholders
+from dashboard.stakeholders.model import load_stakeholders
 
 
 def _chaos_table(result: ChaosResult) -> str:

@@ -15,7 +15,7 @@ import click
 
 from dashboard.errors import RelcheckError
 from dashboard.paths import default_stakeholders
-from dashboard.store import Store
+from dashboard.store.catalog import Store
 
 
 def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,8 +21,8 @@ from dashboard.cli.common import (
     store_option,
 )
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders import Stakeholders, load_stakeholders
-from dashboard.store import Store
+from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.store.catalog import Store
 
 
 def _pair(store: Store, current: str | None, candidate: str | None) -> tuple[str, str]:
@@ -80,7 +80,7 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
     """
     store = open_store(home)
     cur, cand = _pair(store, current, candidate)
-    from dashboard.gate import STATUS_RANK, evaluate_gate
+    from dashboard.acceptance.gate import STATUS_RANK, evaluate_gate
 
     result = evaluate_gate(store, cur, cand, _stakeholders(stakeholders), record=not no_record)
     payload = result.to_json()
@@ -113,7 +113,7 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
 def signoff(current: str | None, candidate: str | None, criterion: str, scope: str, by: str, reason: str,
             expires: str | None, stakeholders: Path | None, fmt: str, home: Path | None) -> None:
     """Sign off a failing or warning result of the gate (appended to the store's sign-off log)."""
-    from dashboard.signoff import sign_off
+    from dashboard.acceptance.signoff import sign_off
 
     store = open_store(home)
     cur, cand = _pair(store, current, candidate)
@@ -135,7 +135,7 @@ def signoff(current: str | None, candidate: str | None, criterion: str, scope: s
 @handle_errors
 def revoke_signoff_cmd(signoff_id: str, by: str, reason: str, home: Path | None) -> None:
     """Revoke a sign-off by id (a new log record; the sign-off itself is kept)."""
-    from dashboard.signoff import revoke_signoff
+    from dashboard.acceptance.signoff import revoke_signoff
 
     revoke_signoff(open_store(home), signoff_id, by, reason)
     click.echo(f"revoked sign-off {signoff_id}")
@@ -149,7 +149,7 @@ def revoke_signoff_cmd(signoff_id: str, by: str, reason: str, home: Path | None)
 @handle_errors
 def signoffs(current: str | None, candidate: str | None, fmt: str, home: Path | None) -> None:
     """List the sign-off log (every record, with whether it is active, expired or revoked)."""
-    from dashboard.signoff import is_valid, list_signoffs
+    from dashboard.acceptance.signoff import is_valid, list_signoffs
 
     records = list_signoffs(open_store(home), current, candidate)
     today = dt.datetime.now(dt.UTC).date()
@@ -175,7 +175,7 @@ def signoffs(current: str | None, candidate: str | None, fmt: str, home: Path | 
 @handle_errors
 def history(scope: str | None, metric: str | None, stakeholders: Path | None, fmt: str, home: Path | None) -> None:
     """The release history: every recorded gate run (or, with --scope and --metric, a metric over releases)."""
-    from dashboard.history import gate_history, metric_history
+    from dashboard.acceptance.history import gate_history, metric_history
 
     store = open_store(home)
     if (scope is None) != (metric is None):
@@ -213,7 +213,7 @@ def history(scope: str | None, metric: str | None, stakeholders: Path | None, fm
 def report(current: str | None, candidate: str | None, scope: str | None, out: Path,
            stakeholders: Path | None, home: Path | None) -> None:
     """Write the evidence pack: report.html (opens offline), summary.md and gate.json."""
-    from dashboard.reports import write_report
+    from dashboard.reports.evidence import write_report
 
     store = open_store(home)
     cur, cand = _pair(store, current, candidate)

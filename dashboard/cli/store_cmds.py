@@ -19,8 +19,8 @@ from dashboard.cli.common import (
     store_option,
 )
 from dashboard.errors import RelcheckError
-from dashboard.ingest import ingest_release
 from dashboard.progress import terminal_progress
+from dashboard.store.ingest import ingest_release
 
 
 @main.command()
@@ -93,7 +93,7 @@ def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
 @handle_errors
 def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool, home: Path | None) -> None:
     """Build (or rebuild) the sample releases with the seeded pipeline simulator and ingest them."""
-    from dashboard.simulator import generate
+    from dashboard.simulator.core import generate
 
     out = out or (Path("sample_data/releases") if preset == "demo" else Path("benchmarks/data/large"))
     result = generate(out, preset=preset, settings_path=settings, progress=terminal_progress(f"simulate {preset}"))

@@ -11,14 +11,6 @@ from dashboard.views import data, ui
 
 c = ui.ctx()
 st.title("Chaos lab")
-try:
-    data.engine("chaos")
-except data.EngineMissing as exc:
-    st.info(
-        "The chaos engine is not available yet: this page needs `dashboard/chaos.py`, which does not exist "
-        f"in this build (missing module `{exc.module}`)."
-    )
-    st.stop()
 sh = c.require_stakeholders()
 
 path = default_scenarios()

@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.acceptance import signoff
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders import as_dict
+from dashboard.reports import evidence
+from dashboard.stakeholders.model import as_dict
 from dashboard.views import data, ui
 
 SIGNED_OFF = "signed_off_message"
@@ -105,8 +107,7 @@ else:
     if submitted:
         r = signable[labels.index(target)]
         try:
-            mod = data.engine("signoff")
-            rec = mod.sign_off(
+            rec = signoff.sign_off(
                 c.store,
                 c.current,
                 c.candidate,
@@ -118,8 +119,6 @@ else:
                 gate=gate,
                 stakeholders=sh,
             )
-        except data.EngineMissing as exc:
-            st.info(f"Sign-off is not available yet: module `{exc.module}` does not exist in this build.")
         except RelcheckError as exc:
             st.error(str(exc))
         else:
@@ -131,7 +130,7 @@ else:
 
 st.subheader("Audit log")
 with ui.section_guard():
-    log = data.engine("signoff").list_signoffs(c.store)
+    log = signoff.list_signoffs(c.store)
     cols = [
         "at",
         "by",
@@ -173,48 +172,43 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
-if not data.has_engine("reports"):
-    st.info(
-        "The evidence pack is not available yet: module `dashboard.reports` does not exist in this build."
-    )
-else:
-    scope_choice = st.selectbox(
-        "Report scope", ["whole pair", c.scope] if c.scope != "all" else ["whole pair"], key="report_scope"
-    )
-    pack_key = (c.key, scope_choice, data.stamp(c.store.signoffs_path))
-    if st.button("Build evidence pack", key="report_build"):
-        with tempfile.TemporaryDirectory() as tmp, st.spinner("Writing the report…"):
-            try:
-                paths = data.engine("reports").write_report(
-                    c.store,
-                    c.current,
-                    c.candidate,
-                    Path(tmp),
-                    sh,
-                    scope=None if scope_choice == "whole pair" else scope_choice,
-                    gate=gate,
-                )
-            except RelcheckError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["_report"] = (pack_key, {k: Path(p).read_bytes() for k, p in paths.items()})
-    built = st.session_state.get("_report")
-    if built and built[0] == pack_key:
-        files = built[1]
-        names = {
-            "html": ("report.html", "text/html"),
-            "markdown": ("summary.md", "text/markdown"),
-            "json": ("gate.json", "application/json"),
-        }
-        cols = st.columns(len(files))
-        for col, (kind, blob) in zip(cols, files.items(), strict=True):
-            fname, mime = names.get(kind, (kind, "application/octet-stream"))
-            col.download_button(
-                f"Download {fname}",
-                data=blob,
-                file_name=f"{c.candidate}_{fname}",
-                mime=mime,
-                key=f"dl_report_{kind}",
-                on_click="ignore",
-                icon=":material/download:",
+scope_choice = st.selectbox(
+    "Report scope", ["whole pair", c.scope] if c.scope != "all" else ["whole pair"], key="report_scope"
+)
+pack_key = (c.key, scope_choice, data.stamp(c.store.signoffs_path))
+if st.button("Build evidence pack", key="report_build"):
+    with tempfile.TemporaryDirectory() as tmp, st.spinner("Writing the report…"):
+        try:
+            paths = evidence.write_report(
+                c.store,
+                c.current,
+                c.candidate,
+                Path(tmp),
+                sh,
+                scope=None if scope_choice == "whole pair" else scope_choice,
+                gate=gate,
             )
+        except RelcheckError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["_report"] = (pack_key, {k: Path(p).read_bytes() for k, p in paths.items()})
+built = st.session_state.get("_report")
+if built and built[0] == pack_key:
+    files = built[1]
+    names = {
+        "html": ("report.html", "text/html"),
+        "markdown": ("summary.md", "text/markdown"),
+        "json": ("gate.json", "application/json"),
+    }
+    cols = st.columns(len(files))
+    for col, (kind, blob) in zip(cols, files.items(), strict=True):
+        fname, mime = names.get(kind, (kind, "application/octet-stream"))
+        col.download_button(
+            f"Download {fname}",
+            data=blob,
+            file_name=f"{c.candidate}_{fname}",
+            mime=mime,
+            key=f"dl_report_{kind}",
+            on_click="ignore",
+            icon=":material/download:",
+        )

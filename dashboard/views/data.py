@@ -10,54 +10,29 @@ in-memory DuckDB root; every query takes its own cursor, so threads never share 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import metrics
-from dashboard.comparison import PairSession
-from dashboard.errors import RelcheckError
-from dashboard.scopes import (
+from dashboard.acceptance import gate as gate_mod
+from dashboard.acceptance import history
+from dashboard.attribution import core as attribution_core
+from dashboard.chaos import core as chaos_core
+from dashboard.engine import metrics
+from dashboard.engine.scopes import (
     ScopeDef,
     adhoc_scope,
     resolve_scope,
 )
-from dashboard.stakeholders import Stakeholders, load_stakeholders
-from dashboard.store import Store
+from dashboard.engine.session import PairSession
+from dashboard.errors import RelcheckError
+from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.store.catalog import Store
 
 CACHE_ENTRIES = 64
-
-
-class EngineMissing(Exception):
-    """A core module this view needs has not been written yet."""
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-        super().__init__(f"module `{module}` does not exist yet")
-
-
-def engine(name: str) -> ModuleType:
-    """Import ``dashboard.<name>``; EngineMissing when that module (not one of its imports) is absent."""
-    full = f"dashboard.{name}"
-    try:
-        return importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("dashboard"):
-            raise EngineMissing(exc.name) from None
-        raise
-
-
-def has_engine(name: str) -> bool:
-    try:
-        engine(name)
-    except EngineMissing:
-        return False
-    return True
 
 
 def stamp(path: Path) -> int:
@@ -179,7 +154,7 @@ def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
         d = scope.scope()
     else:
         d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
-    from dashboard.gate import source_deltas
+    from dashboard.acceptance.gate import source_deltas
 
     with PairSession(_store, key.current, key.candidate) as session:
         session.prepare([d])
@@ -223,9 +198,7 @@ def gate(_store: Store, key: Key, signoffs_stamp: int, causes: bool = False) -> 
     ``causes`` also attributes each failing result to a source and a pipeline component; that runs the
     ablation comparisons and is slow, so pages ask for it explicitly.
     """
-    mod = engine("gate")
-    engine("history")  # the gate needs it for its checksum
-    return mod.evaluate_gate(_store, key.current, key.candidate, _sh(key), record=False, attribute=causes)
+    return gate_mod.evaluate_gate(_store, key.current, key.candidate, _sh(key), record=False, attribute=causes)
 
 
 def gate_for(store: Store, key: Key, causes: bool = False) -> Any:
@@ -236,17 +209,15 @@ def gate_for(store: Store, key: Key, causes: bool = False) -> Any:
 @st.cache_data(show_spinner="Attributing the delta…", max_entries=CACHE_ENTRIES)
 def attribution(_store: Store, key: Key, scope: str, metric: str) -> Any:
     """Every attribution lens of one scope's delta (dashboard.attribution.attribute)."""
-    mod = engine("attribution")
     sh = _sh(key) if _needs_sh(scope) else None
-    return mod.attribute(_store, key.current, key.candidate, scope, sh, metric)
+    return attribution_core.attribute(_store, key.current, key.candidate, scope, sh, metric)
 
 
 @st.cache_data(show_spinner="Splitting by region and source…", max_entries=CACHE_ENTRIES)
 def region_source(_store: Store, key: Key, scope: str) -> pd.DataFrame:
     """Delta per region and source (dashboard.attribution.region_source_matrix) as a frame."""
-    mod = engine("attribution")
     sh = _sh(key) if _needs_sh(scope) else None
-    cells = mod.region_source_matrix(_store, key.current, key.candidate, scope, sh)
+    cells = attribution_core.region_source_matrix(_store, key.current, key.candidate, scope, sh)
     cols = ["region", "source", "visits_current", "visits_candidate", "delta"]
     return pd.DataFrame([cell.to_json() for cell in cells], columns=cols)
 
@@ -260,20 +231,20 @@ def metric_history(_store: Store, key: Key, scope: str, metric: str) -> list[dic
         sh = None  # the values still show; criteria statuses need a readable stakeholders file
     if sh is None and _needs_sh(scope):
         raise RelcheckError(f"scope {scope} needs a readable stakeholders file")
-    return engine("history").metric_history(_store, scope, metric, sh)
+    return history.metric_history(_store, scope, metric, sh)
 
 
 # ------------------------------------------------------------------------------------------------ chaos
 @st.cache_data(show_spinner=False, max_entries=8)
 def scenarios(path: str, file_stamp: int) -> tuple[Any, ...]:
-    return engine("chaos").load_scenarios(path)
+    return chaos_core.load_scenarios(path)
 
 
 @st.cache_data(show_spinner="Running the chaos scenarios…", max_entries=16)
 def chaos_run(
     _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, names: tuple[str, ...]
 ) -> Any:
-    mod = engine("chaos")
+    mod = chaos_core
     chosen = mod.select_scenarios(scenarios(scenarios_path, file_stamp), names)
     return mod.run_chaos(_store, release, chosen, _sh(key))
 
@@ -283,7 +254,7 @@ def chaos_series(
     _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, name: str, scope: str
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """One robustness-matrix cell: daily series of the release and of its perturbed copy, and metrics."""
-    mod = engine("chaos")
+    mod = chaos_core
     (scenario,) = mod.select_scenarios(scenarios(scenarios_path, file_stamp), (name,))
     d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
     with PairSession(_store, release, mod.scenario_side(_store, release, scenario)) as session:

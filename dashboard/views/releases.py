@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.acceptance import history
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
 from dashboard.views import data, ui
@@ -78,7 +79,7 @@ else:
 
 st.subheader("Verdict history")
 with ui.section_guard():
-    runs = data.engine("history").gate_history(c.store)
+    runs = history.gate_history(c.store)
     if not runs:
         st.caption(
             "No gate run recorded yet: `relcheck gate` records each verdict (the dashboard only reads them)."

@@ -22,8 +22,8 @@ from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
 from dashboard.paths import default_stakeholders
-from dashboard.stakeholders import Stakeholders
-from dashboard.store import Release, Store, default_home
+from dashboard.stakeholders.model import Stakeholders
+from dashboard.store.catalog import Release, Store, default_home
 from dashboard.views import data
 
 T = TypeVar("T")
@@ -113,21 +113,10 @@ def stop_error(message: str) -> NoReturn:
     raise AssertionError("unreachable")  # st.stop raises
 
 
-def engine_missing(exc: data.EngineMissing) -> NoReturn:
-    st.info(
-        f"This view's engine is not available yet: module `{exc.module}` does not exist in this build. "
-        "The view appears as soon as it is installed."
-    )
-    st.stop()
-    raise AssertionError("unreachable")
-
-
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a core call; its RelcheckError becomes an error message and a missing module a notice (page stops)."""
+    """Run a core call; its RelcheckError becomes an error message and the page stops."""
     try:
         return fn(*args, **kwargs)
-    except data.EngineMissing as exc:
-        engine_missing(exc)
     except RelcheckError as exc:
         stop_error(str(exc))
 
@@ -136,8 +125,6 @@ def try_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None,
     """Like :func:`call` but does not stop the page: (result, message)."""
     try:
         return fn(*args, **kwargs), None
-    except data.EngineMissing as exc:
-        return None, f"engine not available yet: module `{exc.module}` does not exist in this build"
     except RelcheckError as exc:
         return None, str(exc)
 
@@ -147,8 +134,6 @@ def section_guard() -> Any:
     """Inside a page section: a core error shows as a message and the rest of the page still renders."""
     try:
         yield
-    except data.EngineMissing as exc:
-        st.info(f"Not available yet: module `{exc.module}` does not exist in this build.")
     except RelcheckError as exc:
         st.error(str(exc))
 

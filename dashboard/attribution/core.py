@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard import metrics, queries
-from dashboard.comparison import PairSession, Window, fetch_dicts
+from dashboard.engine import metrics
+from dashboard.engine.scopes import ScopeDef, resolve_scope
+from dashboard.engine.session import PairSession, Window, fetch_dicts
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRICS
-from dashboard.scopes import ScopeDef, resolve_scope
-from dashboard.stakeholders import Stakeholders, load_stakeholders
-from dashboard.store import Release, Store
+from dashboard.sql import files as queries
+from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.store.catalog import Release, Store
 
 # ------------------------------------------------------------------------------------------ constants
 

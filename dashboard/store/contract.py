@@ -15,8 +15,9 @@ from typing import Any
 
 import duckdb
 
-from dashboard import queries, tomlfile
+from dashboard import tomlfile
 from dashboard.errors import ContractError, RelcheckError, suggest
+from dashboard.sql import files as queries
 
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_STRING = 1000

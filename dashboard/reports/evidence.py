@@ -22,12 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dashboard import attribution, metrics
-from dashboard.comparison import PairSession
-from dashboard.errors import RelcheckError
-from dashboard.gate import STATUS_RANK, GateResult, evaluate_gate
-from dashboard.metric_catalog import label as metric_label
-from dashboard.scopes import (
+from dashboard.acceptance.gate import STATUS_RANK, GateResult, evaluate_gate
+from dashboard.acceptance.signoff import is_valid, list_signoffs
+from dashboard.attribution import core as attribution
+from dashboard.engine import metrics
+from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
     ROW_KINDS,
     ScopeDef,
@@ -35,9 +34,11 @@ from dashboard.scopes import (
     resolve_scope,
     simple_scope,
 )
-from dashboard.signoff import is_valid, list_signoffs
-from dashboard.stakeholders import Stakeholders
-from dashboard.store import Store, utc_now
+from dashboard.engine.session import PairSession
+from dashboard.errors import RelcheckError
+from dashboard.metric_catalog import label as metric_label
+from dashboard.stakeholders.model import Stakeholders
+from dashboard.store.catalog import Store, utc_now
 
 MAX_CHART_SCOPES = 3
 METRIC_COLUMNS: tuple[str, ...] = (

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import queries
-from dashboard.contract import validate_snapshot
 from dashboard.errors import RelcheckError
-from dashboard.store import Release, Store, utc_now
+from dashboard.sql import files as queries
+from dashboard.store.catalog import Release, Store, utc_now
+from dashboard.store.contract import validate_snapshot
 
 Progress = Callable[[str, int, int], None]
 

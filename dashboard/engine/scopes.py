@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.stakeholders import Customer, Deal, Stakeholders
+from dashboard.stakeholders.model import Customer, Deal, Stakeholders
 
 SCOPE_KINDS = ("all", "customer", "deal", "category", "region", "brand", "place", "source", "segment")
 BY_KINDS = ("customer", "deal", "category", "region", "brand", "source", "segment", "place")

@@ -25,10 +25,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import queries
+from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_table, simple_scope
 from dashboard.errors import RelcheckError
-from dashboard.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_table, simple_scope
-from dashboard.store import Release, Store
+from dashboard.sql import files as queries
+from dashboard.store.catalog import Release, Store
 
 Registrar = Callable[[duckdb.DuckDBPyConnection, str], None]
 _IDENT = re.compile(r"^[a-z_]+$")

@@ -31,7 +31,7 @@ def queries_dir() -> Path:
     packaged = resources.files("dashboard") / "queries"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "queries"
+    return Path(__file__).resolve().parents[2] / "queries"
 
 
 def _strip_sql_comments_and_strings(sql: str) -> str:

@@ -64,12 +64,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard import queries, tomlfile
-from dashboard.comparison import Side
+from dashboard import tomlfile
+from dashboard.acceptance.gate import STATUS_RANK, CriterionResult, GateResult, evaluate_gate
+from dashboard.engine.session import Side
 from dashboard.errors import ContractError, RelcheckError, quoted, suggest
-from dashboard.gate import STATUS_RANK, CriterionResult, GateResult, evaluate_gate
-from dashboard.stakeholders import Stakeholders
-from dashboard.store import Release, Store
+from dashboard.sql import files as queries
+from dashboard.stakeholders.model import Stakeholders
+from dashboard.store.catalog import Release, Store
 
 KINDS: tuple[str, ...] = (
     "drop_source",

@@ -20,12 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from dashboard import attribution, metrics, queries
-from dashboard.comparison import PairSession, Side, Window, fetch_dicts
+from dashboard.attribution import core as attribution
+from dashboard.engine import metrics
+from dashboard.engine.scopes import ScopeDef, customer_scope, deal_scope, simple_scope
+from dashboard.engine.session import PairSession, Side, Window, fetch_dicts
 from dashboard.metric_catalog import finite_number
-from dashboard.scopes import ScopeDef, customer_scope, deal_scope, simple_scope
-from dashboard.stakeholders import Criterion, Stakeholders
-from dashboard.store import Release, Store, utc_now
+from dashboard.sql import files as queries
+from dashboard.stakeholders.model import Criterion, Stakeholders
+from dashboard.store.catalog import Release, Store, utc_now
 
 STATUSES: tuple[str, ...] = ("pass", "fail", "warn", "waived", "no_data")
 #: Worst first, for sorting scorecards and picking the scopes a report shows.
@@ -411,7 +413,10 @@ def evaluate_gate(
     valid. ``attribute=False`` skips the causes (faster, for sweeps). Raises RelcheckError for an unknown
     release or a pair without common dates.
     """
-    from dashboard import history, signoff  # signoff imports this module
+    from dashboard.acceptance import (
+        history,  # signoff imports this module
+        signoff,
+    )
 
     today = today or dt.datetime.now(dt.UTC).date()
     with PairSession(store, current, candidate) as session:

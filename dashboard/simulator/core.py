@@ -291,7 +291,7 @@ _TOML_FIELDS: dict[tuple[str, str], str] = {
 
 def default_settings_path() -> Path:
     """The demo preset's TOML in a source checkout (absent from an installed wheel: built-ins then)."""
-    return Path(__file__).resolve().parent.parent / "sample_data" / "simulator.toml"
+    return Path(__file__).resolve().parents[2] / "sample_data" / "simulator.toml"
 
 
 def load_settings(preset: str = "demo", settings_path: Path | None = None,

@@ -18,16 +18,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.comparison import PairSession
+from dashboard.engine.metrics import compare
+from dashboard.engine.scopes import resolve_scope
+from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.metrics import compare
-from dashboard.scopes import resolve_scope
-from dashboard.stakeholders import Stakeholders, as_dict
-from dashboard.store import Release, Store, append_jsonl, read_jsonl, utc_now
+from dashboard.stakeholders.model import Stakeholders, as_dict
+from dashboard.store.catalog import Release, Store, append_jsonl, read_jsonl, utc_now
 
 if TYPE_CHECKING:
-    from dashboard.gate import GateResult
+    from dashboard.acceptance.gate import GateResult
 
 
 def stakeholders_checksum(stakeholders: Stakeholders) -> str:
@@ -74,7 +74,7 @@ def gate_history(store: Store, current: str | None = None, candidate: str | None
 
 
 def _chronological(store: Store, releases: Sequence[str] | None) -> list[Release]:
-    from dashboard.store import _instant
+    from dashboard.store.catalog import _instant
 
     if releases is None:
         rels = [r for r in store.releases() if r.kind == "release"]
@@ -96,7 +96,7 @@ def metric_history(
     creation times, the value, the window, and the status of every criterion on this metric that the gate
     judges on this scope; a pair without common dates gets value None and a note.
     """
-    from dashboard.gate import applies_to_scope
+    from dashboard.acceptance.gate import applies_to_scope
 
     if metric not in METRIC_NAMES:
         raise RelcheckError(f"unknown metric {metric!r}; metrics: {', '.join(METRIC_NAMES)}")

@@ -20,11 +20,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from dashboard.acceptance.gate import BROKEN, GateResult, evaluate_gate
+from dashboard.engine.scopes import parse_scope
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.gate import BROKEN, GateResult, evaluate_gate
-from dashboard.scopes import parse_scope
-from dashboard.stakeholders import Stakeholders, load_stakeholders
-from dashboard.store import Store, append_jsonl, read_jsonl, utc_now
+from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.store.catalog import Store, append_jsonl, read_jsonl, utc_now
 
 
 def _today() -> dt.date:

@@ -17,11 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from dashboard import queries
-from dashboard.comparison import PairSession, Window, fetch_dicts
-from dashboard.errors import RelcheckError
-from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.scopes import (
+from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
     BY_KINDS,
     ROW_KINDS,
@@ -31,8 +27,12 @@ from dashboard.scopes import (
     simple_scope,
     stakeholder_scopes,
 )
-from dashboard.stakeholders import Stakeholders
-from dashboard.store import Store
+from dashboard.engine.session import PairSession, Window, fetch_dicts
+from dashboard.errors import RelcheckError
+from dashboard.metric_catalog import METRIC_NAMES
+from dashboard.sql import files as queries
+from dashboard.stakeholders.model import Stakeholders
+from dashboard.store.catalog import Store
 
 SMALL_GROWTH_PCT = 0.5  # a change under 0.5 % in both releases counts as sign agreement
 
