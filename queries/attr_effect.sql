@@ -2,16 +2,16 @@
 -- params: scope_id
 -- reads: sp_a, sp_b
 -- total delta = added_places - dropped_places + common_places (dropped_places is a positive visit count).
-WITH a AS (SELECT place_id, sum(visits) AS v FROM sp_a WHERE scope_id = $scope_id GROUP BY place_id),
-b AS (SELECT place_id, sum(visits) AS v FROM sp_b WHERE scope_id = $scope_id GROUP BY place_id)
+WITH a AS (SELECT place_id, fsum(visits) AS v FROM sp_a WHERE scope_id = $scope_id GROUP BY place_id),
+b AS (SELECT place_id, fsum(visits) AS v FROM sp_b WHERE scope_id = $scope_id GROUP BY place_id)
 SELECT
-    COALESCE(sum(CASE WHEN a.place_id IS NULL THEN b.v END), 0) AS added_places,
-    COALESCE(sum(CASE WHEN b.place_id IS NULL THEN a.v END), 0) AS dropped_places,
-    COALESCE(sum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN b.v - a.v END), 0)
+    COALESCE(fsum(CASE WHEN a.place_id IS NULL THEN b.v END), 0) AS added_places,
+    COALESCE(fsum(CASE WHEN b.place_id IS NULL THEN a.v END), 0) AS dropped_places,
+    COALESCE(fsum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN b.v - a.v END), 0)
         AS common_places,
-    COALESCE(sum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN a.v END), 0)
+    COALESCE(fsum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN a.v END), 0)
         AS common_visits_current,
-    COALESCE(sum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN b.v END), 0)
+    COALESCE(fsum(CASE WHEN a.place_id IS NOT NULL AND b.place_id IS NOT NULL THEN b.v END), 0)
         AS common_visits_candidate,
     count(*) FILTER (WHERE a.place_id IS NULL) AS places_added,
     count(*) FILTER (WHERE b.place_id IS NULL) AS places_dropped,

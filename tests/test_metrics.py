@@ -534,8 +534,10 @@ def test_release_against_itself(tmp_path: Path, store: Store, seed: int) -> None
     w = random_release_pair(seed)
     fa = write_snapshot(tmp_path / "A", "A", w["visits_a"], w["places_a"])
     ingest_release(store, fa)
+    # An identical release under another id (a release is never compared with itself: exit 2).
+    ingest_release(store, write_snapshot(tmp_path / "A2", "A2", w["visits_a"], w["places_a"]))
     snap = ref.read_snapshot(fa)
-    engine = engine_all(store, w["stakeholders"], "A", "A")
+    engine = engine_all(store, w["stakeholders"], "A", "A2")
     for scope, v in engine.items():
         label = f"seed {seed} {scope}"
         assert v["delta"] == 0 and v["visits_current"] == v["visits_candidate"], label
@@ -565,7 +567,8 @@ def test_scaling_the_candidate_changes_only_the_level(tmp_path: Path, store: Sto
     fb = write_snapshot(tmp_path / "B", "B", scaled, w["places_a"], created_at="2026-11-02T00:00:00Z")
     ingest_release(store, fa)
     ingest_release(store, fb)
-    same = engine_all(store, w["stakeholders"], "A", "A")
+    ingest_release(store, write_snapshot(tmp_path / "A2", "A2", w["visits_a"], w["places_a"]))
+    same = engine_all(store, w["stakeholders"], "A", "A2")
     moved = engine_all(store, w["stakeholders"], "A", "B")
     level = {"visits_candidate", "delta", "level_change_pct", CI}
     for scope, s in same.items():

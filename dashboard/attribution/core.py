@@ -816,9 +816,7 @@ def component_attribution(
 
 
 def _pair(store: Store, current: str | None, candidate: str | None) -> tuple[str, str]:
-    current = current or store.current_id()
-    candidate = candidate or store.default_candidate_id(current)
-    return current, candidate
+    return store.pair(current, candidate)
 
 
 def attribute(

@@ -26,14 +26,7 @@ from dashboard.store.catalog import Store
 
 
 def _pair(store: Store, current: str | None, candidate: str | None) -> tuple[str, str]:
-    """The pair asked for; defaults: the release in production and the newest other release."""
-    cur = current or store.current_id()
-    cand = candidate or store.default_candidate_id(cur)
-    store.release(cur)
-    store.release(cand)
-    if cur == cand:
-        raise RelcheckError(f"current and candidate are the same release '{cur}'; pick two different releases")
-    return cur, cand
+    return store.pair(current, candidate)
 
 
 def _stakeholders(path: Path | None) -> Stakeholders:

@@ -252,8 +252,7 @@ def compare_releases(
     """
     if by is not None and by not in BY_KINDS:
         raise RelcheckError(f"cannot compare by '{by}': use one of {', '.join(BY_KINDS)}")
-    current = current or store.current_id()
-    candidate = candidate or store.default_candidate_id(current)
+    current, candidate = store.pair(current, candidate)
     with PairSession(store, current, candidate) as session:
         defs, by_attribute = _scope_defs(session, by, scope, stakeholders)
         return compare(session, defs, by_attribute=by_attribute)

@@ -348,6 +348,21 @@ class Store:
             )
         return max(others, key=lambda r: (_instant(r.created_at), r.sequence)).release_id
 
+    def pair(self, current: str | None = None, candidate: str | None = None) -> tuple[str, str]:
+        """The release pair every command and page compares: defaults filled in, both known, never the same.
+
+        Defaults: the release in production, and the newest other release of kind "release".
+        """
+        cur = current or self.current_id()
+        cand = candidate or self.default_candidate_id(cur)
+        self.release(cur)
+        self.release(cand)
+        if cur == cand:
+            raise RelcheckError(
+                f"current and candidate are the same release '{cur}'; pick two different releases"
+            )
+        return cur, cand
+
     # ---------------------------------------------------------------- duckdb
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the shared in-memory root: DuckDB 2.x wants one per thread/query."""
