@@ -24,7 +24,7 @@ from dashboard.sql import files as queries
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUERY_DIR = ROOT / "queries"
 SQL_FILES = sorted(QUERY_DIR.glob("*.sql"))
 NAMES = [p.stem for p in SQL_FILES]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_gate import KEY_LEVEL, START, W, build_store, stakeholders
+from acceptance.test_gate import KEY_LEVEL, START, W, build_store, stakeholders
 
 from dashboard.acceptance.gate import evaluate_gate
 from dashboard.acceptance.signoff import sign_off

@@ -33,7 +33,7 @@ from dashboard.simulator.core import (
     poisson_quantile,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 STAKEHOLDERS = REPO / "sample_data" / "stakeholders.toml"
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 

@@ -18,7 +18,7 @@ from dashboard.stakeholders.model import load_stakeholders, parse_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 TIMEOUT = 60
 PAGES = {
     "review": "views/review.py",

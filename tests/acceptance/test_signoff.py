@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_gate import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
+from acceptance.test_gate import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
 
 from dashboard.acceptance.gate import GateResult, evaluate_gate
 from dashboard.acceptance.signoff import active_waiver, list_signoffs, revoke_signoff, sign_off
