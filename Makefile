@@ -35,11 +35,13 @@ run: .stamp-install $(STORE)/catalog.json
 	RELCHECK_HOME=$(STORE) $(BIN)/relcheck serve --port $(PORT)
 
 test: .stamp-install-test
-	$(BIN)/ruff check dashboard tests benchmarks
+	$(BIN)/ruff check dashboard tests benchmarks scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: .stamp-install-test
-	$(BIN)/ruff check dashboard tests benchmarks
+	$(BIN)/ruff check dashboard tests benchmarks scripts
+	$(BIN)/lint-imports
 
 bench: .stamp-install-test
 	$(BIN)/python benchmarks/run.py
