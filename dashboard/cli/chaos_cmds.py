@@ -32,7 +32,7 @@ from dashboard.cli.common import (
 )
 from dashboard.paths import default_scenarios
 from dashboard.progress import terminal_progress
-from dashboard.stakeholders.model import load_stakeholders
+from dashboard.stakeholders import load_stakeholders
 
 
 def _chaos_table(result: ChaosResult) -> str:

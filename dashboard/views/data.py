@@ -29,7 +29,7 @@ from dashboard.engine.scopes import (
 )
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
 
 CACHE_ENTRIES = 64

@@ -33,7 +33,7 @@ from dashboard.cli import main
 from dashboard.engine.session import PairSession
 from dashboard.errors import ContractError, RelcheckError
 from dashboard.paths import sample_data_dir
-from dashboard.stakeholders.model import parse_stakeholders
+from dashboard.stakeholders import parse_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 

@@ -11,8 +11,7 @@ import pytest
 
 from dashboard.errors import ContractError, NotFoundError
 from dashboard.metric_catalog import METRICS
-from dashboard.stakeholders.model import (
-    JUDGEABLE_METRICS,
+from dashboard.stakeholders import (
     Criterion,
     Customer,
     Deal,
@@ -23,6 +22,7 @@ from dashboard.stakeholders.model import (
     stakeholder_snippet,
     toml_string,
 )
+from dashboard.stakeholders.model import JUDGEABLE_METRICS
 
 SRC = "team/stakeholders.toml"
 
