@@ -135,3 +135,10 @@ def test_scenario_from_a_mapping_for_the_page_editor() -> None:
         scenario_from_dict({"name": "mine", "perturbations": [{"kind": "scale_source", "source": "x",
                                                                       "factor": -1}]})
     assert err.value.file == "<scenario>"
+
+
+def test_the_scenario_validator_shares_the_stakeholders_field_checks() -> None:
+    from dashboard.chaos import scenario_file
+    from dashboard.stakeholders.fields import FieldChecks
+
+    assert issubclass(scenario_file._Validator, FieldChecks)
