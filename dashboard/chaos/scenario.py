@@ -156,9 +156,11 @@ class Scenario:
     origin: str = field(default="<scenarios>", compare=False)
 
     def describe(self) -> str:
+        """The faults in one line, in order ("no perturbation (control)" when there are none)."""
         return "; ".join(p.describe() for p in self.perturbations) or "no perturbation (control)"
 
     def to_dict(self) -> dict[str, Any]:
+        """The scenario as a ``[[scenarios]]`` block reads (the page's editor round-trips it)."""
         return {
             "name": self.name,
             "description": self.description,
