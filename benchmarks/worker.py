@@ -172,7 +172,7 @@ def step_pandas(home: str) -> dict[str, Any]:
 
 
 def _stakeholders():  # noqa: ANN202 - typed by the core
-    from dashboard.stakeholders.model import load_stakeholders
+    from dashboard.stakeholders import load_stakeholders
 
     return load_stakeholders(STAKEHOLDERS)
 

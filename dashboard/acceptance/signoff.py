@@ -23,7 +23,7 @@ from typing import Any
 from dashboard.acceptance.gate import BROKEN, GateResult, evaluate_gate
 from dashboard.engine.scopes import parse_scope
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store, append_jsonl, read_jsonl, utc_now
 
 

@@ -33,7 +33,7 @@ from dashboard.engine.session import PairSession, Window, fetch_dicts
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRICS
 from dashboard.sql import files as queries
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Release, Store
 
 # ------------------------------------------------------------------------------------------ constants

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import click
 
-from dashboard.chaos.core import (
-    FAMILIES,
-    ChaosResult,
-    SensitivityResult,
-    load_scenarios,
-    run_chaos,
-    select_scenarios,
-    sensitivity,
-)
+from dashboard.chaos.robustness import ChaosResult, run_chaos
+from dashboard.chaos.scenario import select_scenarios
+from dashboard.chaos.scenario_file import load_scenarios
+from dashboard.chaos.sensitivity import FAMILIES, SensitivityResult, sensitivity
 from dashboard.cli import main
 from dashboard.cli.common import (
     emit_json,
@@ -32,7 +27,7 @@ from dashboard.cli.common import (
 )
 from dashboard.paths import default_scenarios
 from dashboard.progress import terminal_progress
-from dashboard.stakeholders.model import load_stakeholders
+from dashboard.stakeholders import load_stakeholders
 
 
 def _chaos_table(result: ChaosResult) -> str:

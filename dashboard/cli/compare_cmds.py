@@ -22,7 +22,7 @@ from dashboard.cli.common import (
 )
 from dashboard.engine.metrics import FLAT_COLUMNS, Comparison, compare_releases
 from dashboard.engine.scopes import BY_KINDS
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 
 #: How --sort orders each metric: worst (or biggest) first; nulls always last.
 #:   "desc": larger is worse; "asc": smaller is worse; "abs": larger magnitude is worse.

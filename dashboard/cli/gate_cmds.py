@@ -21,7 +21,7 @@ from dashboard.cli.common import (
     store_option,
 )
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
 
 

@@ -73,9 +73,7 @@ if not matrix.empty:
         stretch=True,
     )
     ui.table(matrix, "robustness_matrix")
-verdicts = pd.DataFrame(
-    [{"scenario": s.name, "verdict": s.verdict, "faults": s.scenario.describe()} for s in result.scenarios]
-)
+verdicts = pd.DataFrame(result.verdicts(), columns=["scenario", "verdict", "faults"])
 st.subheader("Verdict per scenario")
 ui.table(verdicts, "chaos_verdicts")
 st.subheader("Every criterion under every scenario")
@@ -84,26 +82,25 @@ ui.table(result.results_frame(), "chaos_results")
 st.subheader("Drill into one cell")
 st.caption("The stakeholder's daily series in the release as stored and under the scenario's faults.")
 cell_scenario = st.selectbox("Scenario", list(chosen), key="chaos_cell_scenario", bind="query-params")
-scopes = sorted(matrix["scope"].dropna().unique()) if not matrix.empty else []
+scopes = sorted(result.stakeholders())
 if scopes:
     cell_scope = st.selectbox("Stakeholder", scopes, key="chaos_cell_scope", bind="query-params")
-    daily, values = ui.call(
+    cell_data = ui.call(
         data.chaos_series, c.store, c.key, release, str(path), data.stamp(path), cell_scenario, cell_scope
     )
     ui.plot(
         charts.daily_series_chart(
-            daily,
+            cell_data.daily,
             f"{cell_scope}: daily visits, stored vs under “{cell_scenario}”",
             current_id=release,
             candidate_id="perturbed",
         ),
         "chaos_cell_series",
     )
-    cell = matrix[(matrix["scenario"] == cell_scenario) & (matrix["scope"] == cell_scope)]
-    if not cell.empty:
-        row = cell.iloc[0]
+    row = result.cell(cell_scenario, cell_scope)
+    if row is not None:
         st.caption(
             f"Worst status: **{row['status']}**"
             + (f" · breaks first on `{row['metric']}` ({row['criterion']})" if row.get("metric") else "")
-            + f" · level change {ui.fmt_value('level_change_pct', values.get('level_change_pct'))}"
+            + f" · level change {ui.fmt_value('level_change_pct', cell_data.values.get('level_change_pct'))}"
         )

@@ -20,7 +20,10 @@ import streamlit as st
 from dashboard.acceptance import gate as gate_mod
 from dashboard.acceptance import history
 from dashboard.attribution import core as attribution_core
-from dashboard.chaos import core as chaos_core
+from dashboard.chaos.cell import CellSeries, cell_series
+from dashboard.chaos.robustness import ChaosResult, run_chaos
+from dashboard.chaos.scenario import Scenario, select_scenarios
+from dashboard.chaos.scenario_file import load_scenarios
 from dashboard.engine import metrics
 from dashboard.engine.scopes import (
     ScopeDef,
@@ -29,7 +32,7 @@ from dashboard.engine.scopes import (
 )
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import Stakeholders, load_stakeholders
+from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
 
 CACHE_ENTRIES = 64
@@ -236,28 +239,24 @@ def metric_history(_store: Store, key: Key, scope: str, metric: str) -> list[dic
 
 # ------------------------------------------------------------------------------------------------ chaos
 @st.cache_data(show_spinner=False, max_entries=8)
-def scenarios(path: str, file_stamp: int) -> tuple[Any, ...]:
-    return chaos_core.load_scenarios(path)
+def scenarios(path: str, file_stamp: int) -> tuple[Scenario, ...]:
+    """The scenario file's scenarios (dashboard.chaos.scenario_file.load_scenarios)."""
+    return load_scenarios(path)
 
 
 @st.cache_data(show_spinner="Running the chaos scenarios…", max_entries=16)
 def chaos_run(
     _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, names: tuple[str, ...]
-) -> Any:
-    mod = chaos_core
-    chosen = mod.select_scenarios(scenarios(scenarios_path, file_stamp), names)
-    return mod.run_chaos(_store, release, chosen, _sh(key))
+) -> ChaosResult:
+    """The chosen scenarios judged against ``release`` (dashboard.chaos.robustness.run_chaos)."""
+    chosen = select_scenarios(scenarios(scenarios_path, file_stamp), names)
+    return run_chaos(_store, release, chosen, _sh(key))
 
 
 @st.cache_data(show_spinner="Perturbing the release…", max_entries=32)
 def chaos_series(
     _store: Store, key: Key, release: str, scenarios_path: str, file_stamp: int, name: str, scope: str
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One robustness-matrix cell: daily series of the release and of its perturbed copy, and metrics."""
-    mod = chaos_core
-    (scenario,) = mod.select_scenarios(scenarios(scenarios_path, file_stamp), (name,))
-    d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
-    with PairSession(_store, release, mod.scenario_side(_store, release, scenario)) as session:
-        session.prepare([d])
-        m = metrics.compute(session)[0]
-        return session.daily_series(d.scope_id), dict(m.values)
+) -> CellSeries:
+    """One robustness-matrix cell (dashboard.chaos.cell.cell_series)."""
+    (scenario,) = select_scenarios(scenarios(scenarios_path, file_stamp), (name,))
+    return cell_series(_store, release, scenario, scope, _sh(key) if _needs_sh(scope) else None)

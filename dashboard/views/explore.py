@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import stakeholder_snippet
+from dashboard.stakeholders import stakeholder_snippet
 from dashboard.views import data, scope_view, ui
 
 c = ui.ctx()

@@ -35,7 +35,7 @@ from dashboard.engine.metrics import compare
 from dashboard.engine.scopes import customer_scope, deal_scope, simple_scope
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import Stakeholders, parse_stakeholders
+from dashboard.stakeholders import Stakeholders, parse_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 
@@ -483,7 +483,7 @@ def test_gate_runs_are_recorded(store: Store) -> None:
 
 
 def test_stakeholders_checksum_of_a_file(tmp_path: Path) -> None:
-    from dashboard.stakeholders.model import load_stakeholders
+    from dashboard.stakeholders import load_stakeholders
 
     path = tmp_path / "stakeholders.toml"
     path.write_text(STAKEHOLDERS_TOML, encoding="utf-8")

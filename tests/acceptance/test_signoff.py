@@ -16,7 +16,7 @@ from acceptance.test_gate import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML,
 from dashboard.acceptance.gate import GateResult, evaluate_gate
 from dashboard.acceptance.signoff import active_waiver, list_signoffs, revoke_signoff, sign_off
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.stakeholders.model import parse_stakeholders
+from dashboard.stakeholders import parse_stakeholders
 from dashboard.store.catalog import Store, append_jsonl, read_jsonl
 
 TODAY = dt.datetime.now(dt.UTC).date()

@@ -21,7 +21,7 @@ from snapshots import write_snapshot
 from dashboard.attribution import core as at
 from dashboard.cli import main
 from dashboard.errors import RelcheckError
-from dashboard.stakeholders.model import parse_stakeholders
+from dashboard.stakeholders import parse_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 

@@ -16,7 +16,7 @@ from dashboard.cli import main
 from dashboard.cli.compare_cmds import SORT_ORDER
 from dashboard.engine.metrics import FLAT_COLUMNS, compare_releases
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.stakeholders.model import load_stakeholders
+from dashboard.stakeholders import load_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 

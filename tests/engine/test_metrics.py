@@ -23,7 +23,7 @@ from dashboard.engine.metrics import Comparison, ScopeMetrics, compare_releases,
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
 from dashboard.paths import sample_data_dir
-from dashboard.stakeholders.model import Customer, Deal, Stakeholders, load_stakeholders
+from dashboard.stakeholders import Customer, Deal, Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 

@@ -381,7 +381,7 @@ def test_stakeholders_refer_to_the_simulated_world(demo: SampleResult) -> None:
     for crit in doc["criteria"]:
         assert crit["severity"] in ("block", "warn") and ("min" in crit or "max" in crit)
     try:
-        from dashboard.stakeholders.model import load_stakeholders
+        from dashboard.stakeholders import load_stakeholders
     except ImportError:  # pragma: no cover - the loader lives in another module
         return
     loaded = load_stakeholders(STAKEHOLDERS)

@@ -14,7 +14,7 @@ import pytest
 from snapshots import write_snapshot
 from streamlit.testing.v1 import AppTest
 
-from dashboard.stakeholders.model import load_stakeholders, parse_stakeholders
+from dashboard.stakeholders import load_stakeholders, parse_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 
