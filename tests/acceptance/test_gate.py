@@ -27,10 +27,12 @@ import pandas as pd
 import pytest
 from snapshots import COMPONENTS, daily_rows, write_snapshot
 
-from dashboard.acceptance import gate as gate_mod
-from dashboard.acceptance.gate import GateResult, evaluate_gate
-from dashboard.acceptance.history import gate_history, metric_history, stakeholders_checksum
-from dashboard.acceptance.signoff import sign_off
+from dashboard.acceptance import causes as causes_mod
+from dashboard.acceptance.results import GateResult
+from dashboard.acceptance.service import run_gate
+from dashboard.acceptance.gate_log import stakeholders_checksum
+from dashboard.acceptance.history import gate_history, metric_history
+from dashboard.acceptance.service import sign_off
 from dashboard.engine.metrics import compare
 from dashboard.engine.scopes import customer_scope, deal_scope, simple_scope
 from dashboard.engine.session import PairSession
@@ -246,7 +248,7 @@ def statuses(g: GateResult) -> dict[tuple[str, str], str]:
 
 
 def test_every_status_on_tiny_releases(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False)
     assert statuses(g) == EXPECTED
     assert g.verdict == "fail"
     assert g.counts == {"pass": 9, "fail": 1, "warn": 3, "waived": 0, "no_data": 4}
@@ -258,14 +260,14 @@ def test_every_status_on_tiny_releases(store: Store) -> None:
 
 
 def test_no_data_is_never_a_pass(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     for r in g.results:
         missing = r.value is None or (isinstance(r.value, float) and math.isnan(r.value))
         assert (r.status == "no_data") == missing, r
 
 
 def test_where_filters_the_stakeholders(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     key_scopes = {r.scope for r in g.results if r.criterion == KEY_LEVEL}
     assert key_scopes == {"customer:freshco", "customer:beanthere"}
     trial_scopes = {r.scope for r in g.results if r.criterion == "trial deals steady"}
@@ -274,14 +276,14 @@ def test_where_filters_the_stakeholders(store: Store) -> None:
     text = STAKEHOLDERS_TOML.replace(
         'applies_to = "categories"', 'applies_to = "categories"\nwhere = { name = ["Coffee", "Cafes"] }'
     )
-    g2 = evaluate_gate(store, "r1", "r2", stakeholders(text), record=False, attribute=False)
+    g2 = run_gate(store, "r1", "r2", stakeholders(text), record=False, attribute=False)
     assert {r.scope for r in g2.results if r.criterion == "categories keep their level"} == {
         "category:Coffee", "category:Cafes"
     }
 
 
 def test_categories_and_regions_present_in_either_release(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     in_either = {
         kind: sorted(set(pd.read_parquet(store.release("r1").places_path)[kind])
                      | set(pd.read_parquet(store.release("r2").places_path)[kind]))
@@ -297,7 +299,7 @@ def test_categories_and_regions_present_in_either_release(store: Store) -> None:
 def test_independent_evaluation_agrees_with_the_gate(store: Store) -> None:
     """Recompute every status from compare()'s metric values and the raw thresholds in the file."""
     sh = stakeholders()
-    g = evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", sh, record=False, attribute=False)
     defs = [customer_scope(c) for c in sh.customers] + [deal_scope(d) for d in sh.deals]
     defs += [simple_scope("category", v) for v in ("Cafes", "Coffee", "Fitness", "Grocery Stores")]
     defs += [simple_scope("region", v) for v in ("MW", "NE", "S", "SE", "W")] + [simple_scope("all")]
@@ -327,13 +329,13 @@ def test_metrics_for_all_scopes_in_one_session(store: Store, monkeypatch: pytest
         original(self, defs, by_attribute=by_attribute)
 
     monkeypatch.setattr(PairSession, "prepare", counting)
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     assert len(prepared) == 1
     assert prepared[0][:2] == ("r1", "r2") and set(prepared[0][2]) == {r.scope for r in g.results}
     # With causes: still one session for the pair; the component attribution compares each ablation run
     # (and the current release itself, for v(∅)) with the current release once, on the failing scopes only.
     prepared.clear()
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False)
     broken = sorted({r.scope for r in g.results if r.status in ("fail", "warn")})
     assert [p[:2] for p in prepared].count(("r1", "r2")) == 1
     others = [p for p in prepared if p[:2] != ("r1", "r2")]
@@ -342,7 +344,7 @@ def test_metrics_for_all_scopes_in_one_session(store: Store, monkeypatch: pytest
 
 
 def test_identical_releases_pass_everything_that_has_data(store: Store) -> None:
-    g = evaluate_gate(store, "r2", "r3", stakeholders(), record=False)
+    g = run_gate(store, "r2", "r3", stakeholders(), record=False)
     assert g.verdict == "pass"
     assert g.counts["fail"] == g.counts["warn"] == 0
     assert all(r.cause is None for r in g.results)
@@ -353,14 +355,14 @@ def test_identical_releases_pass_everything_that_has_data(store: Store) -> None:
 
 def test_causes_only_on_failing_scopes_once_per_scope(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    original = gate_mod.source_deltas
+    original = causes_mod.source_deltas
 
     def spy(session: PairSession, scope_ids: Any) -> Any:
         calls.append(list(scope_ids))
         return original(session, scope_ids)
 
-    monkeypatch.setattr(gate_mod, "source_deltas", spy)
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False)
+    monkeypatch.setattr(causes_mod, "source_deltas", spy)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False)
     broken_scopes = {r.scope for r in g.results if r.status in ("fail", "warn")}
     assert len(calls) == 1 and sorted(calls[0]) == sorted(broken_scopes)
     for r in g.results:
@@ -380,7 +382,7 @@ def test_top_source_and_component_agree_with_the_attribution_module(store: Store
     from dashboard.attribution import core as attribution
 
     sh = stakeholders()
-    g = evaluate_gate(store, "r1", "r2", sh, record=False)
+    g = run_gate(store, "r1", "r2", sh, record=False)
     freshco = g.result(KEY_LEVEL, "customer:freshco").cause  # type: ignore[union-attr]
     # poi_db alone makes FreshCo's change; the attribution step moves nothing there (exact: both runs exist).
     assert (freshco.component, freshco.component_method) == ("poi_db", "exact_shapley")
@@ -408,7 +410,7 @@ def test_top_source_and_component_agree_with_the_attribution_module(store: Store
 
 
 def test_no_component_without_ablation_runs(store: Store) -> None:
-    g = evaluate_gate(store, "r2", "r3", stakeholders(STAKEHOLDERS_TOML.replace("max = 100.0", "max = -100.0")),
+    g = run_gate(store, "r2", "r3", stakeholders(STAKEHOLDERS_TOML.replace("max = 100.0", "max = -100.0")),
                       record=False)
     total = g.result("total level", "all")
     assert total is not None and total.status == "fail"
@@ -416,7 +418,7 @@ def test_no_component_without_ablation_runs(store: Store) -> None:
 
 
 def test_attribute_false_skips_causes(store: Store) -> None:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     assert all(r.cause is None for r in g.results)
     assert statuses(g) == EXPECTED
 
@@ -425,7 +427,7 @@ def test_attribute_false_skips_causes(store: Store) -> None:
 
 
 def test_json_shape(store: Store) -> None:
-    payload = evaluate_gate(store, "r1", "r2", stakeholders(), record=False).to_json()
+    payload = run_gate(store, "r1", "r2", stakeholders(), record=False).to_json()
     json.dumps(payload, allow_nan=False)
     assert list(payload) == ["current", "candidate", "verdict", "counts", "results"]
     assert payload["current"] == "r1" and payload["candidate"] == "r2" and payload["verdict"] in ("pass", "fail")
@@ -452,7 +454,7 @@ def test_waived_result_in_json(store: Store) -> None:
     sh = stakeholders()
     sign_off(store, "r1", "r2", KEY_LEVEL, "customer:freshco", "Ann Lee", "polygon fix, agreed with FreshCo",
              dt.date(2099, 12, 31), stakeholders=sh)
-    g = evaluate_gate(store, "r1", "r2", sh, record=False)
+    g = run_gate(store, "r1", "r2", sh, record=False)
     assert g.verdict == "pass"
     assert g.counts == {"pass": 9, "fail": 0, "warn": 3, "waived": 1, "no_data": 4}
     r = next(r for r in g.to_json()["results"] if r["scope"] == "customer:freshco" and r["criterion"] == KEY_LEVEL)
@@ -468,9 +470,9 @@ def test_waived_result_in_json(store: Store) -> None:
 def test_gate_runs_are_recorded(store: Store) -> None:
     sh = stakeholders()
     assert gate_history(store) == []
-    g1 = evaluate_gate(store, "r1", "r2", sh, attribute=False)
-    evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
-    g2 = evaluate_gate(store, "r2", "r3", sh, attribute=False)
+    g1 = run_gate(store, "r1", "r2", sh, attribute=False)
+    run_gate(store, "r1", "r2", sh, record=False, attribute=False)
+    g2 = run_gate(store, "r2", "r3", sh, attribute=False)
     runs = gate_history(Store(store.home))  # a fresh Store reads the same log
     assert [(r["current"], r["candidate"], r["verdict"]) for r in runs] == [("r1", "r2", "fail"), ("r2", "r3", "pass")]
     assert [r["id"] for r in runs] == [g1.run_id, g2.run_id]
@@ -513,5 +515,5 @@ def test_metric_history_across_consecutive_releases(store: Store) -> None:
 
 def test_unknown_release_is_an_error(store: Store) -> None:
     with pytest.raises(RelcheckError, match="unknown release 'r9'"):
-        evaluate_gate(store, "r1", "r9", stakeholders())
+        run_gate(store, "r1", "r9", stakeholders())
     assert gate_history(store) == []

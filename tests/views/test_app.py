@@ -202,9 +202,9 @@ def build_store(root: Path) -> Path:
 
 def record_gate_run(home: Path, stakeholders: Path) -> None:
     """One recorded verdict for the Releases page's history (the dashboard itself never records)."""
-    from dashboard.acceptance.gate import evaluate_gate
+    from dashboard.acceptance.service import run_gate
 
-    evaluate_gate(Store(home), "r1", "r2", load_stakeholders(stakeholders), record=True, attribute=False)
+    run_gate(Store(home), "r1", "r2", load_stakeholders(stakeholders), record=True, attribute=False)
 
 
 @pytest.fixture(scope="module")
