@@ -10,6 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from gate_world import build_store  # noqa: E402
+
 from dashboard.simulator.core import SampleResult, generate  # noqa: E402
 from dashboard.store.catalog import Store  # noqa: E402
 from dashboard.store.ingest import ingest_release  # noqa: E402
@@ -54,3 +56,18 @@ def sample_store_copy(sample_store_template: Store, tmp_path: Path) -> Store:
 @pytest.fixture(scope="session")
 def ground_truth(demo_sample) -> dict[str, Any]:
     return json.loads(demo_sample[0].ground_truth.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def gate_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny release world of ``gate_world.py`` (r1, r2, r3 and two ablation runs), built once per run."""
+    root = tmp_path_factory.mktemp("gate-data")
+    build_store(root, with_r3=True, with_ablation=True)
+    return root / "store"
+
+
+@pytest.fixture
+def gate_store(gate_store_template: Path, tmp_path: Path) -> Store:
+    """A private copy of the tiny release world (cheap: a few KB of Parquet), free to write logs into."""
+    shutil.copytree(gate_store_template, tmp_path / "gate-store")
+    return Store(tmp_path / "gate-store")

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from acceptance.test_gate import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
+from gate_world import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
 
 from dashboard.acceptance.results import GateResult
-from dashboard.acceptance.service import run_gate
-from dashboard.acceptance.service import sign_off
+from dashboard.acceptance.service import run_gate, sign_off
 from dashboard.acceptance.signoff import active_waiver, list_signoffs, revoke_signoff
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.stakeholders.model import parse_stakeholders

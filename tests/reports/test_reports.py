@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from acceptance.test_gate import KEY_LEVEL, START, W, build_store, stakeholders
+from gate_world import KEY_LEVEL, START, W, build_store, stakeholders
 
-from dashboard.acceptance.service import run_gate
-from dashboard.acceptance.service import sign_off
+from dashboard.acceptance.service import run_gate, sign_off
 from dashboard.errors import RelcheckError
 from dashboard.reports.evidence import write_report
 from dashboard.stakeholders.model import Stakeholders
