@@ -197,12 +197,12 @@ def step_attribute(home: str, scope: str) -> dict[str, Any]:
 
 
 def step_gate(home: str) -> dict[str, Any]:
-    from dashboard.acceptance.gate import evaluate_gate
+    from dashboard.acceptance.service import run_gate
     from dashboard.store.catalog import Store
 
     store, sh = Store(home), _stakeholders()
     # As `relcheck gate` runs it: causes attributed, the run recorded in the (benchmark) store's gate log.
-    res, m = timed(lambda: evaluate_gate(store, CURRENT, CANDIDATE, sh, record=True))
+    res, m = timed(lambda: run_gate(store, CURRENT, CANDIDATE, sh, record=True))
     return {**m, "verdict": res.verdict, "results": len(res.results), "counts": dict(res.counts)}
 
 

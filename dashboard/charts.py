@@ -5,7 +5,7 @@ Nothing here reads the store or imports Streamlit, so the dashboard and the HTML
 same figures. Colours are fixed across every chart:
 
 - current release grey, candidate release blue (``CURRENT_COLOR``, ``CANDIDATE_COLOR``);
-- statuses pass / warn / fail / waived / no_data (``STATUS_COLORS``);
+- statuses pass / warn / fail / waived / no_data (``STATUS_COLORS``, from the one status list);
 - deltas on a diverging red (down) – blue (up) palette, centred on 0.
 
 Values are handed to Plotly as plain lists (never numpy arrays), so a figure's JSON holds readable
@@ -23,6 +23,9 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.acceptance.status import COLORS as STATUS_COLORS
+from dashboard.acceptance.status import LEGEND_ORDER
+from dashboard.formatting import compact
 from dashboard.metric_catalog import finite_number
 
 CURRENT_COLOR = "#8c8c8c"
@@ -33,14 +36,8 @@ TOTAL_COLOR = "#4a4a4a"
 INTERACTION_COLOR = "#b8b8b8"
 DIVERGING_SCHEME = "redblue"  # Vega scheme: red for negative, blue for positive
 
-STATUS_ORDER: tuple[str, ...] = ("pass", "warn", "fail", "waived", "no_data")
-STATUS_COLORS: dict[str, str] = {
-    "pass": "#2f9e44",
-    "warn": "#f08c00",
-    "fail": "#e03131",
-    "waived": "#7950f2",
-    "no_data": "#adb5bd",
-}
+#: Statuses in legend order; their colours (``STATUS_COLORS``) come from :class:`dashboard.acceptance.status.Status`.
+STATUS_ORDER: tuple[str, ...] = tuple(str(s) for s in LEGEND_ORDER)
 STATUS_ICONS: dict[str, str] = {"pass": "✅", "warn": "⚠️", "fail": "❌", "waived": "🛡️", "no_data": "∅"}
 
 _LAYOUT: dict[str, Any] = {
@@ -55,18 +52,6 @@ _LAYOUT: dict[str, Any] = {
 def release_label(role: str, release_id: str | None = None) -> str:
     """The legend name of one side: ``current (2026.10.2)``, or just the role without an id."""
     return f"{role} ({release_id})" if release_id else role
-
-
-def short_number(value: float | None, signed: bool = True) -> str:
-    """A compact label: +248k, -1.2M, +0.83."""
-    if value is None or not math.isfinite(value):
-        return ""
-    sign = "+" if signed and value >= 0 else ("-" if value < 0 else "")
-    a = abs(value)
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= size:
-            return f"{sign}{a / size:.3g}{suffix}"
-    return f"{sign}{a:.3g}"
 
 
 def status_color(status: str) -> str:
@@ -319,7 +304,7 @@ def component_shapley_chart(
             orientation="h",
             marker_color=colors,
             name="contribution",
-            text=[short_number(v) for v in values],
+            text=[compact(v) for v in values],
             textposition="auto",
             showlegend=False,
         )

@@ -215,10 +215,3 @@ def test_verdict_history_and_metric_multiples():
     )
     spec = _vl(charts.metric_small_multiples(multi, "metrics"))
     assert spec["facet"]["field"] == "metric" and len(_values(spec)) == 2
-
-
-def test_short_number():
-    assert charts.short_number(248_000) == "+248k"
-    assert charts.short_number(-1_234_567) == "-1.23M"
-    assert charts.short_number(0.5) == "+0.5"
-    assert charts.short_number(float("nan")) == ""

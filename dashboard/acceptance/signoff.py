@@ -10,21 +10,24 @@ new record pointing at the sign-off it revokes. Records::
     {"record": "revocation", "id": uuid, "at", "by", "reason", "revokes": sign-off id}
 
 A sign-off waives its (pair, criterion, scope) result while it is valid (no expiry, or ``today`` on or before
-``expires``) and not revoked; the gate then shows the result as ``waived`` with its reason.
+``expires``) and not revoked (:mod:`dashboard.acceptance.waivers`); the gate then shows the result as
+``waived`` with its reason. This module only reads and appends the log: signing needs the gate result the
+caller already has (:func:`dashboard.acceptance.service.sign_off` evaluates one when it has none).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
-from dashboard.acceptance.gate import BROKEN, GateResult, evaluate_gate
+from dashboard.acceptance.results import GateResult
+from dashboard.acceptance.waivers import active_waiver, is_valid
 from dashboard.engine.scopes import parse_scope
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store, append_jsonl, read_jsonl, utc_now
+
+__all__ = ["active_waiver", "canonical_scope", "check_request", "is_valid", "list_signoffs", "revoke_signoff", "sign_off"]
 
 
 def _today() -> dt.date:
@@ -44,9 +47,37 @@ def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
         raise RelcheckError(f"{what} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _canonical_scope(scope: str) -> str:
+def canonical_scope(scope: str) -> str:
+    """A scope string as the gate writes it (``all`` or ``kind:value``), so a sign-off matches its result."""
     kind, value = parse_scope(scope)
     return "all" if kind == "all" else f"{kind}:{value}"
+
+
+def check_request(
+    store: Store,
+    current: str,
+    candidate: str,
+    scope: str,
+    by: str,
+    reason: str,
+    expires: dt.date | str | None,
+    today: dt.date | None = None,
+) -> tuple[str, str, dt.date | None, str]:
+    """The checks a sign-off passes before any gate is looked at: a name, a reason, an expiry not past, a
+    readable scope, both releases known. Returns the stripped name and reason, the expiry and the scope id."""
+    by, reason = (by or "").strip(), (reason or "").strip()
+    if not by:
+        raise RelcheckError("a sign-off needs the name of the person signing (--by)")
+    if not reason:
+        raise RelcheckError("a sign-off needs a reason (--reason)")
+    today = today or _today()
+    exp = _as_date(expires, "expires")
+    if exp is not None and exp < today:
+        raise RelcheckError(f"expiry {exp.isoformat()} is already past (today is {today.isoformat()})")
+    scope_id = canonical_scope(scope)
+    store.release(current)
+    store.release(candidate)
+    return by, reason, exp, scope_id
 
 
 def sign_off(
@@ -58,37 +89,17 @@ def sign_off(
     by: str,
     reason: str,
     expires: dt.date | None,
-    gate: GateResult | None = None,
+    gate: GateResult,
     *,
-    stakeholders: Stakeholders | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Append a sign-off of one failing or warning result of the gate for current → candidate.
+    """Append a sign-off of one failing or warning result of ``gate`` (the gate on current → candidate).
 
     Refused (RelcheckError, nothing written): an empty name or reason; an expiry already past; an unknown
-    release or criterion; a scope the criterion is not judged on; a result that is not a fail or warn (a
-    waived one may be signed again, e.g. to extend it). Without ``gate``, the gate is evaluated (not recorded)
-    with ``stakeholders`` (default: $RELCHECK_STAKEHOLDERS or the sample's).
+    release or criterion; a gate result of another pair; a scope the criterion is not judged on; a result
+    that is not a fail or warn (a waived one may be signed again, e.g. to extend it).
     """
-    by, reason = (by or "").strip(), (reason or "").strip()
-    if not by:
-        raise RelcheckError("a sign-off needs the name of the person signing (--by)")
-    if not reason:
-        raise RelcheckError("a sign-off needs a reason (--reason)")
-    today = today or _today()
-    exp = _as_date(expires, "expires")
-    if exp is not None and exp < today:
-        raise RelcheckError(f"expiry {exp.isoformat()} is already past (today is {today.isoformat()})")
-    scope_id = _canonical_scope(scope)
-    store.release(current)
-    store.release(candidate)
-    if gate is None:
-        if stakeholders is None:
-            from dashboard.paths import default_stakeholders
-
-            stakeholders = load_stakeholders(default_stakeholders())
-        stakeholders.criterion(criterion)  # unknown criterion: NotFoundError listing the known ones
-        gate = evaluate_gate(store, current, candidate, stakeholders, record=False, attribute=False, today=today)
+    by, reason, exp, scope_id = check_request(store, current, candidate, scope, by, reason, expires, today)
     if (gate.current, gate.candidate) != (current, candidate):
         raise RelcheckError(
             f"the gate result given is for {gate.current} → {gate.candidate}, not {current} → {candidate}"
@@ -101,7 +112,7 @@ def sign_off(
         judged = [r.scope for r in gate.results if r.criterion == criterion]
         shown = ", ".join(judged[:20]) + (" …" if len(judged) > 20 else "") if judged else "(no scope)"
         raise RelcheckError(f"criterion {criterion!r} is not judged on scope {scope_id!r}; it is judged on: {shown}")
-    if result.outcome not in BROKEN:
+    if not result.outcome.broken:
         raise RelcheckError(
             f"criterion {criterion!r} on {scope_id} is {result.status} for {current} → {candidate}; "
             "only a fail or a warn can be signed off"
@@ -158,47 +169,3 @@ def list_signoffs(store: Store, current: str | None = None, candidate: str | Non
             continue
         out.append({**r, "revoked": revoked.get(r.get("id"))})
     return out
-
-
-def is_valid(record: dict[str, Any], today: dt.date) -> bool:
-    """Not revoked and not expired: ``expires`` is the last day the sign-off waives."""
-    if record.get("revoked"):
-        return False
-    exp = record.get("expires")
-    if not exp:
-        return True
-    try:
-        return dt.date.fromisoformat(str(exp)) >= today
-    except ValueError:
-        return False  # an unreadable expiry waives nothing
-
-
-def active_waiver(
-    signoffs: Iterable[dict[str, Any]],
-    current: str,
-    candidate: str,
-    criterion: str,
-    scope: str,
-    today: dt.date | None = None,
-) -> dict[str, Any] | None:
-    """The most recent valid sign-off of this result, or None.
-
-    ``signoffs`` may be :func:`list_signoffs` output or raw log records (revocation records among them are
-    honoured either way).
-    """
-    today = today or _today()
-    records = list(signoffs)
-    revoked_ids = {r.get("revokes") for r in records if r.get("record") == "revocation"}
-    best = None
-    for r in records:
-        if r.get("record", "signoff") != "signoff" or r.get("id") in revoked_ids:
-            continue
-        if (r.get("current"), r.get("candidate"), r.get("criterion"), r.get("scope")) != (
-            current, candidate, criterion, scope
-        ):
-            continue
-        if not is_valid(r, today):
-            continue
-        if best is None or str(r.get("at", "")) >= str(best.get("at", "")):
-            best = r
-    return best

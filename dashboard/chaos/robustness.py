@@ -25,7 +25,7 @@ Progress = Callable[[str, int, int], None]
 
 def judge(store: Store, release_id: str, side: Side, stakeholders: Stakeholders) -> GateResult:
     """The gate on the pair (stored release → virtual candidate): never recorded, no cause attribution."""
-    return evaluate_gate(store, release_id, side, stakeholders, record=False, attribute=False)
+    return evaluate_gate(store, release_id, side, stakeholders, attribute=False)
 
 
 def violation(result: CriterionResult) -> float | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from dashboard.cli.common import (
 )
 from dashboard.engine.metrics import FLAT_COLUMNS, Comparison, compare_releases
 from dashboard.engine.scopes import BY_KINDS
+from dashboard.formatting import number
 from dashboard.stakeholders import Stakeholders, load_stakeholders
 
 #: How --sort orders each metric: worst (or biggest) first; nulls always last.
@@ -69,9 +69,7 @@ def _shown(column: str, value: Any) -> Any:
     if value is None:
         return "-"
     if isinstance(value, float) and column in _DECIMALS:
-        if not math.isfinite(value):
-            return "-"
-        return f"{value:,.{_DECIMALS[column]}f}"
+        return number(value, f",.{_DECIMALS[column]}f", missing="-")
     return value
 
 

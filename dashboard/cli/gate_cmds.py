@@ -73,9 +73,10 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
     """
     store = open_store(home)
     cur, cand = _pair(store, current, candidate)
-    from dashboard.acceptance.gate import STATUS_RANK, evaluate_gate
+    from dashboard.acceptance.service import run_gate
+    from dashboard.acceptance.status import RANK as STATUS_RANK
 
-    result = evaluate_gate(store, cur, cand, _stakeholders(stakeholders), record=not no_record)
+    result = run_gate(store, cur, cand, _stakeholders(stakeholders), record=not no_record)
     payload = result.to_json()
     if fmt == "json":
         emit_json(payload)
@@ -106,7 +107,7 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
 def signoff(current: str | None, candidate: str | None, criterion: str, scope: str, by: str, reason: str,
             expires: str | None, stakeholders: Path | None, fmt: str, home: Path | None) -> None:
     """Sign off a failing or warning result of the gate (appended to the store's sign-off log)."""
-    from dashboard.acceptance.signoff import sign_off
+    from dashboard.acceptance.service import sign_off
 
     store = open_store(home)
     cur, cand = _pair(store, current, candidate)

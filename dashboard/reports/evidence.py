@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dashboard.acceptance.gate import STATUS_RANK, GateResult, evaluate_gate
+from dashboard.acceptance import status as statuses
+from dashboard.acceptance.results import GateResult
+from dashboard.acceptance.service import run_gate
 from dashboard.acceptance.signoff import is_valid, list_signoffs
 from dashboard.attribution import core as attribution
 from dashboard.engine import metrics
@@ -36,6 +37,7 @@ from dashboard.engine.scopes import (
 )
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
+from dashboard.formatting import report_value
 from dashboard.metric_catalog import label as metric_label
 from dashboard.stakeholders.model import Stakeholders
 from dashboard.store.catalog import Store, utc_now
@@ -45,8 +47,6 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "visits_current", "visits_candidate", "delta", "level_change_pct", "daily_corr", "weekly_growth_mae_pp",
     "growth_sign_agreement", "max_share_shift_pp", "rank_corr", "places_added", "places_dropped",
 )
-STATUS_COLORS = {"pass": "#2f9e44", "warn": "#f08c00", "fail": "#e03131", "waived": "#7950f2",
-                 "no_data": "#868e96"}
 
 
 
@@ -76,30 +76,10 @@ def _md(value: Any) -> str:
     return " ".join(text.split())
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "—"
-        if value == 0:
-            return "0"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
-
-
 def _threshold(op: str, threshold: Any) -> str:
     if op == "between" and isinstance(threshold, list | tuple):
-        return f"between {_fmt(threshold[0])} and {_fmt(threshold[1])}"
-    return f"{'≥' if op == 'min' else '≤'} {_fmt(threshold)}"
+        return f"between {report_value(threshold[0])} and {report_value(threshold[1])}"
+    return f"{'≥' if op == 'min' else '≤'} {report_value(threshold)}"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -194,7 +174,7 @@ th{background:#f1f3f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 
 
 def _status_badge(status: str) -> str:
-    color = STATUS_COLORS.get(status, "#495057")
+    color = statuses.color(status, "#495057")
     return f'<span class="status" style="background:{color}">{_h(status)}</span>'
 
 
@@ -214,7 +194,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
 
 def _scorecard_rows(results: Sequence[Any]) -> list[list[str]]:
     rows = []
-    for r in sorted(results, key=lambda r: (STATUS_RANK.get(r.status, 9), r.scope, r.criterion)):
+    for r in sorted(results, key=lambda r: (statuses.rank(r.status), r.scope, r.criterion)):
         note = ""
         if r.waiver is not None:
             exp = f", until {r.waiver.expires}" if r.waiver.expires else ""
@@ -222,7 +202,7 @@ def _scorecard_rows(results: Sequence[Any]) -> list[list[str]]:
         cause = _h(r.cause.summary) if r.cause is not None else ""
         rows.append([
             _status_badge(r.status), _h(r.criterion), _h(r.scope), _h(r.scope_name), _h(r.metric),
-            _h(_fmt(r.value)), _h(_threshold(r.op, r.threshold)), _h(r.severity), cause, note,
+            _h(report_value(r.value)), _h(_threshold(r.op, r.threshold)), _h(r.severity), cause, note,
         ])
     return rows
 
@@ -274,7 +254,7 @@ def render_html(
         metric_rows.setdefault(sid, (ev["scope"].name, ev["metrics"]))
     parts.append(_table(
         ["scope", "name", *[metric_label(m) for m in METRIC_COLUMNS]],
-        [[_h(sid), _h(name), *[_h(_fmt(vals.get(m))) for m in METRIC_COLUMNS]]
+        [[_h(sid), _h(name), *[_h(report_value(vals.get(m))) for m in METRIC_COLUMNS]]
          for sid, (name, vals) in metric_rows.items()],
         numeric=tuple(range(2, 2 + len(METRIC_COLUMNS))),
     ))
@@ -294,20 +274,20 @@ def render_html(
         total = ev["metrics"].get("delta") or 0.0
         abs_total = sum(abs(s["delta"]) for s in ev["sources"])
         parts.append(f"<h3>{_h(ev['scope'].name)} <span class=\"note\">({_h(sid)})</span>: "
-                     f"delta {_h(_fmt(total))} visits</h3>")
+                     f"delta {_h(report_value(total))} visits</h3>")
         parts.append("<p><b>By source</b> (the parts sum to the delta):</p>")
         parts.append(_table(
             ["source", "visits current", "visits candidate", "delta", "share of |delta|"],
-            [[_h(s["source"]), _h(_fmt(s["current"])), _h(_fmt(s["candidate"])), _h(_fmt(s["delta"])),
+            [[_h(s["source"]), _h(report_value(s["current"])), _h(report_value(s["candidate"])), _h(report_value(s["delta"])),
               _h(f"{abs(s['delta']) / abs_total:.0%}" if abs_total else "—")] for s in ev["sources"]],
             numeric=(1, 2, 3, 4),
         ))
         eff = ev["effect"]
         parts.append(
-            f"<p><b>By effect</b>: places only in the candidate {_h(_fmt(eff.added_places))} visits "
-            f"({eff.places_added} places), places only in the current release {_h(_fmt(-eff.dropped_places))} "
+            f"<p><b>By effect</b>: places only in the candidate {_h(report_value(eff.added_places))} visits "
+            f"({eff.places_added} places), places only in the current release {_h(report_value(-eff.dropped_places))} "
             f"visits ({eff.places_dropped} places), change on the {eff.places_common} places in both "
-            f"{_h(_fmt(eff.common_places))} visits.</p>"
+            f"{_h(report_value(eff.common_places))} visits.</p>"
         )
         rc = ev["root_causes"]
         if rc.sets:
@@ -315,8 +295,8 @@ def render_html(
             parts.append(_table(
                 ["rank", "dimensions", "elements", "delta", "EP", "|EP|", "surprise"],
                 [[str(i + 1), _h(" × ".join(c.dimensions)), _h(c.label()),
-                  _h(_fmt(float(sum(e.delta for e in c.elements)))), _h(_fmt(c.explanatory_power)),
-                  _h(_fmt(c.abs_explanatory_power)), _h(_fmt(c.surprise))] for i, c in enumerate(rc.sets)],
+                  _h(report_value(float(sum(e.delta for e in c.elements)))), _h(report_value(c.explanatory_power)),
+                  _h(report_value(c.abs_explanatory_power)), _h(report_value(c.surprise))] for i, c in enumerate(rc.sets)],
                 numeric=(3, 4, 5, 6),
             ))
         elif rc.unexplained:
@@ -327,8 +307,8 @@ def render_html(
         parts.append(_table(
             ["status", "criterion", "scope", "top source", "source delta", "top component", "contribution"],
             [[_status_badge(r.status), _h(r.criterion), _h(r.scope), _h(r.cause.source),
-              _h(_fmt(r.cause.source_delta)), _h(r.cause.component or "—"),
-              _h(_fmt(r.cause.component_contribution))] for r in causes],
+              _h(report_value(r.cause.source_delta)), _h(r.cause.component or "—"),
+              _h(report_value(r.cause.component_contribution))] for r in causes],
             numeric=(4, 6),
         ))
 
@@ -361,7 +341,7 @@ def render_markdown(gate: GateResult, scope: str | None, signoffs: Sequence[dict
     if gate.window:
         lines += ["", f"Common window {gate.window.start} … {gate.window.end}."]
     broken = [r for r in results if r.status in ("fail", "warn")]
-    broken.sort(key=lambda r: (STATUS_RANK[r.status], r.scope, r.criterion))
+    broken.sort(key=lambda r: (statuses.rank(r.status), r.scope, r.criterion))
     lines += ["", "### Failing and warning results", ""]
     if broken:
         lines += ["| status | criterion | scope | metric | value | threshold | top cause |",
@@ -370,7 +350,7 @@ def render_markdown(gate: GateResult, scope: str | None, signoffs: Sequence[dict
             cause = r.cause.summary if r.cause else ""
             lines.append(
                 f"| {r.status} | {_md(r.criterion)} | {_md(r.scope_name)} (`{_md(r.scope)}`) | {_md(r.metric)} "
-                f"| {_md(_fmt(r.value))} | {_md(_threshold(r.op, r.threshold))} | {_md(cause)} |"
+                f"| {_md(report_value(r.value))} | {_md(_threshold(r.op, r.threshold))} | {_md(cause)} |"
             )
     else:
         lines.append("None.")
@@ -382,7 +362,7 @@ def render_markdown(gate: GateResult, scope: str | None, signoffs: Sequence[dict
         for r in waived:
             w = r.waiver
             lines.append(
-                f"| {_md(r.criterion)} | {_md(r.scope)} | {_md(_fmt(r.value))} | {_md(w.by if w else '')} "
+                f"| {_md(r.criterion)} | {_md(r.scope)} | {_md(report_value(r.value))} | {_md(w.by if w else '')} "
                 f"| {_md(w.at if w else '')} | {_md((w.expires if w else None) or 'never')} "
                 f"| {_md(w.reason if w else '')} |"
             )
@@ -418,7 +398,7 @@ def write_report(
     The gate is evaluated (not recorded) unless given. ``scope`` narrows the report to one scope string.
     """
     if gate is None:
-        gate = evaluate_gate(store, current, candidate, stakeholders, record=False)
+        gate = run_gate(store, current, candidate, stakeholders, record=False)
     elif (gate.current, gate.candidate) != (current, candidate):
         raise RelcheckError(f"the gate result given is for {gate.current} → {gate.candidate}")
     defs = _chart_scopes(gate, scope, stakeholders)

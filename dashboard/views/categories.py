@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts
+from dashboard.acceptance import review
 from dashboard.views import data, scope_view, ui
 
 c = ui.ctx()
@@ -13,8 +14,8 @@ c.require_pair()
 
 comp = ui.call(data.comparison, c.store, c.key, "category")
 gate, msg = c.gate()
-statuses = ui.gate_statuses(gate) if gate is not None else {}
-df = ui.risk_sorted(ui.comparison_frame(comp, statuses), statuses)
+statuses = review.scope_statuses(gate) if gate is not None else {}
+df = ui.comparison_frame(review.risk_order(comp.scopes, statuses), statuses)
 if df.empty:
     ui.stop_error("Neither release has places with a category.")
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.formatting import metric_value
 from dashboard.paths import default_scenarios
 from dashboard.views import data, ui
 
@@ -102,5 +103,5 @@ if scopes:
         st.caption(
             f"Worst status: **{row['status']}**"
             + (f" · breaks first on `{row['metric']}` ({row['criterion']})" if row.get("metric") else "")
-            + f" · level change {ui.fmt_value('level_change_pct', cell_data.values.get('level_change_pct'))}"
+            + f" · level change {metric_value('level_change_pct', cell_data.values.get('level_change_pct'))}"
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.acceptance import signoff
+from dashboard.acceptance import review, signoff
 from dashboard.errors import RelcheckError
 from dashboard.reports import evidence
 from dashboard.stakeholders.model import as_dict
@@ -69,7 +69,7 @@ rows = [
         "waiver_expires": (r.waiver.expires or "") if r.waiver else "",
         "cause": r.cause.summary if r.cause else "",
     }
-    for r in sorted(gate.results, key=lambda r: ui.STATUS_RANK.get(r.status, 9))
+    for r in review.worst_first(gate.results)
     if r.status in statuses
 ]
 ui.table(pd.DataFrame(rows), "gate_results")
@@ -78,9 +78,7 @@ ui.table(pd.DataFrame(rows), "gate_results")
 st.subheader("Sign off a failure")
 if SIGNED_OFF in st.session_state:
     st.success(st.session_state.pop(SIGNED_OFF), icon=":material/task_alt:")
-signable = sorted(
-    (r for r in gate.results if r.outcome in ("fail", "warn")), key=lambda r: ui.STATUS_RANK.get(r.status, 9)
-)
+signable = review.signable(gate)
 if not signable:
     st.caption("Nothing to sign off: no criterion fails or warns on this pair.")
 else:
@@ -116,8 +114,7 @@ else:
                 by,
                 reason,
                 expires if has_expiry else None,
-                gate=gate,
-                stakeholders=sh,
+                gate,
             )
         except RelcheckError as exc:
             st.error(str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.acceptance import review
 from dashboard.views import data, scope_view, ui
 
 c = ui.ctx()
@@ -15,10 +16,10 @@ if not sh.customers:
 
 comp = ui.call(data.comparison, c.store, c.key, "customer")
 gate, msg = c.gate()
-statuses = ui.gate_statuses(gate) if gate is not None else {}
+statuses = review.scope_statuses(gate) if gate is not None else {}
 if gate is None:
     st.caption(f"Gate statuses unavailable: {msg}")
-df = ui.risk_sorted(ui.comparison_frame(comp, statuses), statuses)
+df = ui.comparison_frame(review.risk_order(comp.scopes, statuses), statuses)
 tiers = {x.id: x.tier for x in sh.customers}
 df.insert(2, "tier", [tiers.get(s.partition(":")[2], "") for s in df["scope"]])
 

@@ -10,21 +10,21 @@ in-memory DuckDB root; every query takes its own cursor, so threads never share 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.acceptance import gate as gate_mod
-from dashboard.acceptance import history
+from dashboard.acceptance import history, service
+from dashboard.acceptance.results import GateResult
 from dashboard.attribution import core as attribution_core
 from dashboard.chaos.cell import CellSeries, cell_series
 from dashboard.chaos.robustness import ChaosResult, run_chaos
 from dashboard.chaos.scenario import Scenario, select_scenarios
 from dashboard.chaos.scenario_file import load_scenarios
 from dashboard.engine import metrics
+from dashboard.engine import scope_detail as detail
 from dashboard.engine.scopes import (
     ScopeDef,
     adhoc_scope,
@@ -97,8 +97,9 @@ def scope_values(_store: Store, key: Key, kind: str) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
 def pair_window(_store: Store, key: Key) -> dict[str, str]:
-    """The pair's common window; RelcheckError (naming the fix) when the releases share no date."""
-    with PairSession(_store, key.current, key.candidate) as session:
+    """The pair's common window; RelcheckError (naming the fix) when the releases are the same or share no date."""
+    current, candidate = _store.pair(key.current, key.candidate)
+    with PairSession(_store, current, candidate) as session:
         return session.window.to_dict()
 
 
@@ -135,58 +136,24 @@ def comparison(_store: Store, key: Key, by: str) -> metrics.Comparison:
     )
 
 
-@dataclass(frozen=True)
-class ScopeDetail:
-    """Everything one scope's page shows: metrics, series, shares, sources, places."""
-
-    scope: ScopeDef
-    window: dict[str, str]
-    values: dict[str, Any]
-    extra: dict[str, Any]
-    daily: pd.DataFrame
-    weekly: pd.DataFrame
-    shares: pd.DataFrame
-    sources: list[dict[str, Any]]
-    places: pd.DataFrame
+ScopeDetail = detail.ScopeDetail
 
 
 @st.cache_data(show_spinner="Comparing the scope…", max_entries=CACHE_ENTRIES)
 def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
-    """One scope in depth: a scope string (``customer:freshco``) or an Explore page's ad-hoc scope."""
+    """One scope in depth (dashboard.engine.scope_detail): a scope string or an Explore page's ad-hoc scope."""
     if isinstance(scope, Adhoc):
         d = scope.scope()
     else:
         d = scope_def(scope, _sh(key) if _needs_sh(scope) else None)
-    from dashboard.acceptance.gate import source_deltas
-
-    with PairSession(_store, key.current, key.candidate) as session:
-        session.prepare([d])
-        m = metrics.compute(session)[0]
-        sid = d.scope_id
-        return ScopeDetail(
-            scope=d,
-            window=session.window.to_dict(),
-            values=dict(m.values),
-            extra=dict(m.extra),
-            daily=session.daily_series(sid),
-            weekly=session.weekly_series(sid),
-            shares=session.brand_shares(sid),
-            sources=source_deltas(session, [sid]).get(sid, []),
-            places=session.place_deltas(sid),
-        )
+    return detail.scope_detail(_store, key.current, key.candidate, d)
 
 
 @st.cache_data(show_spinner="Loading series…", max_entries=CACHE_ENTRIES)
 def daily_many(_store: Store, key: Key, scopes: tuple[str, ...]) -> pd.DataFrame:
     """Daily series of several scopes in one session: scope, date, current, candidate."""
-    if not scopes:
-        return pd.DataFrame(columns=["scope", "date", "current", "candidate"])
     sh = _sh(key) if any(_needs_sh(s) for s in scopes) else None
-    defs = [scope_def(s, sh) for s in scopes]
-    with PairSession(_store, key.current, key.candidate) as session:
-        session.prepare(defs)
-        frames = [session.daily_series(d.scope_id).assign(scope=d.name or d.scope_id) for d in defs]
-    return pd.concat(frames, ignore_index=True)
+    return detail.daily_series_many(_store, key.current, key.candidate, [scope_def(s, sh) for s in scopes])
 
 
 def _needs_sh(scope: str) -> bool:
@@ -195,16 +162,16 @@ def _needs_sh(scope: str) -> bool:
 
 # ------------------------------------------------------------------------------------------------- gate
 @st.cache_data(show_spinner="Evaluating the acceptance criteria…", max_entries=CACHE_ENTRIES)
-def gate(_store: Store, key: Key, signoffs_stamp: int, causes: bool = False) -> Any:
+def gate(_store: Store, key: Key, signoffs_stamp: int, causes: bool = False) -> GateResult:
     """The gate on the pair, never recorded (the dashboard writes nothing but sign-offs).
 
     ``causes`` also attributes each failing result to a source and a pipeline component; that runs the
     ablation comparisons and is slow, so pages ask for it explicitly.
     """
-    return gate_mod.evaluate_gate(_store, key.current, key.candidate, _sh(key), record=False, attribute=causes)
+    return service.run_gate(_store, key.current, key.candidate, _sh(key), record=False, attribute=causes)
 
 
-def gate_for(store: Store, key: Key, causes: bool = False) -> Any:
+def gate_for(store: Store, key: Key, causes: bool = False) -> GateResult:
     return gate(store, key, stamp(store.signoffs_path), causes)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.acceptance import review
 from dashboard.views import data, scope_view, ui
 
 c = ui.ctx()
@@ -15,18 +16,17 @@ if not sh.deals:
 
 comp = ui.call(data.comparison, c.store, c.key, "deal")
 gate, msg = c.gate()
-statuses = ui.gate_statuses(gate) if gate is not None else {}
-df = ui.comparison_frame(comp, statuses)
+statuses = review.scope_statuses(gate) if gate is not None else {}
+df = ui.comparison_frame(review.deals_trials_first(comp.scopes, statuses, sh), statuses)
 stage = {d.id: d.stage for d in sh.deals}
 owner = {d.id: d.owner or "" for d in sh.deals}
-df.insert(1, "stage", [stage.get(s.partition(":")[2], "") for s in df["scope"]])
-df.insert(2, "owner", [owner.get(s.partition(":")[2], "") for s in df["scope"]])
-df = ui.risk_sorted(df, statuses)
-df = df.iloc[sorted(range(len(df)), key=lambda i: 0 if df["stage"].iloc[i] == "trial" else 1)]
+if not df.empty:
+    df.insert(1, "stage", [stage.get(s.partition(":")[2], "") for s in df["scope"]])
+    df.insert(2, "owner", [owner.get(s.partition(":")[2], "") for s in df["scope"]])
 
-trials = [d for d in sh.deals if d.stage == "trial"]
+watch = review.trials_at_risk(sh, statuses)
+trials, broken = watch.trials, watch.broken
 if trials:
-    broken = [d for d in trials if statuses.get(f"deal:{d.id}") in ("fail", "warn")]
     text = f"{len(trials)} deal(s) in trial: {', '.join(d.prospect for d in trials)}."
     if broken:
         st.error(

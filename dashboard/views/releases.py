@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.acceptance import history
+from dashboard.acceptance.status import worst
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
 from dashboard.views import data, ui
@@ -117,7 +118,7 @@ with ui.section_guard():
             {
                 "pair": f"{r['current']} → {r['candidate']}",
                 "value": r["value"],
-                "status": ui.worst(x["status"] for x in r["criteria"]) or "",
+                "status": ui.status_text(worst(x["status"] for x in r["criteria"])),
                 "criteria": "; ".join(f"{x['criterion']}: {x['status']}" for x in r["criteria"]),
                 "note": r.get("note") or "",
             }

@@ -6,20 +6,20 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.acceptance import review
 from dashboard.views import data, ui
 
 c = ui.ctx()
 ui.page_header("Release review", c)
 
 # ------------------------------------------------------------------------------------------- manifest
-cur_rel, cand_rel = c.release(c.current), c.release(c.candidate)
-components = sorted(set(cur_rel.components) | set(cand_rel.components))
+diff = review.manifest_diff(c.release(c.current), c.release(c.candidate))
 manifest = pd.DataFrame(
     {
-        "component": components,
-        f"current ({c.current})": [cur_rel.components.get(k) for k in components],
-        f"candidate ({c.candidate})": [cand_rel.components.get(k) for k in components],
-        "changed": [cur_rel.components.get(k) != cand_rel.components.get(k) for k in components],
+        "component": [d.component for d in diff],
+        f"current ({c.current})": [d.current for d in diff],
+        f"candidate ({c.candidate})": [d.candidate for d in diff],
+        "changed": [d.changed for d in diff],
     }
 )
 c.require_pair()
@@ -46,31 +46,20 @@ ui.metric_tiles(allv, ("daily_corr", "weekly_growth_mae_pp", "places_added", "pl
 # ------------------------------------------------------------------------------------------ scorecard
 st.subheader("Stakeholder scorecard")
 if gate is not None:
-    statuses = ui.gate_statuses(gate)
-    rows = []
-    for d in gate.scopes:
-        res = gate.of_scope(d.scope_id)
-        n = {s: sum(r.status == s for r in res) for s in charts.STATUS_ORDER}
-        rows.append(
-            {
-                "status": ui.status_text(statuses.get(d.scope_id)),
-                "kind": d.kind,
-                "scope": d.scope_id,
-                "name": d.name,
-                **n,
-                **({"causes": "; ".join(sorted({r.cause.summary for r in res if r.cause}))} if c.causes else {}),
-            }
-        )
+    rows = [
+        {
+            "status": ui.status_text(row.status),
+            "kind": row.kind,
+            "scope": row.scope,
+            "name": row.name,
+            **row.counts,
+            **({"causes": row.causes} if c.causes else {}),
+        }
+        for row in review.scorecard(gate)
+    ]
     if not c.causes:
         st.caption("Turn on *Attribute failures to causes* in the sidebar to name what broke each stakeholder.")
-    score = pd.DataFrame(rows)
-    if not score.empty:
-        score = score.iloc[
-            sorted(
-                range(len(score)), key=lambda i: ui.STATUS_RANK.get(statuses.get(score["scope"][i], ""), 9)
-            )
-        ]
-    ui.table(score, "scorecard")
+    ui.table(pd.DataFrame(rows), "scorecard")
     heat = pd.DataFrame(
         [
             {"criterion": r.criterion, "stakeholder": r.scope, "status": r.status, "metric": r.metric}
@@ -90,7 +79,7 @@ else:
 
 # --------------------------------------------------------------------------------------------- movers
 st.subheader("Biggest movers")
-frames = []
+scopes = []
 for by in ("customer", "deal", "category"):
     if by in ("customer", "deal") and c.stakeholders is None:
         continue
@@ -98,11 +87,9 @@ for by in ("customer", "deal", "category"):
     if comp is None:
         st.caption(f"{by}: {msg}")
         continue
-    frames.append(ui.comparison_frame(comp))
-movers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    scopes += comp.scopes
+movers = ui.comparison_frame(review.biggest_movers(scopes))
 if not movers.empty:
-    movers = movers.assign(_abs=pd.to_numeric(movers["level_change_pct"], errors="coerce").abs())
-    movers = movers.sort_values("_abs", ascending=False).drop(columns="_abs").head(15)
     movers["label"] = movers["scope_type"] + ": " + movers["scope_name"].astype(str)
     ui.plot(
         charts.delta_bar_chart(
@@ -115,6 +102,6 @@ if not movers.empty:
 
 # ------------------------------------------------------------------------------------------- manifest
 st.subheader("Manifest diff: pipeline components")
-changed = manifest[manifest["changed"]]["component"].tolist()
+changed = review.changed_components(diff)
 st.caption("Changed: " + (", ".join(changed) if changed else "none"))
 ui.table(manifest, "manifest_diff")

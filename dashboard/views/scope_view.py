@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.acceptance.results import CriterionResult
+from dashboard.acceptance.status import worst
 from dashboard.views import data, ui
 
 HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp", "daily_corr")
@@ -110,13 +112,13 @@ def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
         return
     df = pd.DataFrame([_result_row(r) for r in rows])
     with st.expander(
-        f"Acceptance criteria on this scope: {ui.status_text(ui.worst(r.status for r in rows))}",
+        f"Acceptance criteria on this scope: {ui.status_text(worst(r.status for r in rows))}",
         expanded=True,
     ):
         ui.table(df, f"{prefix}_criteria")
 
 
-def _result_row(r: Any) -> dict[str, Any]:
+def _result_row(r: CriterionResult) -> dict[str, Any]:
     return {
         "status": ui.status_text(r.status),
         "criterion": r.criterion,

@@ -7,8 +7,7 @@ the resolved state with :func:`ctx` and only draw what the core returns.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,10 @@ from typing import Any, NoReturn, TypeVar
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard import formatting
+from dashboard.acceptance import status as statuses
+from dashboard.acceptance.results import GateResult
+from dashboard.engine.metrics import ScopeMetrics
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
@@ -37,7 +39,6 @@ FIX_EMPTY = (
     "or ingest a release snapshot with `relcheck ingest FOLDER`."
 )
 
-STATUS_RANK = {"fail": 0, "warn": 1, "no_data": 2, "waived": 3, "pass": 4}
 SCOPE_KIND_LABELS = {
     "all": "All places",
     "customer": "Customer",
@@ -77,7 +78,7 @@ class Ctx:
     def release(self, release_id: str) -> Release:
         return next(r for r in self.releases if r.release_id == release_id)
 
-    def gate(self) -> tuple[Any, str | None]:
+    def gate(self) -> tuple[GateResult | None, str | None]:
         """The gate on the pair (with causes when the sidebar asks for them): (result, message)."""
         if self.stakeholders is None:
             return None, f"the stakeholders file could not be read: {self.stakeholders_error}"
@@ -85,7 +86,7 @@ class Ctx:
             return None, self.pair_error
         return try_call(data.gate_for, self.store, self.key, self.causes)
 
-    def require_gate(self) -> Any:
+    def require_gate(self) -> GateResult:
         self.require_stakeholders()
         self.require_pair()
         return call(data.gate_for, self.store, self.key, self.causes)
@@ -158,13 +159,9 @@ def sidebar() -> Ctx | None:
         return None
     ids = [r.release_id for r in releases]
     try:
-        cur_default = store.current_id()
-    except NotFoundError:
-        cur_default = ids[0]
-    try:
-        cand_default = store.default_candidate_id(cur_default)
-    except NotFoundError:
-        cand_default = cur_default
+        cur_default, cand_default = store.pair()
+    except RelcheckError:  # a single release: nothing to compare it with (the pages say so)
+        cur_default = cand_default = _current_or_first(store, ids)
     kinds = {r.release_id: r.kind for r in releases}
 
     def fmt_help() -> str:
@@ -248,10 +245,17 @@ def sidebar() -> Ctx | None:
             "Scopes are written `all` or KIND:VALUE (customer:ID, deal:ID, category:NAME, region:NAME, "
             "brand:NAME, source:NAME, segment:NAME)."
         )
-    if current == candidate:
-        st.info(f"Current and candidate are the same release ({current}): every delta is zero.")
+    if c.pair_error:
+        st.sidebar.error(c.pair_error)
     st.session_state[_CTX] = c
     return c
+
+
+def _current_or_first(store: Store, ids: list[str]) -> str:
+    try:
+        return store.current_id()
+    except NotFoundError:
+        return ids[0]
 
 
 def _scope_options(store: Store, key: data.Key) -> list[str]:
@@ -280,43 +284,21 @@ def page_header(title: str, c: Ctx, caption: str | None = None) -> None:
 # ----------------------------------------------------------------------------------------- formatting
 def status_text(status: str | None) -> str:
     """A status as a table cell shows it (tables colour the cell, see :func:`table`)."""
-    return status or ""
+    return str(status) if status else ""
 
 
 def _status_style(value: Any) -> str:
-    color = charts.STATUS_COLORS.get(str(value))
+    color = statuses.color(str(value))
     return f"background-color: {color}33; color: {color}; font-weight: 600" if color else ""
 
 
-def verdict_banner(gate: Any, what: str = "") -> None:
+def verdict_banner(gate: GateResult, what: str = "") -> None:
     counts = " · ".join(f"{s} {n}" for s, n in gate.counts.items() if n)
     text = f"**Verdict: {gate.verdict.upper()}**{what} — {counts}"
     if gate.verdict == "pass":
         st.success(text, icon=":material/check_circle:")
     else:
         st.error(text, icon=":material/block:")
-
-
-def worst(statuses: Iterable[str]) -> str | None:
-    items = list(statuses)
-    return min(items, key=lambda s: STATUS_RANK.get(s, 9)) if items else None
-
-
-def fmt_value(name: str, value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(fmt_value(name, v) for v in value) + "]"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "—"
-    unit = METRICS[name].unit if name in METRICS else ""
-    if unit in ("visits", "places"):
-        return f"{value:,.0f}"
-    if unit in ("%", "pp"):
-        return f"{value:+.2f} {unit}" if unit == "%" else f"{value:.2f} {unit}"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 _FORMATS = {"visits": "%.0f", "places": "%d", "%": "%.2f", "pp": "%.2f"}
@@ -390,13 +372,13 @@ def vega(chart: Any, key: str, stretch: bool = False) -> None:
 def metric_tiles(values: dict[str, Any], names: Sequence[str]) -> None:
     cols = st.columns(len(names))
     for col, name in zip(cols, names, strict=True):
-        col.metric(metric_label(name), fmt_value(name, values.get(name)), help=name)
+        col.metric(metric_label(name), formatting.metric_value(name, values.get(name)), help=name)
 
 
-def comparison_frame(comparison: Any, statuses: dict[str, str] | None = None) -> pd.DataFrame:
-    """A Comparison's rows as a frame (scope_id kept as the scope string), with gate status if given."""
+def comparison_frame(scopes: Sequence[ScopeMetrics], status_of: dict[str, str] | None = None) -> pd.DataFrame:
+    """Scopes' metrics as a frame, in the order given (scope_id kept as the scope string), with gate status."""
     rows = []
-    for s in comparison.scopes:
+    for s in scopes:
         row = s.to_row()
         row["scope"] = s.scope.scope_id
         ci = row.pop("level_change_ci95_pct", None)
@@ -405,28 +387,9 @@ def comparison_frame(comparison: Any, statuses: dict[str, str] | None = None) ->
         )
         rows.append(row)
     df = pd.DataFrame(rows)
-    if statuses is not None and not df.empty:
-        df.insert(0, "status", [status_text(statuses.get(s)) for s in df["scope"]])
+    if status_of is not None and not df.empty:
+        df.insert(0, "status", [status_text(status_of.get(s)) for s in df["scope"]])
     return df
-
-
-def gate_statuses(gate: Any) -> dict[str, str]:
-    """Worst status per scope string, from a gate result."""
-    per: dict[str, list[str]] = {}
-    for r in gate.results:
-        per.setdefault(r.scope, []).append(r.status)
-    return {k: worst(v) or "" for k, v in per.items()}
-
-
-def risk_sorted(df: pd.DataFrame, statuses: dict[str, str]) -> pd.DataFrame:
-    """Worst gate status first, then by weekly growth error and absolute level change (riskiest on top)."""
-    if df.empty:
-        return df
-    rank = [STATUS_RANK.get(statuses.get(s, ""), 5) for s in df["scope"]]
-    mae = pd.to_numeric(df["weekly_growth_mae_pp"], errors="coerce").fillna(0.0)
-    lvl = pd.to_numeric(df["level_change_pct"], errors="coerce").abs().fillna(0.0)
-    order = sorted(range(len(df)), key=lambda i: (rank[i], -mae.iloc[i], -lvl.iloc[i]))
-    return df.iloc[order].reset_index(drop=True)
 
 
 def pick(

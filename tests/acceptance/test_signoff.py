@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from acceptance.test_gate import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
+from gate_world import EXPECTED, KEY_LEVEL, SHARES, STAKEHOLDERS_TOML, build_store, stakeholders
 
-from dashboard.acceptance.gate import GateResult, evaluate_gate
-from dashboard.acceptance.signoff import active_waiver, list_signoffs, revoke_signoff, sign_off
+from dashboard.acceptance.results import GateResult
+from dashboard.acceptance.service import run_gate, sign_off
+from dashboard.acceptance.signoff import active_waiver, list_signoffs, revoke_signoff
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.stakeholders import parse_stakeholders
 from dashboard.store.catalog import Store, append_jsonl, read_jsonl
@@ -36,7 +37,7 @@ def store(built: Path, tmp_path: Path) -> Store:
 
 
 def freshco_status(store: Store, today: dt.date | None = None) -> str:
-    g = evaluate_gate(store, "r1", "r2", stakeholders(), record=False, today=today, attribute=False)
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False, today=today, attribute=False)
     r = g.result(KEY_LEVEL, "customer:freshco")
     assert r is not None
     return r.status
@@ -69,7 +70,7 @@ def test_sign_off_appends_a_complete_record(store: Store) -> None:
 def test_a_warn_can_be_signed_off_and_a_waived_one_renewed(store: Store) -> None:
     sh = stakeholders()
     sign_off(store, "r1", "r2", SHARES, "customer:freshco", "Bo", "share shift explained", None, stakeholders=sh)
-    g = evaluate_gate(store, "r1", "r2", sh, record=False)
+    g = run_gate(store, "r1", "r2", sh, record=False)
     assert g.result(SHARES, "customer:freshco").status == "waived"  # type: ignore[union-attr]
     assert g.counts["warn"] == 2
     # Renewing (e.g. a later expiry) is allowed: the result is still a warn underneath.
@@ -80,7 +81,7 @@ def test_a_warn_can_be_signed_off_and_a_waived_one_renewed(store: Store) -> None
 def test_waiver_survives_a_restart(store: Store) -> None:
     sign_off(store, "r1", "r2", KEY_LEVEL, "customer:freshco", "Ann", "accepted", None, stakeholders=stakeholders())
     fresh = Store(store.home)  # a new process would build exactly this
-    g = evaluate_gate(fresh, "r1", "r2", stakeholders(), record=False)
+    g = run_gate(fresh, "r1", "r2", stakeholders(), record=False)
     r = g.result(KEY_LEVEL, "customer:freshco")
     assert r is not None and r.status == "waived" and r.waiver is not None and r.waiver.by == "Ann"
     assert g.verdict == "pass"
@@ -89,7 +90,7 @@ def test_waiver_survives_a_restart(store: Store) -> None:
 def test_a_sign_off_is_for_its_pair_only(store: Store) -> None:
     sign_off(store, "r1", "r2", KEY_LEVEL, "customer:freshco", "Ann", "accepted", None, stakeholders=stakeholders())
     # Same releases the other way round: a different pair, nothing waived.
-    g = evaluate_gate(store, "r2", "r1", stakeholders(), record=False)
+    g = run_gate(store, "r2", "r1", stakeholders(), record=False)
     assert g.counts["waived"] == 0
 
 
@@ -178,7 +179,7 @@ def test_refusals_write_nothing(store: Store, kwargs: dict[str, Any], message: s
 
 
 def test_refused_when_the_gate_given_is_for_another_pair(store: Store) -> None:
-    g = evaluate_gate(store, "r2", "r1", stakeholders(), record=False, attribute=False)
+    g = run_gate(store, "r2", "r1", stakeholders(), record=False, attribute=False)
     with pytest.raises(RelcheckError, match="not r1 → r2"):
         sign_off(store, "r1", "r2", KEY_LEVEL, "customer:freshco", "Ann", "ok", None, gate=g)
     assert log_bytes(store) is None
@@ -223,7 +224,7 @@ def _sign_many(home: str, gate: GateResult, items: list[tuple[str, str]], by: st
 
 def test_concurrent_writers_lose_nothing(store: Store) -> None:
     sh = parse_stakeholders(many_stakeholders_text(), source="<many>")
-    gate = evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
+    gate = run_gate(store, "r1", "r2", sh, record=False, attribute=False)
     failing = [(r.criterion, r.scope) for r in gate.results if r.status == "fail"]
     assert len(failing) == MANY_CUSTOMERS * MANY_CRITERIA == 100
     # fork: the writers start at once without re-importing the package (they touch no DuckDB state).
@@ -245,7 +246,7 @@ def test_concurrent_writers_lose_nothing(store: Store) -> None:
     assert len({r["id"] for r in records}) == 100
     assert sorted((r["criterion"], r["scope"]) for r in records) == sorted(failing)
     assert {r["by"] for r in records} == {"writer 0", "writer 1"}
-    after = evaluate_gate(store, "r1", "r2", sh, record=False, attribute=False)
+    after = run_gate(store, "r1", "r2", sh, record=False, attribute=False)
     assert after.counts["waived"] == 100 and after.verdict == "pass"
 
 

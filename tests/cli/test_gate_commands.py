@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from acceptance.test_gate import KEY_LEVEL, STAKEHOLDERS_TOML, build_store
+from gate_world import KEY_LEVEL, STAKEHOLDERS_TOML, build_store
 
 from dashboard.acceptance.history import gate_history
 from dashboard.cli import main

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from acceptance.test_gate import KEY_LEVEL, START, W, build_store, stakeholders
+from gate_world import KEY_LEVEL, START, W, build_store, stakeholders
 
-from dashboard.acceptance.gate import evaluate_gate
-from dashboard.acceptance.signoff import sign_off
+from dashboard.acceptance.service import run_gate, sign_off
 from dashboard.errors import RelcheckError
 from dashboard.reports.evidence import write_report
 from dashboard.stakeholders.model import Stakeholders
@@ -94,7 +93,7 @@ def test_pair_report(store: Store, tmp_path: Path) -> None:
     assert NETWORK.search(md) is None
 
     gate_json = json.loads(paths["json"].read_text(encoding="utf-8"))
-    again = evaluate_gate(store, "r1", "r2", sh, record=False).to_json()
+    again = run_gate(store, "r1", "r2", sh, record=False).to_json()
     assert gate_json["verdict"] == again["verdict"] == "fail"
     assert gate_json["counts"] == again["counts"]
     assert [(r["criterion"], r["scope"], r["status"]) for r in gate_json["results"]] == [

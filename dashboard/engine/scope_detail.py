@@ -1,0 +1,97 @@
+"""One scope in depth, as a page shows it: metrics, daily and weekly series, brand shares, sources, places.
+
+The Customers, Categories, Deals and Explore pages draw this result and nothing else, so what they show
+is computed (and tested) here, in one comparison session, not in the views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dashboard.engine import metrics
+from dashboard.engine.scopes import ScopeDef
+from dashboard.engine.session import PairSession, Side, fetch_dicts
+from dashboard.sql import files as queries
+from dashboard.store.catalog import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class ScopeDetail:
+    """Everything one scope's page shows: metrics, series, shares, sources, places.
+
+    ``daily`` (date, current, candidate), ``weekly`` (week, current, candidate and their growth),
+    ``shares`` (brand shares in both releases), ``places`` (biggest |delta| first) are the session's frames;
+    ``sources`` lists visits per source in both releases and their delta, largest |delta| first.
+    """
+
+    scope: ScopeDef
+    window: dict[str, str]
+    values: dict[str, Any]
+    extra: dict[str, Any]
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    shares: pd.DataFrame
+    sources: list[dict[str, Any]]
+    places: pd.DataFrame
+
+
+def source_deltas(session: PairSession, scope_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per prepared scope, visits per source in both releases and their delta, largest |delta| first.
+
+    The sources' deltas sum exactly to the scope's delta (DESIGN section 6, "by source"); one query for all
+    the scopes asked for, on the session's cursor.
+    """
+    if not scope_ids:
+        return {}
+    session.source_totals()
+    rows = fetch_dicts(queries.run(session.cur, "gate_source_deltas", scope_ids=list(scope_ids)))
+    out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in scope_ids}
+    for r in rows:
+        out.setdefault(r["scope_id"], []).append({
+            "source": r["source"], "current": float(r["current"]),
+            "candidate": float(r["candidate"]), "delta": float(r["delta"]),
+        })
+    for items in out.values():
+        items.sort(key=lambda x: (-abs(x["delta"]), str(x["source"])))
+    return out
+
+
+def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
+    """One scope in depth on an open session (the session is prepared for this scope only)."""
+    session.prepare([scope])
+    m = metrics.compute(session)[0]
+    sid = scope.scope_id
+    return ScopeDetail(
+        scope=scope,
+        window=session.window.to_dict(),
+        values=dict(m.values),
+        extra=dict(m.extra),
+        daily=session.daily_series(sid),
+        weekly=session.weekly_series(sid),
+        shares=session.brand_shares(sid),
+        sources=source_deltas(session, [sid]).get(sid, []),
+        places=session.place_deltas(sid),
+    )
+
+
+def scope_detail(store: Store, current: str | Side, candidate: str | Side, scope: ScopeDef) -> ScopeDetail:
+    """One scope in depth between two releases (RelcheckError when they share no date)."""
+    with PairSession(store, current, candidate) as session:
+        return detail_in_session(session, scope)
+
+
+def daily_series_many(store: Store, current: str, candidate: str, scopes: Sequence[ScopeDef]) -> pd.DataFrame:
+    """Daily series of several scopes in one session: scope (its name), date, current, candidate."""
+    import pandas as pd
+
+    if not scopes:
+        return pd.DataFrame(columns=["scope", "date", "current", "candidate"])
+    with PairSession(store, current, candidate) as session:
+        session.prepare(list(scopes))
+        frames = [session.daily_series(d.scope_id).assign(scope=d.name or d.scope_id) for d in scopes]
+    return pd.concat(frames, ignore_index=True)
