@@ -1,6 +1,6 @@
 -- Daily totals of place-set scopes over the window, from the place-day rollup.
 -- params: start, end
--- reads: daily_x, members_x, scope_defs
+-- reads: daily_in, members_in, scope_defs
 -- Rows are grouped by a small integer per scope (not by its scope_id text, hashed once per joined row) and
 -- named afterwards: the same sums, a fraction of the hashing.
 WITH numbered AS (
@@ -9,12 +9,12 @@ WITH numbered AS (
 ),
 member_no AS (
     SELECT m.place_id, n.scope_no
-    FROM members_x AS m
+    FROM members_in AS m
     JOIN numbered AS n ON n.scope_id = m.scope_id
 ),
 sums AS (
     SELECT m.scope_no, d.date, fsum(d.visits) AS visits, sum(d.raw_visits) AS raw_visits
-    FROM daily_x AS d
+    FROM daily_in AS d
     JOIN member_no AS m ON m.place_id = d.place_id
     WHERE d.date BETWEEN $start AND $end
     GROUP BY m.scope_no, d.date

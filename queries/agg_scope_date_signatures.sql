@@ -1,6 +1,6 @@
 -- Daily totals of place-set scopes over the window, from the place-day rollup, for scopes that share places.
 -- params: start, end
--- reads: daily_x, members_x, scope_defs
+-- reads: daily_in, members_in, scope_defs
 -- The result of agg_scope_date_places, for many overlapping scopes (the gate's: all, every category and
 -- region, customers, deals): places that belong to the same set of scopes (a signature) are summed together
 -- first, one join per place-day instead of one per place-day and scope, then each signature's daily sums
@@ -14,7 +14,7 @@ WITH place_scopes AS (
 ),
 memberships AS (
     SELECT m.place_id, list(s.no ORDER BY s.no) AS scopes
-    FROM members_x AS m
+    FROM members_in AS m
     JOIN place_scopes AS s ON s.scope_id = m.scope_id
     GROUP BY m.place_id
 ),
@@ -29,7 +29,7 @@ place_signature AS (
 ),
 by_signature AS (
     SELECT p.sig, d.date, fsum(d.visits) AS visits, sum(d.raw_visits) AS raw_visits
-    FROM daily_x AS d
+    FROM daily_in AS d
     JOIN place_signature AS p ON p.place_id = d.place_id
     WHERE d.date BETWEEN $start AND $end
     GROUP BY p.sig, d.date

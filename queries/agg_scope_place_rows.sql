@@ -1,11 +1,11 @@
 -- Every place for source and segment scopes with its window total of that source or group only.
 -- params: start, end
--- reads: visits_x, places_x, scope_defs
+-- reads: visits_in, places_in, scope_defs
 WITH v AS (
-    SELECT 'source' AS mode, source AS value, place_id, date, source, segment, visits, raw_visits FROM visits_x
+    SELECT 'source' AS mode, source AS value, place_id, date, source, segment, visits, raw_visits FROM visits_in
     WHERE date BETWEEN $start AND $end
     UNION ALL
-    SELECT 'segment' AS mode, segment AS value, place_id, date, source, segment, visits, raw_visits FROM visits_x
+    SELECT 'segment' AS mode, segment AS value, place_id, date, source, segment, visits, raw_visits FROM visits_in
     WHERE date BETWEEN $start AND $end
 ),
 t AS (
@@ -17,6 +17,6 @@ t AS (
 SELECT s.scope_id, p.place_id, COALESCE(p.brand, '(independent)') AS brand,
        COALESCE(t.visits, 0) AS visits, t.raw_visits
 FROM scope_defs AS s
-CROSS JOIN places_x AS p
+CROSS JOIN places_in AS p
 LEFT JOIN t ON t.scope_id = s.scope_id AND t.place_id = p.place_id
 WHERE s.mode IN ('source', 'segment')

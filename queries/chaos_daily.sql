@@ -1,8 +1,8 @@
 -- Chaos: visits summed per place and day (the place_daily rollup) of a virtual release.
 -- params: input
 -- reads: query_table($input) (visits-shaped)
--- Reads its input by a name given as a value, not visits_x: a view binds late, and visits_x is
--- re-pointed at each side during a comparison.
+-- Reads its input by a name given as a value, not visits_in: a view binds late, and the engine re-binds
+-- visits_in at each call that reads it.
 SELECT place_id, date, sum(visits) AS visits, sum(raw_visits) AS raw_visits
 FROM query_table($input)
 GROUP BY place_id, date

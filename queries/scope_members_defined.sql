@@ -1,6 +1,6 @@
 -- Places of each defined scope (customer, deal, brand list...) in one release's places table.
 -- params: none
--- reads: scope_defs (scope_id, mode, value, brands[], regions[], categories[], place_ids[]), places_x
+-- reads: scope_defs (scope_id, mode, value, brands[], regions[], categories[], place_ids[]), places_in
 -- A customer: brand in brands (own or competitors), restricted to regions if any, plus place_ids.
 -- A deal or ad-hoc scope: every non-empty filter matches, plus place_ids.
 -- Plan: each definition names keys (an attribute value a member must have) and places are keyed by their
@@ -26,15 +26,15 @@ entry AS (
     SELECT scope_id, 'place', unnest(place_ids) FROM scope_defs WHERE mode IN ('customer', 'filter')
 ),
 keyed AS (
-    SELECT place_id, 'all' AS key_kind, '' AS key_value FROM places_x
+    SELECT place_id, 'all' AS key_kind, '' AS key_value FROM places_in
     UNION ALL
-    SELECT place_id, 'category', category FROM places_x
+    SELECT place_id, 'category', category FROM places_in
     UNION ALL
-    SELECT place_id, 'region', region FROM places_x
+    SELECT place_id, 'region', region FROM places_in
     UNION ALL
-    SELECT place_id, 'brand', COALESCE(brand, '(independent)') FROM places_x
+    SELECT place_id, 'brand', COALESCE(brand, '(independent)') FROM places_in
     UNION ALL
-    SELECT place_id, 'place', place_id FROM places_x
+    SELECT place_id, 'place', place_id FROM places_in
 ),
 candidates AS (
     SELECT DISTINCT e.scope_id, k.place_id
@@ -48,7 +48,7 @@ UNION ALL
 SELECT d.scope_id, p.place_id
 FROM candidates AS c
 JOIN scope_defs AS d ON d.scope_id = c.scope_id
-JOIN places_x AS p ON p.place_id = c.place_id
+JOIN places_in AS p ON p.place_id = c.place_id
 WHERE CASE d.mode
         WHEN 'customer' THEN (
             (list_contains(d.brands, p.brand)

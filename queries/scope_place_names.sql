@@ -1,4 +1,4 @@
 -- Names of places of one release, for naming place scopes.
 -- params: none
--- reads: places_x
-SELECT place_id, name FROM places_x
+-- reads: places_in
+SELECT place_id, name FROM places_in

@@ -1,6 +1,6 @@
 -- Distinct values of one place attribute in one release, for scope pickers and "by" groupings.
 -- params: attribute
--- reads: places_x
+-- reads: places_in
 SELECT DISTINCT
     CASE $attribute
         WHEN 'category' THEN category
@@ -9,5 +9,5 @@ SELECT DISTINCT
         WHEN 'place' THEN place_id
         ELSE NULL
     END AS value
-FROM places_x
+FROM places_in
 ORDER BY value

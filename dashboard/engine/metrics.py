@@ -27,10 +27,9 @@ from dashboard.engine.scopes import (
     simple_scope,
     stakeholder_scopes,
 )
-from dashboard.engine.session import PairSession, Window, fetch_dicts
+from dashboard.engine.session import SP, PairSession, Window, side_inputs
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
-from dashboard.sql import files as queries
 from dashboard.stakeholders.model import Stakeholders
 from dashboard.store.catalog import Store
 
@@ -152,11 +151,17 @@ def _clean(value: Any) -> Any:
 
 def compute(session: PairSession) -> list[ScopeMetrics]:
     """Metrics for every scope prepared on the session (``session.prepare`` first)."""
-    totals = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_totals"))}
-    daily = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_daily"))}
-    weekly = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_weekly", small_pct=SMALL_GROWTH_PCT))}
-    share = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_share"))}
-    rank = {r["scope_id"]: r for r in fetch_dicts(queries.run(session.cur, "metrics_rank"))}
+    eng = session.engine
+
+    def by_scope(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {r["scope_id"]: r for r in rows}
+
+    totals = by_scope(eng.run("metrics_totals", inputs={"scopes": "scopes"} | SP).dicts())
+    daily = by_scope(eng.run("metrics_daily", inputs={"daily_series": "daily_series"}).dicts())
+    weekly = by_scope(eng.run("metrics_weekly", inputs={"weekly_series": "weekly_series"},
+                              small_pct=SMALL_GROWTH_PCT).dicts())
+    share = by_scope(eng.run("metrics_share", inputs=SP).dicts())
+    rank = by_scope(eng.run("metrics_rank", inputs=SP).dicts())
     rows = [totals[d.scope_id] for d in session.defs]
     intervals = level_change_ci95_many(
         [float(t["visits_current"]) for t in rows], [float(t["visits_candidate"]) for t in rows],
@@ -266,17 +271,15 @@ def scope_values(store: Store, release_ids: Sequence[str], kind: str) -> list[st
     """
     kind = _KIND_ALIASES.get(kind, kind)
     if kind in ATTRIBUTE_KINDS:
-        query = "scope_values"
+        query, base = "scope_values", "places"
     elif kind in ROW_KINDS:
-        query = "scope_visit_values"
+        query, base = "scope_visit_values", "visits"
     else:
         raise RelcheckError(f"no values for scope kind '{kind}': use one of {', '.join(ATTRIBUTE_KINDS + ROW_KINDS)}")
     found: set[str] = set()
-    cur = store.cursor()
-    try:
+    with store.cursor() as engine:
         for rid in dict.fromkeys(release_ids):
-            store.register_release(cur, store.release(rid), "x")
-            found.update(r[0] for r in queries.run(cur, query, attribute=kind).fetchall() if r[0] is not None)
-    finally:
-        cur.close()
+            store.register_release(engine, store.release(rid), "a")
+            rows = engine.run(query, inputs=side_inputs("a", base), attribute=kind).rows()
+            found.update(r[0] for r in rows if r[0] is not None)
     return sorted(found)

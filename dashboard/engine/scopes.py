@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.stakeholders.model import Customer, Deal, Stakeholders
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SCOPE_KINDS = ("all", "customer", "deal", "category", "region", "brand", "place", "source", "segment")
 BY_KINDS = ("customer", "deal", "category", "region", "brand", "source", "segment", "place")
@@ -116,21 +118,13 @@ def stakeholder_scopes(kind: str, stakeholders: Stakeholders) -> list[ScopeDef]:
     raise ValueError(kind)
 
 
-_DEFS_SCHEMA = pa.schema(
-    [
-        ("scope_id", pa.string()),
-        ("mode", pa.string()),
-        ("value", pa.string()),
-        ("brands", pa.list_(pa.string())),
-        ("regions", pa.list_(pa.string())),
-        ("categories", pa.list_(pa.string())),
-        ("place_ids", pa.list_(pa.string())),
-    ]
-)
-
-
 def defs_table(defs: Sequence[ScopeDef]) -> pa.Table:
     """The small table SQL joins places against (``scope_defs``), typed so empty lists stay lists."""
+    import pyarrow as pa  # heavy: only when a comparison runs
+
+    strings = pa.list_(pa.string())
+    schema = pa.schema([("scope_id", pa.string()), ("mode", pa.string()), ("value", pa.string()),
+                        ("brands", strings), ("regions", strings), ("categories", strings), ("place_ids", strings)])
     return pa.table(
         {
             "scope_id": [d.scope_id for d in defs],
@@ -141,7 +135,7 @@ def defs_table(defs: Sequence[ScopeDef]) -> pa.Table:
             "categories": [list(d.categories) for d in defs],
             "place_ids": [list(d.place_ids) for d in defs],
         },
-        schema=_DEFS_SCHEMA,
+        schema=schema,
     )
 
 

@@ -1,8 +1,10 @@
 """SQL lives in ``queries/*.sql``: one statement a file, ``$named`` parameters only.
 
 Each file starts with a header comment naming its parameters (``-- params: a, b``)
-and the relations it reads (``-- reads: visits_a, places_a``). ``run`` refuses a
-call whose parameters differ from the header, so callers and SQL cannot drift.
+and the relations it reads (``-- reads: visits_in, places_in``). The engine seam
+(:mod:`dashboard.sql.engine`) refuses a call whose parameters or inputs differ from
+the header, so callers and SQL cannot drift. This module only loads and parses: it
+knows no engine.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_][A-Za-z0-9_]*)")
 _HEADER = re.compile(r"^--\s*params:\s*(.*)$", re.MULTILINE)
+_READS = re.compile(r"^--\s*reads:\s*(.*)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Query:
     name: str
     sql: str
     params: frozenset[str]
+    #: The relations the caller must pass as inputs (``query_table($p)`` reads are parameters instead).
+    reads: frozenset[str] = frozenset()
 
 
 def queries_dir() -> Path:
@@ -50,36 +54,65 @@ def declared_params(sql: str) -> frozenset[str]:
     return frozenset(p.strip().lstrip("$") for p in m.group(1).split(",") if p.strip() and p.strip() != "none")
 
 
+def declared_reads(sql: str) -> frozenset[str]:
+    """The relation names of the ``-- reads:`` line (and its indented continuation lines), notes dropped.
+
+    A ``query_table($p)`` entry is not an input: the relation's name comes as the parameter ``$p``.
+    """
+    lines = sql.splitlines()
+    start = next((i for i, line in enumerate(lines) if _READS.match(line)), None)
+    if start is None:
+        return frozenset()
+    text = _READS.match(lines[start]).group(1)  # type: ignore[union-attr]
+    for line in lines[start + 1:]:
+        if not line.startswith("--  "):
+            break
+        text += line[2:]
+    text = re.sub(r"query_table\(\$\w+\)", "", text)
+    while re.search(r"\([^()]*\)", text):
+        text = re.sub(r"\([^()]*\)", "", text)
+    return frozenset(r.strip() for r in text.split(",") if re.fullmatch(r"[A-Za-z_]\w*", r.strip()))
+
+
 @functools.cache
 def load(name: str) -> Query:
     path = queries_dir() / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"no query file {path}")
     sql = path.read_text(encoding="utf-8")
-    return Query(name=name, sql=sql, params=declared_params(sql))
+    return Query(name=name, sql=sql, params=declared_params(sql), reads=declared_reads(sql))
 
 
 def all_names() -> list[str]:
     return sorted(p.stem for p in queries_dir().glob("*.sql"))
 
 
-def _check(q: Query, params: dict[str, object]) -> None:
+# ------------------------------------------------------------------ the old entry points (chaos, acceptance)
+
+
+def run(cur: Any, name: str, **params: object) -> Any:
+    """Old entry point: execute a stored query on a DuckDB cursor, inputs bound by the caller beforehand.
+
+    Kept for chaos and acceptance until they call the engine (``Engine.run(name, inputs, **params)``); it
+    checks parameters only. ``cur`` may be a raw cursor or a :class:`~dashboard.sql.duckdb_engine.DuckDBEngine`.
+    """
+    q = load(name)
+    _check_params(q, params)
+    con = getattr(cur, "con", cur)
+    return con.execute(q.sql, params) if params else con.execute(q.sql)
+
+
+def relation(cur: Any, name: str, **params: object) -> Any:
+    """Old entry point: a lazy relation over a stored query (``Engine.relation`` replaces it)."""
+    q = load(name)
+    _check_params(q, params)
+    con = getattr(cur, "con", cur)
+    return con.sql(q.sql, params=params) if params else con.sql(q.sql)
+
+
+def _check_params(q: Query, params: dict[str, object]) -> None:
     given = frozenset(params)
     if given != q.params:
         raise TypeError(
             f"query {q.name}: parameters {sorted(given)} do not match its header {sorted(q.params)}"
         )
-
-
-def run(cur: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
-    """Execute a stored query; the caller must fetch the result to the end (DuckDB 2.x insists)."""
-    q = load(name)
-    _check(q, params)
-    return cur.execute(q.sql, params) if params else cur.execute(q.sql)
-
-
-def relation(cur: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyRelation:
-    """A lazy relation over a stored query, for composing views (e.g. chaos candidates)."""
-    q = load(name)
-    _check(q, params)
-    return cur.sql(q.sql, params=params) if params else cur.sql(q.sql)

@@ -14,8 +14,8 @@ Layout under ``RELCHECK_HOME`` (default ``./relcheck_store``)::
     logs/gate_runs.jsonl              every gate verdict
 
 A release becomes visible only when the catalog names it, so a crash during an
-ingest leaves nothing half-written in view. DuckDB runs in memory over the
-Parquet files; nothing holds a database file open, so readers never block.
+ingest leaves nothing half-written in view. The engine (:mod:`dashboard.sql.duckdb_engine`) runs in
+memory over the Parquet files; nothing holds a database file open, so readers never block.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import NotFoundError, RelcheckError
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
 
 DEFAULT_HOME = "relcheck_store"
 
@@ -178,7 +179,7 @@ class Store:
 
     def __init__(self, home: Path | str | None = None) -> None:
         self.home = Path(home) if home is not None else default_home()
-        self._root: duckdb.DuckDBPyConnection | None = None
+        self._root: DuckDBEngine | None = None
         self._root_lock = threading.Lock()
 
     # ---------------------------------------------------------------- paths
@@ -363,16 +364,21 @@ class Store:
             )
         return cur, cand
 
-    # ---------------------------------------------------------------- duckdb
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A fresh cursor on the shared in-memory root: DuckDB 2.x wants one per thread/query."""
+    # ---------------------------------------------------------------- engine
+    def cursor(self) -> DuckDBEngine:
+        """A fresh engine connection on the shared in-memory root: DuckDB 2.x wants one per thread/query.
+
+        The engine loads on first use, so commands that only read the catalog start fast.
+        """
+        from dashboard.sql import duckdb_engine  # heavy (duckdb): only when a query runs
+
         with self._root_lock:
             if self._root is None:
-                self._root = duckdb.connect(":memory:")
+                self._root = duckdb_engine.connect()
             return self._root.cursor()
 
-    def register_release(self, cur: duckdb.DuckDBPyConnection, release: Release, suffix: str) -> None:
+    def register_release(self, engine: DuckDBEngine, release: Release, suffix: str) -> None:
         """Expose a release to SQL as visits_<suffix>, places_<suffix>, daily_<suffix>."""
-        cur.register(f"visits_{suffix}", cur.read_parquet(str(release.visits_path)))
-        cur.register(f"places_{suffix}", cur.read_parquet(str(release.places_path)))
-        cur.register(f"daily_{suffix}", cur.read_parquet(str(release.place_daily_path)))
+        engine.register_parquet(f"visits_{suffix}", release.visits_path)
+        engine.register_parquet(f"places_{suffix}", release.places_path)
+        engine.register_parquet(f"daily_{suffix}", release.place_daily_path)

@@ -11,13 +11,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from dashboard import tomlfile
 from dashboard.errors import ContractError, RelcheckError, suggest
-from dashboard.sql import files as queries
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
 
 RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_STRING = 1000
@@ -61,6 +61,10 @@ PLACES_RULES = {
 }
 
 
+VISITS_FLAGS = {"visits_flags": "visits_flags"}
+PLACES_FLAGS = {"places_flags": "places_flags"}
+
+
 class ValidationFailed(RelcheckError):
     """Every broken rule of one snapshot, so one run tells the whole story."""
 
@@ -85,14 +89,14 @@ class Manifest:
 
 @dataclass
 class Snapshot:
-    """A validated snapshot: relations registered on ``cur`` as visits_flags / places_flags."""
+    """A validated snapshot: relations registered on ``cur`` (an engine) as visits_flags / places_flags."""
 
     folder: Path
     manifest: Manifest
     visits_file: Path
     places_file: Path
     manifest_file: Path
-    cur: duckdb.DuckDBPyConnection
+    cur: DuckDBEngine
     profile: dict[str, Any]
 
 
@@ -158,17 +162,13 @@ def _find_one(folder: Path, stem: str) -> Path:
     return found[0]
 
 
-def _read(cur: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> duckdb.DuckDBPyRelation:
+def _read(cur: DuckDBEngine, path: Path, delimiter: str) -> Any:
     try:
-        if path.suffix == ".parquet":
-            return cur.read_parquet(str(path))
-        rel = cur.read_csv(
-            str(path), header=True, all_varchar=True, delimiter=delimiter, quotechar='"', escapechar='"'
-        )
-        cols = rel.columns
-    except duckdb.Error as exc:
+        rel = cur.read_file(path, delimiter)
+        cols = cur.columns(rel)
+    except cur.Error as exc:
         raise ContractError(str(path), f"cannot be read: {str(exc).splitlines()[0]}") from None
-    if len(cols) == 1:
+    if path.suffix != ".parquet" and len(cols) == 1:
         for other in (";", "|", "\t"):
             if other != delimiter and other in cols[0]:
                 shown = "\\t" if other == "\t" else other
@@ -182,9 +182,8 @@ def _read(cur: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> duckdb.
 
 
 def _check_columns(
-    path: Path, rel: duckdb.DuckDBPyRelation, required: tuple[str, ...], optional: tuple[str, ...]
+    path: Path, cols: list[str], required: tuple[str, ...], optional: tuple[str, ...]
 ) -> list[ContractError]:
-    cols = list(rel.columns)
     known = required + optional
     problems = []
     lowered = {c.lower(): c for c in cols}
@@ -201,35 +200,23 @@ def _check_columns(
     return problems
 
 
-def _check_types(path: Path, rel: duckdb.DuckDBPyRelation, expected: dict[str, set[str]]) -> list[ContractError]:
+def _check_types(cur: DuckDBEngine, path: Path, rel: Any, expected: dict[str, set[str]]) -> list[ContractError]:
     problems = []
-    for name, dtype in zip(rel.columns, rel.dtypes, strict=True):
+    for name, dtype in cur.column_types(rel):
         # DuckDB spells the type of an all-null Parquet column '"NULL"', with quotes.
-        base = str(dtype).split("(")[0].strip('"')
+        base = dtype.split("(")[0].strip('"')
         allowed = expected.get(name)
         if allowed is not None and base not in allowed:
-            # ``name`` is one of the contract's own columns (a key of ``expected``), quoted as an identifier.
-            values = rel.project(f'"{name}"').filter(f'"{name}" IS NOT NULL').limit(EXAMPLES).fetchall()
+            values = cur.non_null_values(rel, name, EXAMPLES)
             problems.append(ContractError(
                 str(path), f"wrong type {dtype}: expected {' or '.join(sorted(allowed))}", field=name,
-                examples=[repr(v[0]) for v in values],
+                examples=[repr(v) for v in values],
             ))
     return problems
 
 
-def _project(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...], null_types: dict[str, str]) -> duckdb.DuckDBPyRelation:
-    """Select the contract's columns in order; absent optional ones become typed NULLs.
-
-    Only the contract's own column names go into this projection, never a name read from the file.
-    """
-    present = set(rel.columns)
-    exprs = [c if c in present else f"CAST(NULL AS {null_types[c]}) AS {c}" for c in columns]
-    return rel.project(", ".join(exprs))
-
-
-def validate_snapshot(
-    folder: Path, cur: duckdb.DuckDBPyConnection, delimiter: str = ","
-) -> Snapshot:
+def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> Snapshot:
+    """Check every rule of the contract on one release folder; the relations stay registered on ``cur``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ContractError(str(folder), "is not a folder; a release snapshot is a folder with release.toml, visits and places")
@@ -239,22 +226,19 @@ def validate_snapshot(
     places_file = _find_one(folder, "places")
 
     problems: list[ContractError] = []
-    # Parquet min/max statistics leave NaN out; without this DuckDB prunes the NaN rows
-    # from filtered scans, and the examples of a 'must be finite' violation come back empty.
-    cur.execute("SET parquet_can_have_nan = true")
     vrel = _read(cur, visits_file, delimiter)
     prel = _read(cur, places_file, delimiter)
-    problems += _check_columns(visits_file, vrel, VISITS_REQUIRED, VISITS_OPTIONAL)
-    problems += _check_columns(places_file, prel, PLACES_REQUIRED, PLACES_OPTIONAL)
+    problems += _check_columns(visits_file, cur.columns(vrel), VISITS_REQUIRED, VISITS_OPTIONAL)
+    problems += _check_columns(places_file, cur.columns(prel), PLACES_REQUIRED, PLACES_OPTIONAL)
     if problems:
         raise ValidationFailed(folder, problems)
     if visits_file.suffix == ".parquet":
-        problems += _check_types(visits_file, vrel, {
+        problems += _check_types(cur, visits_file, vrel, {
             "place_id": STRING_TYPES, "date": DATE_TYPES, "source": STRING_TYPES,
             "visits": NUMERIC_TYPES, "raw_visits": NUMERIC_TYPES, "segment": STRING_TYPES,
         })
     if places_file.suffix == ".parquet":
-        problems += _check_types(places_file, prel, {
+        problems += _check_types(cur, places_file, prel, {
             "place_id": STRING_TYPES, "name": STRING_TYPES, "brand": STRING_TYPES | {"NULL"},
             "category": STRING_TYPES, "region": STRING_TYPES, "city": STRING_TYPES | {"NULL"},
             "sub_category": STRING_TYPES | {"NULL"}, "parent_place_id": STRING_TYPES | {"NULL"},
@@ -263,79 +247,69 @@ def validate_snapshot(
     if problems:
         raise ValidationFailed(folder, problems)
 
-    cur.register("src_visits", _project(vrel, VISITS_REQUIRED + VISITS_OPTIONAL, {"raw_visits": "BIGINT", "segment": "VARCHAR"}))
-    cur.register("src_places", _project(prel, PLACES_REQUIRED + PLACES_OPTIONAL, {
+    cur.register("src_visits", cur.project(vrel, VISITS_REQUIRED + VISITS_OPTIONAL, {"raw_visits": "BIGINT", "segment": "VARCHAR"}))
+    cur.register("src_places", cur.project(prel, PLACES_REQUIRED + PLACES_OPTIONAL, {
         "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
         "latitude": "DOUBLE", "longitude": "DOUBLE",
     }))
     try:
         # CSV is parsed once into memory; Parquet is read in place by every check.
-        places_flags = queries.relation(cur, "contract_places_flags", max_len=MAX_STRING)
-        visits_flags = queries.relation(cur, "contract_visits_flags", max_len=MAX_STRING)
+        places_flags = cur.relation("contract_places_flags", inputs={"src_places": "src_places"}, max_len=MAX_STRING)
+        visits_flags = cur.relation("contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING)
         cur.register("places_flags", _materialise_csv(cur, places_file, places_flags, "places_flags_mat"))
         cur.register("visits_flags", _materialise_csv(cur, visits_file, visits_flags, "visits_flags_mat"))
 
-        pprof = _profile(cur, "contract_places_profile")
+        pprof = cur.run("contract_places_profile", inputs=PLACES_FLAGS).dicts()[0]
         if pprof["rows"] == 0:
             problems.append(ContractError(str(places_file), "has no rows"))
         for rule, (fld, text) in PLACES_RULES.items():
             if pprof.get(rule):
                 fld = pprof.get(f"{rule}_columns") or fld
-                ex = _examples(cur, "contract_places_violations", rule, fld)
+                ex = _examples(cur, "contract_places_violations", PLACES_FLAGS, rule, fld)
                 problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
-        cur.register("places_typed", queries.relation(cur, "ingest_places_out"))
+        cur.register("places_typed", cur.relation("ingest_places_out", inputs=PLACES_FLAGS))
 
-        vprof = _profile(cur, "contract_visits_profile")
+        vprof = cur.run("contract_visits_profile", inputs=VISITS_FLAGS).dicts()[0]
         if vprof["rows"] == 0:
             problems.append(ContractError(str(visits_file), "has no rows"))
         for rule, (fld, text) in VISITS_RULES.items():
             if vprof.get(rule):
                 fld = vprof.get(f"{rule}_columns") or fld
-                ex = _examples(cur, "contract_visits_violations", rule, fld)
+                ex = _examples(cur, "contract_visits_violations", VISITS_FLAGS, rule, fld)
                 problems.append(ContractError(str(visits_file), f"{text} ({vprof[rule]} rows)", field=fld, examples=ex))
         if not problems:
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
-            has_dups = queries.run(cur, "contract_visits_key_check").fetchall()[0][0] > 0
-            dups = _rows(queries.run(cur, "contract_visits_duplicates", limit=EXAMPLES)) if has_dups else []
+            has_dups = cur.run("contract_visits_key_check", inputs=VISITS_FLAGS).rows()[0][0] > 0
+            dups = cur.run("contract_visits_duplicates", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts() if has_dups else []
             if dups:
                 problems.append(ContractError(
                     str(visits_file), "(place_id, date, source, segment) must be unique",
                     field="place_id, date, source, segment", examples=dups,
                 ))
-            missing = [r["place_id"] for r in _rows(queries.run(cur, "contract_visits_unknown_places", limit=EXAMPLES))]
+            unknown = cur.run("contract_visits_unknown_places", inputs=VISITS_FLAGS | {"places_typed": "places_typed"},
+                              limit=EXAMPLES)
+            missing = [r["place_id"] for r in unknown.dicts()]
             if missing:
                 problems.append(ContractError(
                     str(visits_file), f"every place_id must exist in {places_file.name}", field="place_id", examples=missing,
                 ))
-    except duckdb.Error as exc:
+    except cur.Error as exc:
         raise ContractError(str(folder), f"cannot be read: {str(exc).splitlines()[0]}") from None
     if problems:
         raise ValidationFailed(folder, problems)
     return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof})
 
 
-def _materialise_csv(
-    cur: duckdb.DuckDBPyConnection, path: Path, rel: duckdb.DuckDBPyRelation, table: str
-) -> duckdb.DuckDBPyRelation:
+def _materialise_csv(cur: DuckDBEngine, path: Path, rel: Any, table: str) -> Any:
     """CSV is parsed once into a temp table; Parquet is cheap to re-read in place by every check."""
     if path.suffix == ".parquet":
         return rel
-    rel.create(table)
-    return cur.table(table)
+    return cur.keep(rel, table)
 
 
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    cols = [d[0] for d in cursor.description]
-    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _profile(cur: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
-    return _rows(queries.run(cur, name))[0]
-
-
-def _examples(cur: duckdb.DuckDBPyConnection, name: str, rule: str, field: str) -> list[dict[str, Any]]:
+def _examples(cur: DuckDBEngine, name: str, inputs: dict[str, str], rule: str, field: str) -> list[dict[str, Any]]:
     """The first offending rows, led by place_id and the rule's column(s) so a shortened message still shows them."""
-    rows = _rows(queries.run(cur, name, rule=rule, limit=EXAMPLES))
+    rows = cur.run(name, inputs=inputs, rule=rule, limit=EXAMPLES).dicts()
     lead = ["place_id", *(c.strip() for c in field.split(","))]
     rows = [{k: r[k] for k in lead if k in r} | r for r in rows]
     return [{k: (str(v)[:60] + "…" if isinstance(v, str) and len(v) > 60 else v) for k, v in r.items()} for r in rows]

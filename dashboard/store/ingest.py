@@ -10,13 +10,14 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from dashboard.errors import RelcheckError
-from dashboard.sql import files as queries
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import validate_snapshot
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,33 +52,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a memory budget and a spill folder (removed by the caller)."""
-    return duckdb.connect(":memory:", config={
-        "memory_limit": os.environ.get("RELCHECK_INGEST_MEMORY") or MEMORY_LIMIT,
-        "temp_directory": str(spill),
-    })
+def _connect(spill: Path) -> DuckDBEngine:
+    """An in-memory engine with a memory budget and a spill folder (removed by the caller)."""
+    from dashboard.sql import duckdb_engine  # heavy (duckdb): only when an ingest runs
+
+    return duckdb_engine.connect(os.environ.get("RELCHECK_INGEST_MEMORY") or MEMORY_LIMIT, spill)
 
 
-def _as_enums(con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation, enums: dict[str, str]) -> duckdb.DuckDBPyRelation:
-    """``rel`` with some string columns cast to ENUM types (column -> the query creating its type).
-
-    DuckDB then writes such a column's Parquet dictionary straight from the ENUM codes instead of hashing
-    tens of millions of strings (a third less CPU for the visits file); the file holds the same strings.
-    """
-    types = {}
-    for column, query in enums.items():
-        queries.run(con, query).fetchall()
-        types[column] = con.type(ENUM_TYPES[query])
-    return rel.project(*[
-        duckdb.ColumnExpression(c).cast(types[c]).alias(c) if c in types else duckdb.ColumnExpression(c)
-        for c in rel.columns
-    ])
-
-
-#: The ENUM type each ingest_*_type query creates. (Not place_id: grouping a big release's place-day rollup by
-#: an ENUM of hundreds of thousands of ids holds memory outside DuckDB's budget, over 1.3 GB at 500,000 places.)
-ENUM_TYPES = {"ingest_source_type": "ingest_source", "ingest_segment_type": "ingest_segment"}
+#: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
+#: release's place-day rollup by an ENUM of hundreds of thousands of ids holds memory outside DuckDB's budget,
+#: over 1.3 GB at 500,000 places.)
+ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
+FLAGS = {"visits_flags": "visits_flags"}
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -119,15 +105,18 @@ def ingest_release(
             (staged / ".pid").write_text(str(os.getpid()))
         try:
             step("writing visits", 1, 4)
-            visits = queries.relation(con, "ingest_visits_out")
-            visits = _as_enums(con, visits, {"source": "ingest_source_type", "segment": "ingest_segment_type"})
-            visits.write_parquet(str(staged / "visits.parquet"), compression="zstd")
+            for query, _type in ENUM_TYPES.values():
+                con.run(query, inputs=FLAGS).rows()  # CREATE TYPE ... AS ENUM (the values present)
+            enums = {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
+            visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), enums)
+            con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4)
-            queries.relation(con, "ingest_place_source").write_parquet(str(staged / "place_source.parquet"), compression="zstd")
-            queries.relation(con, "ingest_place_daily").write_parquet(str(staged / "place_daily.parquet"), compression="zstd")
+            con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
+            con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
             step("writing places", 3, 4)
-            queries.relation(con, "ingest_places_out").write_parquet(str(staged / "places.parquet"), compression="zstd")
-            coverage = queries.run(con, "ingest_coverage").fetchall()
+            places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
+            con.write_parquet(places, staged / "places.parquet")
+            coverage = con.run("ingest_coverage", inputs=FLAGS).rows()
             for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())

@@ -19,12 +19,12 @@ import streamlit as st
 from dashboard.acceptance import history, service
 from dashboard.acceptance.results import GateResult
 from dashboard.attribution import core as attribution_core
+from dashboard.attribution import scope_detail as detail
 from dashboard.chaos.cell import CellSeries, cell_series
 from dashboard.chaos.robustness import ChaosResult, run_chaos
 from dashboard.chaos.scenario import Scenario, select_scenarios
 from dashboard.chaos.scenario_file import load_scenarios
 from dashboard.engine import metrics
-from dashboard.engine import scope_detail as detail
 from dashboard.engine.scopes import (
     ScopeDef,
     adhoc_scope,
@@ -141,7 +141,7 @@ ScopeDetail = detail.ScopeDetail
 
 @st.cache_data(show_spinner="Comparing the scope…", max_entries=CACHE_ENTRIES)
 def scope_detail(_store: Store, key: Key, scope: str | Adhoc) -> ScopeDetail:
-    """One scope in depth (dashboard.engine.scope_detail): a scope string or an Explore page's ad-hoc scope."""
+    """One scope in depth (dashboard.attribution.scope_detail): a scope string or an Explore page's ad-hoc scope."""
     if isinstance(scope, Adhoc):
         d = scope.scope()
     else:

@@ -15,8 +15,8 @@ from gate_world import (
     statuses,
 )
 
-from dashboard.acceptance import causes as causes_mod
 from dashboard.acceptance.service import run_gate
+from dashboard.attribution import totals
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
 
@@ -31,13 +31,13 @@ def store(gate_store: Store) -> Store:
 
 def test_causes_only_on_failing_scopes_once_per_scope(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    original = causes_mod.source_deltas
+    original = totals.source_deltas
 
-    def spy(session: PairSession, scope_ids: Any) -> Any:
-        calls.append(list(scope_ids))
-        return original(session, scope_ids)
+    def spy(session: PairSession, defs: Any) -> Any:
+        calls.append([d.scope_id for d in defs])
+        return original(session, defs)
 
-    monkeypatch.setattr(causes_mod, "source_deltas", spy)
+    monkeypatch.setattr(totals, "source_deltas", spy)
     g = run_gate(store, "r1", "r2", stakeholders(), record=False)
     broken_scopes = {r.scope for r in g.results if r.status in ("fail", "warn")}
     assert len(calls) == 1 and sorted(calls[0]) == sorted(broken_scopes)

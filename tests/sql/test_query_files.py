@@ -21,6 +21,7 @@ from snapshots import daily_rows, write_snapshot
 
 from dashboard.engine.scopes import defs_table
 from dashboard.sql import files as queries
+from dashboard.sql.duckdb_engine import DuckDBEngine
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
 
@@ -41,8 +42,8 @@ DUMMY_PARAMS: dict[str, object] = {
     "scope_id": "all",
     "scope_ids": ["all"],
     # chaos: relations passed by name to query_table(), and the scenario's knobs
-    "input": "visits_in",
-    "places": "places_in",
+    "input": "chaos_visits",
+    "places": "chaos_places",
     "source": "sdk_a",
     "regions": ["W"],
     "until": dt.date(2026, 1, 15),
@@ -53,6 +54,9 @@ DUMMY_PARAMS: dict[str, object] = {
     "category": "Grocery Stores",
     "brand": "",
 }
+
+#: Relations chaos queries read by a name passed as a parameter (query_table($p)): the dummy names.
+RELATIONS_BY_PARAM = {"input": "chaos_visits", "places": "chaos_places"}
 
 STORED_VISITS = ("stored", "visits")
 STORED_PLACES = ("stored", "places")
@@ -72,23 +76,23 @@ RELATIONS: dict[str, Any] = {
     "visits_flags": ("query", "contract_visits_flags"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
-    # a stored release, registered per side (store.register_release) and side-neutral (PairSession.alias)
-    **{f"visits_{s}": STORED_VISITS for s in ("a", "b", "x")},
-    **{f"places_{s}": STORED_PLACES for s in ("a", "b", "x")},
-    **{f"daily_{s}": STORED_DAILY for s in ("a", "b", "x")},
+    # a stored release, registered per side (store.register_release); *_in: one side, bound at the call
+    **{f"visits_{s}": STORED_VISITS for s in ("a", "b", "in")},
+    **{f"places_{s}": STORED_PLACES for s in ("a", "b", "in")},
+    **{f"daily_{s}": STORED_DAILY for s in ("a", "b", "in")},
     # comparison session (dashboard/comparison.py)
     "scope_defs": ("arrow", "scope_defs"),
     "scopes": "scope_id VARCHAR",
-    **{f"members_{s}": ("query", "scope_members_defined") for s in ("a", "b", "x")},
-    **{f"place_totals_{s}": ("query", "agg_place_totals") for s in ("a", "b", "x")},
-    **{f"source_totals_{s}": ("query", "agg_source_totals") for s in ("a", "b", "x")},
+    **{f"members_{s}": ("query", "scope_members_defined") for s in ("a", "b", "in")},
+    **{f"place_totals_{s}": ("query", "agg_place_totals") for s in ("a", "b", "in")},
+    **{f"source_totals_{s}": ("query", "agg_source_totals") for s in ("a", "b", "in")},
     **{f"sd_{s}": ("query", "agg_scope_date_places") for s in ("a", "b")},
     **{f"sp_{s}": ("query", "agg_scope_place_places") for s in ("a", "b")},
     "daily_series": ("query", "series_daily"),
     "weekly_series": ("query", "series_weekly"),
     # chaos: what query_table($input) / query_table($places) name (see DUMMY_PARAMS)
-    "visits_in": STORED_VISITS,
-    "places_in": STORED_PLACES,
+    "chaos_visits": STORED_VISITS,
+    "chaos_places": STORED_PLACES,
 }
 
 
@@ -239,13 +243,23 @@ def test_binds_and_runs_on_empty_relations(name: str) -> None:
     except duckdb.Error as exc:
         pytest.fail(f"{name}.sql does not bind over {reads(sql)}: {exc}")
     assert isinstance(rows, list)
-    # And through the loader, which refuses the wrong parameter names.
-    assert isinstance(queries.run(con, name, **params).fetchall(), list)
+    # And through the engine, which refuses the wrong parameter or input names.
+    engine = DuckDBEngine(con)
+    inputs = {r: r for r in queries.load(name).reads}
+    assert queries.load(name).reads == set(reads(sql)) - set(RELATIONS_BY_PARAM.values())
+    assert isinstance(engine.run(name, inputs=inputs, **params).rows(), list)
     if params:
         with pytest.raises(TypeError, match="do not match its header"):
-            queries.run(con, name)
+            engine.run(name, inputs=inputs)
     with pytest.raises(TypeError, match="do not match its header"):
-        queries.run(con, name, **params, bogus=1)
+        engine.run(name, inputs=inputs, **params, bogus=1)
+    with pytest.raises(TypeError, match="inputs .* do not match its header's reads"):
+        engine.run(name, inputs=inputs | {"bogus_in": "bogus"}, **params)
+    if inputs:
+        with pytest.raises(TypeError, match="inputs .* do not match its header's reads"):
+            engine.run(name, inputs=dict(list(inputs.items())[1:]), **params)
+    # The old entry point (chaos, acceptance) still checks the parameters.
+    assert isinstance(queries.run(con, name, **params).fetchall(), list)
 
 
 def test_the_checker_catches_drift() -> None:
@@ -255,41 +269,85 @@ def test_the_checker_catches_drift() -> None:
     assert queries.declared_params("-- params: none\nSELECT 1") == frozenset()
     assert reads("-- x\n-- reads: a (from q), b (c, d), e\nSELECT 1") == ["a", "b", "e"]
     assert reads("-- x\n-- reads: query_table($input) (visits),\n--    query_table($places) (p)\n-- note\nSELECT 1") \
-        == ["visits_in", "places_in"]
+        == ["chaos_visits", "chaos_places"]
 
 
 # -------------------------------------------------------------------- callers
 
-QUERY_FUNCTIONS = {"run": 1, "relation": 1, "load": 0}  # queries.<fn>: index of the name argument
-WRAPPERS = {"materialise": (1, {"append"})}  # PairSession.materialise(table, query, append=..., **params)
+QUERY_FUNCTIONS = {"run": 1, "relation": 1, "load": 0}  # the old queries.<fn>: index of the name argument
+ENGINE_METHODS = {"run": (0, set()), "relation": (0, set()), "materialise": (1, {"append"})}  # Engine.<fn>
+NOT_CHECKED = object()  # inputs the scanner cannot resolve statically
 
 
-def scan(source: str, where: str) -> list[dict[str, Any]]:
-    """Calls of stored queries in one module: the name (if literal) and the keyword names."""
+def input_keys(node: ast.expr | None, names: dict[str, Any]) -> Any:
+    """The header names an ``inputs=`` expression binds: dict literals, ``side_inputs(side, "visits", ...)``
+    (``visits_in``...), ``a | b``, and names assigned one of those (in the function, else the modules)."""
+    if node is None:
+        return frozenset()
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
+        return frozenset(k.value for k in node.keys)  # type: ignore[union-attr]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "side_inputs":
+        return frozenset(f"{a.value}_in" for a in node.args[1:] if isinstance(a, ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = input_keys(node.left, names), input_keys(node.right, names)
+        return NOT_CHECKED if NOT_CHECKED in (left, right) else left | right
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    return NOT_CHECKED
+
+
+def assigned(tree: ast.AST, names: dict[str, Any]) -> dict[str, Any]:
+    """Names assigned an inputs expression directly in ``tree`` (a module or a function body)."""
+    out = dict(names)
+    body = tree.body if isinstance(tree, (ast.Module, ast.FunctionDef)) else []
+    for stmt in ast.walk(ast.Module(body=body, type_ignores=[])):
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else (
+            stmt.target if isinstance(stmt, ast.AnnAssign) else None)
+        if isinstance(target, ast.Name) and stmt.value is not None:
+            keys = input_keys(stmt.value, out)
+            if keys is not NOT_CHECKED:
+                out[target.id] = keys
+    return out
+
+
+def scan(source: str, where: str, known: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Calls of stored queries in one module: the name (if literal), the keyword names and the inputs bound."""
+    tree = ast.parse(source, filename=where)
+    module_names = assigned(tree, known or {})
     calls = []
-    for node in ast.walk(ast.parse(source, filename=where)):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        fn = node.func
-        if isinstance(fn.value, ast.Name) and fn.value.id == "queries" and fn.attr in QUERY_FUNCTIONS:
-            index, ignored = QUERY_FUNCTIONS[fn.attr], set()
-        elif fn.attr in WRAPPERS:
-            index, ignored = WRAPPERS[fn.attr]
-        else:
-            continue
-        arg = node.args[index] if len(node.args) > index else None
-        calls.append({
-            "where": f"{where}:{node.lineno}",
-            "fn": fn.attr,
-            "name": arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None,
-            "keywords": {k.arg for k in node.keywords if k.arg is not None} - ignored,
-            "unpacked": any(k.arg is None for k in node.keywords),
-        })
-    return calls
+    scopes = [tree] + [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)]
+    seen: set[int] = set()
+    for scope in reversed(scopes):  # innermost functions first, so each call is read with its own names
+        names = assigned(scope, module_names) if scope is not tree else module_names
+        for node in ast.walk(scope):
+            if id(node) in seen or not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            fn = node.func
+            if isinstance(fn.value, ast.Name) and fn.value.id == "queries" and fn.attr in QUERY_FUNCTIONS:
+                index, ignored, engine = QUERY_FUNCTIONS[fn.attr], set(), False
+            elif fn.attr in ENGINE_METHODS:
+                (index, ignored), engine = ENGINE_METHODS[fn.attr], True
+            else:
+                continue
+            arg = node.args[index] if len(node.args) > index else None
+            name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+            if engine and name is None:
+                continue  # not a stored query's call (e.g. a method of the same name)
+            seen.add(id(node))
+            inputs_kw = next((k.value for k in node.keywords if k.arg == "inputs"), None)
+            calls.append({
+                "where": f"{where}:{node.lineno}",
+                "fn": fn.attr,
+                "name": name,
+                "keywords": {k.arg for k in node.keywords if k.arg is not None} - ignored - {"inputs"},
+                "unpacked": any(k.arg is None for k in node.keywords),
+                "inputs": input_keys(inputs_kw, names) if engine else NOT_CHECKED,
+            })
+    return sorted(calls, key=lambda c: int(c["where"].rsplit(":", 1)[1]))
 
 
 def mismatches(calls: list[dict[str, Any]]) -> list[str]:
-    """Calls naming a query file that does not exist, or passing other parameters than its header's."""
+    """Calls naming a query file that does not exist, or passing other parameters or inputs than its header's."""
     problems = []
     for c in calls:
         if c["name"] is None:
@@ -305,23 +363,39 @@ def mismatches(calls: list[dict[str, Any]]) -> list[str]:
         ok = c["keywords"] <= declared if c["unpacked"] else c["keywords"] == declared
         if not ok:
             problems.append(f"{c['where']}: {c['name']} gets {sorted(c['keywords'])}, header has {sorted(declared)}")
+        reads_ = queries.declared_reads(path.read_text(encoding="utf-8"))
+        if c["inputs"] is NOT_CHECKED:
+            continue
+        if c["inputs"] != reads_:
+            problems.append(f"{c['where']}: {c['name']} binds {sorted(c['inputs'])}, header reads {sorted(reads_)}")
     return problems
 
 
 def dashboard_calls() -> list[dict[str, Any]]:
+    paths = sorted((ROOT / "dashboard").rglob("*.py"))
+    known: dict[str, Any] = {}
+    for path in paths:  # module-level inputs constants (SP, DEFS, FLAGS...) are importable everywhere
+        known = assigned(ast.parse(path.read_text(encoding="utf-8")), known)
     calls = []
-    for path in sorted((ROOT / "dashboard").rglob("*.py")):
-        calls += scan(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    for path in paths:
+        calls += scan(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), known)
     return calls
 
 
-def test_callers_pass_the_header_params() -> None:
+def test_callers_pass_the_header_params_and_inputs() -> None:
     calls = dashboard_calls()
-    # The scanner does find the ingest path's calls.
+    # The scanner does find the ingest path's and the session's calls, and resolves their inputs.
     seen = {(c["name"], frozenset(c["keywords"])) for c in calls}
     assert ("contract_visits_duplicates", frozenset({"limit"})) in seen
     assert ("contract_places_flags", frozenset({"max_len"})) in seen
     assert ("ingest_place_daily", frozenset()) in seen
+    engine_calls = [c for c in calls if c["inputs"] is not NOT_CHECKED]
+    assert {c["name"] for c in engine_calls} >= {"metrics_totals", "agg_place_totals", "attr_dimension_totals",
+                                                   "contract_visits_flags", "ingest_coverage", "pair_window"}
+    # Every call of the engine in dashboard/ binds inputs the scanner can read (no hidden bindings).
+    unresolved = [c["where"] for c in calls if c["fn"] != "load" and c["inputs"] is NOT_CHECKED
+                  and not c["where"].startswith(("dashboard/chaos/", "dashboard/acceptance/"))]
+    assert not unresolved, unresolved
     problems = mismatches(calls)
     assert not problems, "\n".join(problems)
 
@@ -334,18 +408,27 @@ queries.run(cur, "contract_visits_duplicates", lim=5)
 queries.relation(cur, "contract_visits_flags")
 queries.run(cur, "no_such_query")
 session.materialise("t", "agg_place_totals", append=True, **window)
-session.materialise("t", "agg_place_totals", append=True, start=1)
-session.materialise("t", "agg_place_totals", append=True, start=1, stop=2)
+engine.materialise("t", "agg_place_totals", inputs=side_inputs("a", "daily"), append=True, start=1)
+engine.materialise("t", "agg_place_totals", append=True, start=1, stop=2)
 queries.run(cur, name, whatever=1)
+F = {"visits_flags": "visits_flags"}
+engine.run("contract_visits_duplicates", inputs=F, limit=5)
+engine.run("contract_visits_duplicates", inputs=F | {"places_in": "places_a"}, limit=5)
+engine.run("metrics_totals", inputs={"sp_a": "sp_a", "sp_b": "sp_b"})
 """
     calls = scan(code, "x.py")
-    assert len(calls) == 8
+    assert len(calls) == 11
     assert mismatches(calls) == [
         "x.py:4: contract_visits_duplicates gets ['lim'], header has ['limit']",
         "x.py:5: contract_visits_flags gets [], header has ['max_len']",
         "x.py:6: no query file no_such_query.sql",
+        "x.py:7: agg_place_totals binds [], header reads ['daily_in', 'members_in']",
         "x.py:8: agg_place_totals gets ['start'], header has ['end', 'start']",
+        "x.py:8: agg_place_totals binds ['daily_in'], header reads ['daily_in', 'members_in']",
         "x.py:9: agg_place_totals gets ['start', 'stop'], header has ['end', 'start']",
+        "x.py:9: agg_place_totals binds [], header reads ['daily_in', 'members_in']",
+        "x.py:13: contract_visits_duplicates binds ['places_in', 'visits_flags'], header reads ['visits_flags']",
+        "x.py:14: metrics_totals binds ['sp_a', 'sp_b'], header reads ['scopes', 'sp_a', 'sp_b']",
     ]
 
 

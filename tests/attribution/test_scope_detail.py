@@ -1,11 +1,12 @@
-"""One scope in depth (dashboard.engine.scope_detail) on the tiny world of gate_world.py."""
+"""One scope in depth (dashboard.attribution.scope_detail) on the tiny world of gate_world.py."""
 
 from __future__ import annotations
 
 import pytest
 from gate_world import S, W, stakeholders
 
-from dashboard.engine.scope_detail import daily_series_many, scope_detail, source_deltas
+from dashboard.attribution.scope_detail import daily_series_many, scope_detail
+from dashboard.attribution.totals import source_deltas
 from dashboard.engine.scopes import resolve_scope, simple_scope
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
@@ -33,7 +34,7 @@ def test_freshco_in_depth(store: Store) -> None:
 def test_source_deltas_largest_first_and_summing_to_the_delta(store: Store) -> None:
     with PairSession(store, "r1", "r2") as session:
         session.prepare([simple_scope("all")])
-        (items,) = source_deltas(session, ["all"]).values()
+        (items,) = source_deltas(session, [simple_scope("all")]).values()
     deltas = [abs(x["delta"]) for x in items]
     assert deltas == sorted(deltas, reverse=True)
     assert sum(x["delta"] for x in items) == pytest.approx(0.5 * S)  # 7w → 7.5w

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dashboard.attribution.totals import source_deltas
 from dashboard.engine import metrics
 from dashboard.engine.scopes import ScopeDef
-from dashboard.engine.session import PairSession, Side, fetch_dicts
-from dashboard.sql import files as queries
+from dashboard.engine.session import PairSession, Side
 from dashboard.store.catalog import Store
 
 if TYPE_CHECKING:
@@ -40,27 +40,6 @@ class ScopeDetail:
     places: pd.DataFrame
 
 
-def source_deltas(session: PairSession, scope_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Per prepared scope, visits per source in both releases and their delta, largest |delta| first.
-
-    The sources' deltas sum exactly to the scope's delta (DESIGN section 6, "by source"); one query for all
-    the scopes asked for, on the session's cursor.
-    """
-    if not scope_ids:
-        return {}
-    session.source_totals()
-    rows = fetch_dicts(queries.run(session.cur, "gate_source_deltas", scope_ids=list(scope_ids)))
-    out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in scope_ids}
-    for r in rows:
-        out.setdefault(r["scope_id"], []).append({
-            "source": r["source"], "current": float(r["current"]),
-            "candidate": float(r["candidate"]), "delta": float(r["delta"]),
-        })
-    for items in out.values():
-        items.sort(key=lambda x: (-abs(x["delta"]), str(x["source"])))
-    return out
-
-
 def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
     """One scope in depth on an open session (the session is prepared for this scope only)."""
     session.prepare([scope])
@@ -74,7 +53,7 @@ def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
         daily=session.daily_series(sid),
         weekly=session.weekly_series(sid),
         shares=session.brand_shares(sid),
-        sources=source_deltas(session, [sid]).get(sid, []),
+        sources=source_deltas(session, [scope]).get(sid, []),
         places=session.place_deltas(sid),
     )
 

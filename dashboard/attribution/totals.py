@@ -1,0 +1,105 @@
+"""The SQL side of attribution: a scope's totals per dimension element, its split by effect, by brand, and
+the split by source of many scopes at once, all read on a :class:`~dashboard.engine.session.PairSession`.
+
+Each function prepares the scope on the session unless it is, runs one query per release (or one for both)
+and hands plain totals to :mod:`.algorithms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dashboard.attribution.algorithms import kitagawa
+from dashboard.attribution.results import DIMENSIONS, Cube, EffectSplit, MixRate
+from dashboard.engine.scopes import ScopeDef
+from dashboard.engine.session import SIDES, SP, PairSession, side_inputs
+
+DEFS = {"scope_defs": "scope_defs"}
+
+
+def ensure_prepared(session: PairSession, defs: Sequence[ScopeDef]) -> None:
+    """Prepare the scopes on the session unless they are; scopes prepared before are kept."""
+    known = {d.scope_id for d in session.defs}
+    missing = [d for d in defs if d.scope_id not in known]
+    if missing:
+        session.prepare([*session.defs, *missing])
+
+
+def dimension_cube(session: PairSession, sd: ScopeDef) -> Cube:
+    """Element totals of every dimension and pair, per release, computed in SQL over the scope's members."""
+    ensure_prepared(session, [sd])
+    per_side: dict[str, list[dict[str, Any]]] = {}
+    session.source_totals()
+    for side in SIDES:
+        inputs = side_inputs(side, "source_totals", "places", "members") | DEFS
+        per_side[side] = session.engine.run("attr_dimension_totals", inputs=inputs, scope_id=sd.scope_id).dicts()
+    totals = {"a": 0.0, "b": 0.0}
+    cubes: dict[tuple[str, ...], dict[tuple[str, ...], list[float]]] = {}
+    for idx, side in enumerate(SIDES):
+        for row in per_side[side]:
+            dims = tuple(d for d in DIMENSIONS if row[f"g_{d}"] == 0)
+            if not dims:
+                totals[side] = float(row["visits"] or 0.0)
+                continue
+            values = tuple(str(row[d]) for d in dims)
+            cell = cubes.setdefault(dims, {}).setdefault(values, [0.0, 0.0])
+            cell[idx] += float(row["visits"] or 0.0)
+    frozen = {d: {k: (v[0], v[1]) for k, v in el.items()} for d, el in cubes.items()}
+    return Cube(totals["a"], totals["b"], frozen)
+
+
+def effect_split(session: PairSession, sd: ScopeDef) -> EffectSplit:
+    """Added, dropped and common places' parts of one scope's delta."""
+    ensure_prepared(session, [sd])
+    row = session.engine.run("attr_effect", inputs=SP, scope_id=sd.scope_id).dicts()[0]
+    return EffectSplit(
+        added_places=float(row["added_places"]), dropped_places=float(row["dropped_places"]),
+        common_places=float(row["common_places"]), common_visits_current=float(row["common_visits_current"]),
+        common_visits_candidate=float(row["common_visits_candidate"]), places_added=int(row["places_added"]),
+        places_dropped=int(row["places_dropped"]), places_common=int(row["places_common"]),
+    )
+
+
+def brand_mix_rate(session: PairSession, sd: ScopeDef) -> MixRate:
+    """Kitagawa split of the scope's visits per place over brands."""
+    ensure_prepared(session, [sd])
+    return kitagawa(session.engine.run("attr_brand_mix", inputs=SP, scope_id=sd.scope_id).dicts())
+
+
+def source_deltas(session: PairSession, defs: Sequence[ScopeDef]) -> dict[str, list[dict[str, Any]]]:
+    """Per scope, visits per source in both releases and their delta, largest |delta| first.
+
+    The split by source of :func:`dimension_cube` (a source or segment scope keeps only its own rows) for many
+    scopes in one query; the sources' deltas sum to each scope's delta. Items: source, current, candidate,
+    delta. Scopes not yet prepared on the session are prepared.
+    """
+    if not defs:
+        return {}
+    ensure_prepared(session, defs)
+    session.source_totals()
+    ids = [d.scope_id for d in defs]
+    inputs = {"members_a": "members_a", "members_b": "members_b", "source_totals_a": "source_totals_a",
+              "source_totals_b": "source_totals_b", "scope_defs": "scope_defs"}
+    rows = session.engine.run("attr_source_deltas", inputs=inputs, scope_ids=ids).dicts()
+    out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in ids}
+    for r in rows:
+        out.setdefault(r["scope_id"], []).append({
+            "source": r["source"], "current": float(r["current"]),
+            "candidate": float(r["candidate"]), "delta": float(r["delta"]),
+        })
+    for items in out.values():
+        items.sort(key=lambda x: (-abs(x["delta"]), str(x["source"])))
+    return out
+
+
+def source_causes(session: PairSession, defs: Sequence[ScopeDef]) -> dict[str, dict[str, Any]]:
+    """Per scope, the source with the largest |delta| (ties: the first by name) and its share of Σ|delta|
+    (``abs_share``, None when nothing moved): the gate's top source cause."""
+    out: dict[str, dict[str, Any]] = {}
+    for sid, items in source_deltas(session, defs).items():
+        if not items:
+            continue
+        total = sum(abs(x["delta"]) for x in items)
+        out[sid] = {**items[0], "abs_share": abs(items[0]["delta"]) / total if total > 0 else None}
+    return out

@@ -1,0 +1,101 @@
+"""The engine seam: what runs a named query over named input relations, whatever the SQL engine.
+
+Every query file names its parameters and the relations it reads (``-- reads:``); a caller passes both at the
+call (``engine.run("metrics_totals", inputs={"scopes": "scopes", "sp_a": "sp_a", "sp_b": "sp_b"})``) and the
+engine refuses a call whose inputs or parameters differ from the header. DuckDB is the engine today
+(:mod:`dashboard.sql.duckdb_engine`, the only module that imports duckdb); a second one (Spark, issue 13)
+implements :class:`Engine` over the same Parquet store and the same query files, translating the features in
+:data:`DIALECT_FEATURES`.
+
+Input names are relation names *of this engine* (temp views or tables it holds); the engine binds each header
+name to the relation given for it before the query runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from dashboard.sql.files import Query
+
+#: Header name -> the engine's relation to read under that name.
+Inputs = Mapping[str, str]
+
+#: The DuckDB-only SQL the query files use, in one place: what a second engine must translate or provide.
+#: (feature, where it is used, what it does)
+DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
+    ("fsum(x)", "agg_*, attr_*, metrics_share, metrics_totals, ingest_place_source",
+     "compensated (Kahan-Babuska) sum: totals do not depend on the order threads combine rows in"),
+    ("query_table($name)", "chaos_*", "read the relation whose name is passed as a parameter"),
+    ("list(x ORDER BY y), list_contains(l, x), len(l), unnest(l)",
+     "scope_members_defined, agg_scope_date_signatures, chaos_*",
+     "list values: scope definitions (brands[], regions[]...) and list parameters ($regions, $scope_ids)"),
+    ("CREATE OR REPLACE TYPE ... AS ENUM (SELECT ...)", "ingest_source_type, ingest_segment_type",
+     "an ENUM built from the data, so Parquet dictionaries are written from codes"),
+    ("sum(x ORDER BY y)", "series_weekly", "an ordered aggregate (fixed summation order)"),
+    ("range(start, stop, INTERVAL 1 DAY)", "series_daily", "a table function generating the window's days"),
+    ("hash(...)", "chaos_noise", "a deterministic 64-bit hash of several values (the noise seed)"),
+    ("TRY_CAST, isfinite", "contract_*", "casts that give NULL instead of failing; finite test"),
+    ("string_agg(DISTINCT x, sep ORDER BY x)", "contract_*_profile", "ordered distinct string aggregation"),
+    ("bit_or, << on BIGINT", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
+    ("count(*) FILTER (WHERE ...)", "many", "filtered aggregates (Spark: count_if / sum(CASE ...))"),
+    ("GROUPING SETS, GROUPING(col)", "attr_dimension_totals", "several groupings in one pass"),
+    ("$named parameters (prepared)", "every query", "values bound by name, never formatted into SQL"),
+    ("read_parquet / read_csv (Python API)", "duckdb_engine.register_parquet, read_file",
+     "the store's Parquet and a snapshot's CSV, read in place; COPY ... (FORMAT parquet, COMPRESSION zstd)"),
+    ("SET parquet_can_have_nan = true", "duckdb_engine.read_file", "NaN rows are not pruned by min/max stats"),
+)
+
+
+class Engine(Protocol):
+    """One private connection that runs stored queries; not shared between threads."""
+
+    def run(self, name: str, inputs: Inputs | None = None, **params: object) -> Result:
+        """Run a stored query; ``inputs`` must name exactly the header's ``reads`` (``None`` for none)."""
+        ...
+
+    def materialise(self, table: str, name: str, inputs: Inputs | None = None, append: bool = False,
+                    **params: object) -> None:
+        """Keep a query's result as a temp table of this connection (or append to it)."""
+        ...
+
+    def relation(self, name: str, inputs: Inputs | None = None, **params: object) -> Any:
+        """A lazy relation over a stored query, to register under a name or write out."""
+        ...
+
+    def register(self, name: str, relation: Any) -> None:
+        """Make a relation (lazy, an Arrow table) readable under ``name`` on this connection."""
+        ...
+
+    def register_parquet(self, name: str, path: Path) -> None:
+        ...
+
+    def drop(self, name: str) -> None:
+        """Remove a registered view or temp table of that name (no error when absent)."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class Result(Protocol):
+    """A query's result, fetched in the form the caller needs (each fetches it to the end, once)."""
+
+    def rows(self) -> list[tuple[Any, ...]]: ...
+
+    def dicts(self) -> list[dict[str, Any]]: ...
+
+    def df(self) -> Any: ...
+
+    def arrow(self) -> Any: ...
+
+
+def check_call(q: Query, inputs: Inputs | None, params: Mapping[str, object]) -> None:
+    """Refuse a call whose parameters or inputs differ from the query's header (names only)."""
+    given = frozenset(params)
+    if given != q.params:
+        raise TypeError(f"query {q.name}: parameters {sorted(given)} do not match its header {sorted(q.params)}")
+    named = frozenset(inputs or ())
+    if named != q.reads:
+        raise TypeError(f"query {q.name}: inputs {sorted(named)} do not match its header's reads {sorted(q.reads)}")

@@ -1,0 +1,91 @@
+"""One split by source for every scope kind: the sources' deltas sum to the scope's delta, computed here
+independently from the Parquet files, and the batched split (the gate's) equals the single-scope one."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboard.attribution import core as at
+from dashboard.engine.scopes import INDEPENDENT, ScopeDef, resolve_scope
+from dashboard.engine.session import PairSession
+from dashboard.paths import sample_data_dir
+from dashboard.stakeholders import load_stakeholders
+from dashboard.store.catalog import Store
+
+KINDS = ("all", "customer", "deal", "category", "region", "brand", "place", "source", "segment")
+
+
+def scope_of(store: Store, kind: str) -> ScopeDef:
+    """One scope of each kind in the sample: the first stakeholder, or a value of the current release."""
+    sh = load_stakeholders(sample_data_dir() / "stakeholders.toml")
+    if kind == "all":
+        return resolve_scope("all", sh)
+    if kind in ("customer", "deal"):
+        first = (sh.customers if kind == "customer" else sh.deals)[0]
+        return resolve_scope(f"{kind}:{first.id}", sh)
+    rel = store.release(store.current_id())
+    column = {"category": "category", "region": "region", "brand": "brand", "place": "place_id"}.get(kind)
+    if column is not None:
+        value = duckdb.sql(f"SELECT min({column}) FROM read_parquet($p)", params={"p": str(rel.places_path)}).fetchall()[0][0]
+    else:
+        value = rel.sources[-1] if kind == "source" else rel.segments[0]
+    return resolve_scope(f"{kind}:{value}", sh)
+
+
+def independent_total(store: Store, release_id: str, sd: ScopeDef, start: object, end: object) -> float:
+    """The scope's visits over the window, from the release's files, with the scope's rules written anew."""
+    rel = store.release(release_id)
+    frame = duckdb.sql(
+        "SELECT v.source, v.segment, v.visits, p.place_id, p.category, p.region, p.brand "
+        "FROM read_parquet($v) AS v JOIN read_parquet($p) AS p USING (place_id) "
+        "WHERE v.date BETWEEN $start AND $end",
+        params={"v": str(rel.visits_path), "p": str(rel.places_path), "start": start, "end": end},
+    ).df()
+    brand = frame["brand"].fillna(INDEPENDENT)
+    if sd.kind == "all":
+        keep = frame["visits"].notna()
+    elif sd.kind in ("category", "region"):
+        keep = frame[sd.kind] == sd.value
+    elif sd.kind == "brand":
+        keep = brand == sd.value
+    elif sd.kind == "place":
+        keep = frame["place_id"] == sd.value
+    elif sd.kind in ("source", "segment"):
+        keep = frame[sd.kind] == sd.value
+    else:  # a customer (brands, optionally in regions) or a deal (every non-empty filter), plus named places
+        by_place = frame["place_id"].isin(sd.place_ids)
+        in_brands = frame["brand"].isin(sd.brands)
+        in_regions = frame["region"].isin(sd.regions) if sd.regions else True
+        if sd.mode == "customer":
+            keep = (in_brands & in_regions) | by_place
+        else:
+            cats = frame["category"].isin(sd.categories) if sd.categories else True
+            brands = in_brands if sd.brands else True
+            any_filter = bool(sd.brands or sd.regions or sd.categories)
+            keep = ((brands & in_regions & cats) if any_filter else False) | by_place
+    return float(frame.loc[keep, "visits"].sum())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_split_by_source_sums_to_the_delta_for_every_scope_kind(sample_store: Store, kind: str) -> None:
+    store = sample_store
+    current, candidate = store.pair()
+    sd = scope_of(store, kind)
+    with PairSession(store, current, candidate) as s:
+        window = s.window
+        batched = at.source_deltas(s, [sd])[sd.scope_id]
+    split = at.by_source(store, current, candidate, sd)
+    expected = (independent_total(store, candidate, sd, window.start, window.end)
+                - independent_total(store, current, sd, window.start, window.end))
+    scale = 1e-9 * max(1.0, abs(split.total_delta), sum(abs(r.visits_current) for r in split.rows))
+    assert split.total_delta == pytest.approx(expected, abs=scale), kind
+    assert sum(r.delta for r in split.rows) == pytest.approx(expected, abs=scale), kind
+    assert sum(x["delta"] for x in batched) == pytest.approx(expected, abs=scale), kind
+    # The batched split (the gate's cause) is the same split, source by source, in the same order.
+    assert [x["source"] for x in batched] == [r.source for r in split.rows]
+    for x, r in zip(batched, split.rows, strict=True):
+        assert (x["current"], x["candidate"]) == pytest.approx((r.visits_current, r.visits_candidate), abs=scale)
+    if kind in ("source", "segment"):  # a row scope keeps only its own rows: one source, or the group's sources
+        assert split.rows and (kind == "segment" or [r.source for r in split.rows] == [sd.value])
+    assert any(r.delta != 0 for r in split.rows) or expected == 0
