@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from acceptance.test_gate import KEY_LEVEL, STAKEHOLDERS_TOML, build_store
+from click.testing import CliRunner, Result
 
 from dashboard.acceptance.history import gate_history
 from dashboard.cli import main
