@@ -67,7 +67,8 @@ def _pct(a: float, b: float) -> float | None:
 
 
 def build_ground_truth(pipe: Pipeline, plan: list[ReleaseSpec], lattice: dict[int, Config],
-                  totals: dict[Config, RunTotals]) -> dict[str, Any]:
+                       totals: dict[Config, RunTotals]) -> dict[str, Any]:
+    """The ledger written as ground_truth.json: settings, releases, injected changes, Shapley per scope."""
     w, s = pipe.w, pipe.s
     n = len(COMPONENTS)
     cur, cand = lattice[0], lattice[(1 << n) - 1]

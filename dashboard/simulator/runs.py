@@ -50,6 +50,7 @@ def subset_config(current: Config, candidate: Config, swapped: Iterable[str]) ->
 
 
 def release_plan(s: Settings) -> list[ReleaseSpec]:
+    """The folders to write, in ingestion order: history, current, candidate, then the ablations."""
     cur, cand = Config.of(CURRENT_VERSIONS), Config.of(CANDIDATE_VERSIONS)
     plan: list[ReleaseSpec] = []
     if s.write_history:
@@ -80,7 +81,7 @@ def release_plan(s: Settings) -> list[ReleaseSpec]:
 
 
 def run_group(pipe: Pipeline, cfg: Config, configs: list[Config], writes: list[ReleaseSpec], out_dir: Path,
-               totals: dict[Config, RunTotals]) -> int:
+              totals: dict[Config, RunTotals]) -> int:
     """Compute one stops configuration's counts in place chunks; write its releases, total its runs."""
     w, s = pipe.w, pipe.s
     db = POI_DB_VERSIONS[cfg["poi_db"]]

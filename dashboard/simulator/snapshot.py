@@ -118,6 +118,7 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text through a temporary file and a rename."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

@@ -286,6 +286,7 @@ def _demand(s: Settings, cat: np.ndarray, region: np.ndarray, base: np.ndarray, 
 
 
 def splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 over uint64s: a hash that keys draws by identity (place, day), not by position."""
     with np.errstate(over="ignore"):
         z = x + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
