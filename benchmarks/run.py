@@ -9,11 +9,15 @@ its peak RSS read with ``os.wait4``):
   DuckDB query that reads both releases' stored visits, joins places and sums per category and day; the
   pandas baseline, the same per-category daily comparison the way an analyst writes it;
 - relcheck: ingest of each release, compare by category / customer / deal, attribute one customer, the
-  full gate, and the dashboard's data calls (dashboard/views/data.py) for one scope change, cold and warm.
+  full gate, and the dashboard's data calls (dashboard/views/data.py) for one scope change, cold and warm;
+- whole processes, as a user's shell runs them (interpreter start and imports included): ``relcheck
+  --help``, ``relcheck releases``, ``relcheck compare --by category``, ``relcheck gate``, and the scan
+  limit's query as ``python -c`` with duckdb (the reference of the whole-process ratios).
 
 It prints a table with PASS/FAIL per target and writes it to benchmarks/results/latest.md and .json.
 ``--growth`` runs the same at 10x the places (500,000; about 182M visit rows per release) and adds a
-table of both sizes. See benchmarks/README.md.
+table of both sizes. ``--start-only`` times only ``relcheck --help`` and ``relcheck releases`` as whole
+processes (no data needed). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from worker import SCAN_SQL  # benchmarks/ is this script's folder, first on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
 WORKER = BENCH / "worker.py"
@@ -47,6 +53,7 @@ COMPARE_MAX_X_SCAN = 1.5
 COMPARE_MIN_X_PANDAS = 10.0
 GATE_MAX_X_SCAN = 3.0
 SCOPE_CHANGE_MAX_S = 0.300
+START_MAX_S = 0.300  # `relcheck --help` and `relcheck releases`, whole processes
 PEAK_MAX_BYTES = 1.5 * 1024**3
 
 ATTRIBUTE_SCOPE = "customer:freshco"
@@ -111,6 +118,56 @@ def run_worker(step: str, args: list[str], scratch: Path, home: Path | None = No
     return out
 
 
+def relcheck_command() -> list[str]:
+    """What a user's shell runs: the venv's ``relcheck`` script (else the same two lines through -c)."""
+    script = Path(sys.executable).parent / "relcheck"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from dashboard.cli import main; sys.argv[0] = 'relcheck'; sys.exit(main())"]
+
+
+#: The scan limit as a whole process: a fresh interpreter imports duckdb and runs the scan query once.
+SCAN_PROCESS = ("import sys, duckdb\n"
+                "names = ('visits_a', 'places_a', 'visits_b', 'places_b')\n"
+                f"duckdb.connect(':memory:').execute({SCAN_SQL!r}, dict(zip(names, sys.argv[1:]))).fetchall()\n")
+
+
+def run_process(name: str, cmd: list[str], scratch: Path, ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
+    """Time one whole process from spawn to exit (os.wait4: its CPU time and peak RSS); stdout discarded.
+
+    This tree comes first on PYTHONPATH, so the venv's ``relcheck`` script runs this checkout's code.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    log_path = scratch / "process.log"
+    env = dict(os.environ, PYTHONWARNINGS="ignore",
+               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    with open(log_path, "ab") as log:
+        log.write(f"\n=== {name}: {' '.join(cmd[:6])}\n".encode())
+        log.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise BenchError(f"{name} failed (exit {code}); see {log_path}")
+    return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime, "process_seconds": wall,
+            "process_peak_rss": usage.ru_maxrss * 1024, "exit_code": code}
+
+
+def measure_start(runs: dict[str, list[dict[str, Any]]], home: Path, scratch: Path, record: Any,
+                  times: int = 1) -> None:
+    """``relcheck --help`` and ``relcheck releases``: what every command pays before it does anything.
+
+    Each is a fraction of a second, so a round runs it ``times`` times: the best is the least disturbed.
+    """
+    relcheck = relcheck_command()
+    for _ in range(times):
+        record("cli help", run_process("relcheck --help", [*relcheck, "--help"], scratch))
+        record("cli releases", run_process("relcheck releases", [*relcheck, "releases", "--home", str(home)],
+                                           scratch))
+
+
 def snapshot_complete(folder: Path) -> bool:
     return all((folder / rid / name).is_file() for rid in (CURRENT, CANDIDATE)
                for name in ("release.toml", "visits.parquet", "places.parquet"))
@@ -154,6 +211,17 @@ def measure(size: Size) -> dict[str, Any]:
         record("attribute", run_worker("attribute", [home, ATTRIBUTE_SCOPE], size.scratch, size.store))
         record("gate", run_worker("gate", [home], size.scratch, size.store))
         record("dashboard", run_worker("dashboard", [home], size.scratch, size.store))
+        # Whole processes, as a shell runs them; the scan limit the same way (its files from the scan step).
+        relcheck = relcheck_command()
+        pair = ["--current", CURRENT, "--candidate", CANDIDATE, "--home", home]
+        record("scan process", run_process("scan limit, python -c", [sys.executable, "-c", SCAN_PROCESS,
+                                                                    *runs["scan"][-1]["files"]], size.scratch))
+        record("cli compare category", run_process("relcheck compare --by category",
+                                                   [*relcheck, "compare", "--by", "category", *pair], size.scratch))
+        record("cli gate", run_process("relcheck gate", [*relcheck, "gate", *pair, "--stakeholders",
+                                                         str(ROOT / "sample_data" / "stakeholders.toml")],
+                                       size.scratch, ok=(0, 1)))
+        measure_start(runs, size.store, size.scratch, record, times=3)
     shutil.rmtree(size.scratch, ignore_errors=True)
     return {"places": size.places, "repeat": size.repeat, "pandas": size.pandas, "runs": runs,
             "rows": rows_of(size, runs)}
@@ -203,6 +271,10 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
         row(f"generate the preset ({size.places:,} places, both releases; once, not a target)", "generate",
             None, None)
     row("scan limit: 1 DuckDB query, both releases' visits ⋈ places, Σ per category × day", "scan", None, None)
+    scan_p = wall("scan process") if "scan process" in runs else None
+    if scan_p:
+        row("scan limit, whole process: `python -c` importing duckdb, the same query", "scan process",
+            None, None, x_scan=None, pandas_over=None)
     if pandas:
         row("pandas baseline: read Parquet, merge places, group, merge releases", "pandas", None, None)
     for rid in (CURRENT, CANDIDATE):
@@ -215,9 +287,18 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
             target(r, f"≤ {COMPARE_MAX_X_SCAN:g}× scan", r["ratio"] <= COMPARE_MAX_X_SCAN)
             if pandas:
                 target(r, f"≥ {COMPARE_MIN_X_PANDAS:g}× faster than pandas", r["pandas_over"] >= COMPARE_MIN_X_PANDAS)
+            if scan_p:
+                r = row("`relcheck compare --by category`, whole process", "cli compare category",
+                        "scan limit, whole process", scan_p, x_scan=None, pandas_over=None)
+                target(r, f"≤ {COMPARE_MAX_X_SCAN:g}× scan, whole process", r["ratio"] <= COMPARE_MAX_X_SCAN)
     row(f"relcheck attribute --scope {ATTRIBUTE_SCOPE}", "attribute", "scan limit", scan)
     r = row("relcheck gate (full, causes, recorded)", "gate", "scan limit", scan)
     target(r, f"≤ {GATE_MAX_X_SCAN:g}× scan", r["ratio"] <= GATE_MAX_X_SCAN)
+    if scan_p:
+        r = row("`relcheck gate`, whole process", "cli gate", "scan limit, whole process", scan_p, x_scan=None,
+                pandas_over=None)
+        target(r, f"≤ {GATE_MAX_X_SCAN:g}× scan, whole process", r["ratio"] <= GATE_MAX_X_SCAN)
+    start_rows(rows, runs)
 
     # The dashboard: sub-measurements of one process per round.
     dash = runs["dashboard"]
@@ -244,7 +325,7 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
     dash_row("dashboard new scope", "new_scope",
              "dashboard: scope change to a customer not shown yet (warm process, its detail computed)",
              f"< {ms} (our own, stricter than the issue's)", own=True)
-    relcheck = [x for x in rows if x["key"] not in ("scan", "pandas", "generate")]
+    relcheck = [x for x in rows if x["key"] not in ("scan", "scan process", "pandas", "generate")]
     worst = max(relcheck, key=lambda x: x["peak_rss"])
     rows.append({"step": f"peak RSS of any relcheck step (worst: {worst['step']})", "key": "peak",
                  "seconds": None, "process_seconds": None, "peak_rss": worst["peak_rss"], "reference": None,
@@ -252,6 +333,45 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
                  "targets": [{"target": f"< {PEAK_MAX_BYTES / 1024**3:g} GB",
                               "pass": worst["peak_rss"] < PEAK_MAX_BYTES}]})
     return rows
+
+
+def start_rows(rows: list[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]) -> None:
+    """Rows for ``relcheck --help`` and ``relcheck releases`` as whole processes, each held to START_MAX_S."""
+    for key, step in (("cli help", "`relcheck --help`, whole process"),
+                      ("cli releases", "`relcheck releases`, whole process")):
+        best = min(runs[key], key=lambda r: r["seconds"])
+        s = best["seconds"]
+        rows.append({"step": step, "key": key, "seconds": s, "cpu_seconds": best["cpu_seconds"],
+                     "process_seconds": s, "peak_rss": max(int(r["process_peak_rss"]) for r in runs[key]),
+                     "reference": None, "reference_seconds": None, "ratio": None, "x_scan": None,
+                     "pandas_over": None,
+                     "targets": [{"target": f"< {START_MAX_S * 1000:.0f} ms", "pass": s < START_MAX_S, "own": False}]})
+
+
+def start_only(repeat: int, home: Path | None) -> int:
+    """Time the two start-up commands alone (no data needed) and print their table."""
+    scratch = DATA / "scratch-start"
+    shutil.rmtree(scratch, ignore_errors=True)
+    store = home if home is not None else scratch / "empty-store"
+    runs: dict[str, list[dict[str, Any]]] = {}
+
+    def record(name: str, out: dict[str, Any]) -> None:
+        runs.setdefault(name, []).append(out)
+        say(f"  {name}: {out['seconds']:.3f} s (CPU {out['cpu_seconds']:.3f} s, peak {out['process_peak_rss'] / MB:.0f} MB)")
+
+    try:
+        for _ in range(repeat):
+            measure_start(runs, store, scratch, record)
+    except BenchError as exc:
+        say(str(exc))
+        return 1
+    rows: list[dict[str, Any]] = []
+    start_rows(rows, runs)
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(f"Start-up as whole processes, best of {repeat} (load average {os.getloadavg()[0]:.1f}; "
+          f"releases on {'an empty store' if home is None else home}):\n")
+    print(table({"rows": rows}))
+    return 0
 
 
 def agreement(runs: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
@@ -322,8 +442,9 @@ def growth_table(results: list[dict[str, Any]]) -> str:
 
 
 def environment() -> dict[str, Any]:
-    import duckdb
-    import pandas
+    # Versions from the installed metadata, not by importing: this process stays small, so a child's peak
+    # RSS (os.wait4 counts the forked parent's pages until exec) is the child's own.
+    from importlib.metadata import version
 
     def git(*args: str) -> str:
         try:
@@ -340,7 +461,7 @@ def environment() -> dict[str, Any]:
     return {
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpus": os.cpu_count(), "memory_gb": round(mem / 1024**3, 1),
-        "python": platform.python_version(), "duckdb": duckdb.__version__, "pandas": pandas.__version__,
+        "python": platform.python_version(), "duckdb": version("duckdb"), "pandas": version("pandas"),
         "commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "dashboard", "queries")),
         "load_before": os.getloadavg(),
     }
@@ -401,7 +522,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pandas-growth", action="store_true",
                     help="also run the pandas baseline at the 10x size (needs tens of GB of memory)")
     ap.add_argument("--places", type=int, default=BASE_PLACES, help=argparse.SUPPRESS)
+    ap.add_argument("--start-only", action="store_true",
+                    help="only time `relcheck --help` and `relcheck releases` as whole processes (no data needed)")
+    ap.add_argument("--home", type=Path, default=None,
+                    help="with --start-only: the store `relcheck releases` lists (default: an empty one)")
     args = ap.parse_args(argv)
+    if args.start_only:
+        return start_only(max(args.repeat, 5), args.home)
 
     sizes = [Size(args.places, args.repeat, args.ingest_repeat)]
     if args.growth:

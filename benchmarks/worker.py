@@ -143,7 +143,8 @@ def step_scan(home: str) -> dict[str, Any]:
     con = duckdb.connect(":memory:")
     params = {"visits_a": va, "places_a": pa_, "visits_b": vb, "places_b": pb}
     rows, m = timed(lambda: con.execute(SCAN_SQL, params).fetchall())
-    return {**m, "groups": len(rows), "totals": _category_totals(rows)}
+    # The files, so run.py can time the same query as a whole `python -c` process.
+    return {**m, "groups": len(rows), "totals": _category_totals(rows), "files": [va, pa_, vb, pb]}
 
 
 def step_pandas(home: str) -> dict[str, Any]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from dashboard.attribution.core import Attribution, attribute
-from dashboard.cli import main
 from dashboard.cli.common import (
     emit_json,
     format_option,
@@ -21,8 +20,11 @@ from dashboard.cli.common import (
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRICS
 
+if TYPE_CHECKING:
+    from dashboard.attribution.core import Attribution
 
-@main.command("attribute")
+
+@click.command("attribute")
 @click.option("--current", default=None, help="Current release (default: the release marked current).")
 @click.option("--candidate", default=None, help="Candidate release (default: the newest other release).")
 @click.option("--scope", default="all", show_default=True,
@@ -43,6 +45,8 @@ def attribute_cmd(current: str | None, candidate: str | None, scope: str, metric
     to pipeline components by Shapley values over ablation runs, and splits visits per place into brand
     mix and rate. Every split sums to the total.
     """
+    from dashboard.attribution.core import attribute
+
     if metric not in METRICS or not METRICS[metric].judgeable:
         known = ", ".join(m for m, i in METRICS.items() if i.judgeable)
         raise RelcheckError(f"unknown metric '{metric}'; use one of: {known}")

@@ -7,15 +7,12 @@ a finding, not an error), and 2 on a usage or data error (unknown release, bad s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from dashboard.chaos.robustness import ChaosResult, run_chaos
-from dashboard.chaos.scenario import select_scenarios
-from dashboard.chaos.scenario_file import load_scenarios
-from dashboard.chaos.sensitivity import FAMILIES, SensitivityResult, sensitivity
-from dashboard.cli import main
 from dashboard.cli.common import (
+    CHAOS_FAMILIES,
     emit_json,
     format_option,
     handle_errors,
@@ -28,6 +25,10 @@ from dashboard.cli.common import (
 from dashboard.paths import default_scenarios
 from dashboard.progress import terminal_progress
 from dashboard.stakeholders import load_stakeholders
+
+if TYPE_CHECKING:
+    from dashboard.chaos.robustness import ChaosResult
+    from dashboard.chaos.sensitivity import SensitivityResult
 
 
 def _chaos_table(result: ChaosResult) -> str:
@@ -55,7 +56,7 @@ def _chaos_table(result: ChaosResult) -> str:
     return "\n".join(out)
 
 
-@main.command()
+@click.command()
 @click.option("--release", "release_id", default=None, help="Release to perturb (default: the current one).")
 @click.option("--scenarios", "scenarios_path", type=click.Path(path_type=Path), default=None,
               help="Scenario TOML (default: $RELCHECK_SCENARIOS or sample_data/chaos.toml).")
@@ -75,6 +76,10 @@ def chaos(release_id: str | None, scenarios_path: Path | None, names: tuple[str,
 
     This is an analysis, not a gate: it exits 0 even when scenarios fail criteria, 2 on errors.
     """
+    from dashboard.chaos.robustness import run_chaos
+    from dashboard.chaos.scenario import select_scenarios
+    from dashboard.chaos.scenario_file import load_scenarios
+
     store = open_store(home)
     scenarios = load_scenarios(scenarios_path or default_scenarios())
     if names:
@@ -102,9 +107,9 @@ def _sensitivity_rows(results: list[SensitivityResult]) -> list[dict[str, object
     return rows
 
 
-@main.command("chaos-sensitivity")
+@click.command("chaos-sensitivity")
 @click.option("--release", "release_id", default=None, help="Release to perturb (default: the current one).")
-@click.option("--family", type=click.Choice(list(FAMILIES)), default="scale_source", show_default=True,
+@click.option("--family", type=click.Choice(list(CHAOS_FAMILIES)), default="scale_source", show_default=True,
               help="scale_source: scale SOURCE by a factor in [lo, hi]; noise: noise with a cv in [lo, hi].")
 @click.option("--source", default=None, help="The source to scale (required for scale_source) or to noise.")
 @click.option("--regions", default=None, help="Comma-separated regions to restrict the fault to.")
@@ -128,6 +133,8 @@ def chaos_sensitivity(release_id: str | None, family: str, source: str | None, r
 
     An analysis, not a gate: exits 0 whatever breaks, 2 on errors.
     """
+    from dashboard.chaos.sensitivity import sensitivity
+
     store = open_store(home)
     people = load_stakeholders(resolve_stakeholders(stakeholders))
     rid = release_id or store.current_id()

@@ -1,4 +1,7 @@
-"""Shared CLI plumbing: the store option, output formats, errors to exit code 2."""
+"""Shared CLI plumbing: the store option, output formats, errors to exit code 2.
+
+Light on purpose: every command module imports it at start, so it imports no engine and no heavy library.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,22 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dashboard.errors import RelcheckError
 from dashboard.formatting import table_cell
 from dashboard.paths import default_stakeholders
-from dashboard.store.catalog import Store
+
+if TYPE_CHECKING:
+    from dashboard.store.catalog import Store
+
+#: The values of ``compare --by`` and ``chaos-sensitivity --family``. Written here, not imported from the
+#: engine and chaos (their modules load pyarrow and pandas), so ``--help`` starts fast; tests/cli checks
+#: they equal ``engine.scopes.BY_KINDS`` and ``chaos.sensitivity.FAMILIES``.
+BY_KINDS: tuple[str, ...] = ("customer", "deal", "category", "region", "brand", "source", "segment", "place")
+CHAOS_FAMILIES: tuple[str, ...] = ("scale_source", "noise")
 
 
 def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,6 +49,8 @@ def resolve_stakeholders(path: Path | None) -> Path:
 
 
 def open_store(home: Path | None) -> Store:
+    from dashboard.store.catalog import Store
+
     return Store(home)
 
 

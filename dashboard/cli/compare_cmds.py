@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dashboard.cli import main
 from dashboard.cli.common import (
+    BY_KINDS,
     emit_json,
     format_option,
     handle_errors,
@@ -19,10 +19,11 @@ from dashboard.cli.common import (
     stakeholders_option,
     store_option,
 )
-from dashboard.engine.metrics import FLAT_COLUMNS, Comparison, compare_releases
-from dashboard.engine.scopes import BY_KINDS
 from dashboard.formatting import number
 from dashboard.stakeholders import Stakeholders, load_stakeholders
+
+if TYPE_CHECKING:
+    from dashboard.engine.metrics import Comparison
 
 #: How --sort orders each metric: worst (or biggest) first; nulls always last.
 #:   "desc": larger is worse; "asc": smaller is worse; "abs": larger magnitude is worse.
@@ -53,6 +54,8 @@ _DECIMALS: dict[str, int] = {
 
 def sort_rows(comparison: Comparison, metric: str, reverse: bool = False) -> Comparison:
     """The comparison with its scopes ordered by one metric, worst first (``reverse``: best first)."""
+    from dashboard.engine.metrics import Comparison
+
     how = SORT_ORDER[metric]
 
     def key(value: Any) -> float:
@@ -77,7 +80,7 @@ def _needs_stakeholders(by: str | None, scope: str | None) -> bool:
     return by in ("customer", "deal") or (scope or "").strip().startswith(("customer:", "deal:"))
 
 
-@main.command()
+@click.command()
 @click.option("--current", default=None, metavar="ID", help="Current release (default: the one in production).")
 @click.option("--candidate", default=None, metavar="ID",
               help="Candidate release (default: the newest other release of kind 'release').")
@@ -119,6 +122,8 @@ def compare(
       relcheck compare --current 2026.10.0 --candidate 2026.11.0 --by category --sort level_change_pct
       relcheck compare --scope deal:pacific-fitness-trial --format json
     """
+    from dashboard.engine.metrics import FLAT_COLUMNS, compare_releases
+
     store = open_store(home)
     holders: Stakeholders | None = None
     if stakeholders is not None or _needs_stakeholders(by, scope):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dashboard.cli import main
 from dashboard.cli.common import (
     emit_json,
     format_option,
@@ -22,7 +21,9 @@ from dashboard.cli.common import (
 )
 from dashboard.errors import RelcheckError
 from dashboard.stakeholders import Stakeholders, load_stakeholders
-from dashboard.store.catalog import Store
+
+if TYPE_CHECKING:
+    from dashboard.store.catalog import Store
 
 
 def _pair(store: Store, current: str | None, candidate: str | None) -> tuple[str, str]:
@@ -57,7 +58,7 @@ def _brief(result: dict[str, Any]) -> str:
     return ""
 
 
-@main.command()
+@click.command()
 @_pair_options
 @stakeholders_option
 @format_option(["table", "json"])
@@ -93,7 +94,7 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
     sys.exit(0 if result.passed else 1)
 
 
-@main.command()
+@click.command()
 @_pair_options
 @click.option("--criterion", required=True, help="The criterion's name, as in the stakeholders file.")
 @click.option("--scope", required=True, help="The scope string, e.g. customer:freshco, category:NAME, all.")
@@ -121,7 +122,7 @@ def signoff(current: str | None, candidate: str | None, criterion: str, scope: s
                f"by {record['by']}{until}; id {record['id']}")
 
 
-@main.command("revoke-signoff")
+@click.command("revoke-signoff")
 @click.argument("signoff_id")
 @click.option("--by", "by", required=True, help="Who revokes it.")
 @click.option("--reason", required=True, help="Why.")
@@ -135,7 +136,7 @@ def revoke_signoff_cmd(signoff_id: str, by: str, reason: str, home: Path | None)
     click.echo(f"revoked sign-off {signoff_id}")
 
 
-@main.command()
+@click.command()
 @click.option("--current", default=None, help="Only sign-offs of this current release.")
 @click.option("--candidate", default=None, help="Only sign-offs of this candidate release.")
 @format_option(["table", "json"])
@@ -160,7 +161,7 @@ def signoffs(current: str | None, candidate: str | None, fmt: str, home: Path | 
     ))
 
 
-@main.command()
+@click.command()
 @click.option("--scope", default=None, help="Show this scope's metric across consecutive releases instead.")
 @click.option("--metric", default=None, help="The metric for --scope (e.g. level_change_pct).")
 @stakeholders_option
@@ -197,7 +198,7 @@ def history(scope: str | None, metric: str | None, stakeholders: Path | None, fm
     click.echo(render_table(runs, ["at", "current", "candidate", "verdict", "counts_", "checksum"]))
 
 
-@main.command()
+@click.command()
 @_pair_options
 @click.option("--scope", default=None, help="Report on one scope (default: the whole pair, worst scopes charted).")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder to write into.")

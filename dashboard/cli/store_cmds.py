@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli import main
 from dashboard.cli.common import (
     emit_json,
     format_option,
@@ -20,10 +19,9 @@ from dashboard.cli.common import (
 )
 from dashboard.errors import RelcheckError
 from dashboard.progress import terminal_progress
-from dashboard.store.ingest import ingest_release
 
 
-@main.command()
+@click.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace a release whose id already exists.")
 @click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of the snapshot's files.")
@@ -35,6 +33,8 @@ def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path 
     A snapshot that breaks any rule of the data contract is refused whole (exit 2)
     and the store stays exactly as it was.
     """
+    from dashboard.store.ingest import ingest_release
+
     store = open_store(home)
     for folder in folders:
         rel = ingest_release(store, folder, replace=replace, delimiter=delimiter,
@@ -43,7 +43,7 @@ def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path 
                    f"{rel.first_date}..{rel.last_date}, {rel.checksum[:19]}")
 
 
-@main.command()
+@click.command()
 @format_option(["table", "json"])
 @store_option
 @handle_errors
@@ -70,7 +70,7 @@ def releases(fmt: str, home: Path | None) -> None:
     click.echo(render_table(rows, ["current", "release_id", "kind", "base", "created_at", "rows", "places", "dates", "components"]))
 
 
-@main.command()
+@click.command()
 @click.argument("release_id")
 @click.option("--by", default="", help="Who promotes it.")
 @click.option("--reason", default="", help="Why.")
@@ -83,7 +83,7 @@ def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
     click.echo(f"{release_id} is now current")
 
 
-@main.command()
+@click.command()
 @click.option("--preset", type=click.Choice(["demo", "large"]), default="demo", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write the snapshots (default: sample_data/releases, or benchmarks/data/large).")
@@ -94,6 +94,7 @@ def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
 def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool, home: Path | None) -> None:
     """Build (or rebuild) the sample releases with the seeded pipeline simulator and ingest them."""
     from dashboard.simulator.core import generate
+    from dashboard.store.ingest import ingest_release
 
     out = out or (Path("sample_data/releases") if preset == "demo" else Path("benchmarks/data/large"))
     result = generate(out, preset=preset, settings_path=settings, progress=terminal_progress(f"simulate {preset}"))
@@ -108,7 +109,7 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
     click.echo(f"ingested into {store.home}: current {result.current_id}, candidate {result.candidate_id}")
 
 
-@main.command()
+@click.command()
 @click.option("--port", default=8501, show_default=True)
 @click.option("--headless/--no-headless", default=True, show_default=True)
 @store_option
