@@ -147,7 +147,7 @@ def virtual(store: Store, *perts: Perturbation) -> dict[str, pd.DataFrame]:
         register_scenario(cur, store.release(RID), perts, "b")
         out = {}
         for name in ("visits", "places", "daily"):
-            df = cur.sql(f"SELECT * FROM {name}_b").df()
+            df = cur.table(f"{name}_b").df()
             keys = [c for c in ("place_id", "date", "source", "segment") if c in df.columns]
             out[name] = df.sort_values(keys).reset_index(drop=True)
         return out

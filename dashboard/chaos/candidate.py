@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 from dashboard.chaos.scenario import Perturbation, Scenario
 from dashboard.engine.session import Side
 from dashboard.errors import ContractError, quoted, suggest
-from dashboard.sql import files as queries
 from dashboard.store.catalog import Release, Store
 
 if TYPE_CHECKING:
-    import duckdb
+    from dashboard.sql.engine import Engine
 
 _SUFFIX = re.compile(r"^[a-z0-9_]{1,16}$")
 _FIRST = dt.date(1, 1, 1)
@@ -43,13 +42,10 @@ class ReleaseNames:
 def release_names(store: Store, release_id: str) -> ReleaseNames:
     """Sources, regions, categories, brands and dates of a release (for checks and the page's pickers)."""
     rel = store.release(release_id)
-    cur = store.cursor()
-    try:
+    with store.cursor() as engine:
         name = "chaos_names_places"
-        cur.register(name, cur.read_parquet(str(rel.places_path)))
-        rows = queries.run(cur, "chaos_names", places=name).fetchall()
-    finally:
-        cur.close()
+        engine.register_parquet(name, rel.places_path)
+        rows = engine.run("chaos_names", places=name).rows()
     by: dict[str, list[str]] = {"region": [], "category": [], "brand": []}
     for kind, value in rows:
         by[kind].append(value)
@@ -117,9 +113,9 @@ def _selector(p: Perturbation, places: str) -> dict[str, object]:
 
 
 def register_scenario(
-    cur: duckdb.DuckDBPyConnection, release: Release, perturbations: Sequence[Perturbation], suffix: str
+    engine: Engine, release: Release, perturbations: Sequence[Perturbation], suffix: str
 ) -> None:
-    """Register ``visits_<suffix>``, ``places_<suffix>``, ``daily_<suffix>`` of a perturbed release on ``cur``.
+    """Register ``visits_<suffix>``, ``places_<suffix>``, ``daily_<suffix>`` of a perturbed release on ``engine``.
 
     The stored Parquet is read through a chain of lazy views ``chaos_<suffix>_v0..vN`` (visits) and
     ``chaos_<suffix>_p0..pM`` (places), one per perturbation; views bind by name when they run, so each step
@@ -130,44 +126,41 @@ def register_scenario(
     v_name = f"chaos_{suffix}_v0"
     p_name = f"chaos_{suffix}_p0"
     base_places = p_name
-    cur.register(v_name, cur.read_parquet(str(release.visits_path)))
-    cur.register(p_name, cur.read_parquet(str(release.places_path)))
+    engine.register_parquet(v_name, release.visits_path)
+    engine.register_parquet(p_name, release.places_path)
     for i, p in enumerate(perturbations, start=1):
         nxt = f"chaos_{suffix}_v{i}"
         if p.kind == "drop_places":
             kept = f"chaos_{suffix}_p{i}"
-            cur.register(
+            engine.register(
                 kept,
-                queries.relation(
-                    cur, "chaos_places_keep", places=p_name, category=p.category or "", brand=p.brand or "",
+                engine.relation("chaos_places_keep", places=p_name, category=p.category or "", brand=p.brand or "",
                     regions=list(p.regions),
                 ),
             )
             p_name = kept
-            rel = queries.relation(cur, "chaos_visits_of_places", input=v_name, places=p_name)
+            rel = engine.relation("chaos_visits_of_places", input=v_name, places=p_name)
         elif p.kind in ("drop_source", "lose_day"):
-            rel = queries.relation(cur, "chaos_drop_rows", input=v_name, **_selector(p, base_places))
+            rel = engine.relation("chaos_drop_rows", input=v_name, **_selector(p, base_places))
         elif p.kind == "scale_source":
-            rel = queries.relation(
-                cur, "chaos_scale_rows", input=v_name, factor=float(p.factor or 0.0), **_selector(p, base_places)
+            rel = engine.relation("chaos_scale_rows", input=v_name, factor=float(p.factor or 0.0), **_selector(p, base_places)
             )
         elif p.kind == "noise":
             cv = float(p.cv or 0.0)
-            rel = queries.relation(
-                cur, "chaos_noise", input=v_name, seed=int(p.seed), sigma=math.sqrt(math.log1p(cv * cv)),
+            rel = engine.relation("chaos_noise", input=v_name, seed=int(p.seed), sigma=math.sqrt(math.log1p(cv * cv)),
                 **_selector(p, base_places),
             )
         elif p.kind == "duplicate_day":
-            rel = queries.relation(cur, "chaos_duplicate_rows", input=v_name, **_selector(p, base_places))
+            rel = engine.relation("chaos_duplicate_rows", input=v_name, **_selector(p, base_places))
         elif p.kind == "shift_dates":
-            rel = queries.relation(cur, "chaos_shift_dates", input=v_name, days=int(p.days), **_selector(p, base_places))
+            rel = engine.relation("chaos_shift_dates", input=v_name, days=int(p.days), **_selector(p, base_places))
         else:  # pragma: no cover - the validator knows every kind
             raise ValueError(p.kind)
-        cur.register(nxt, rel)
+        engine.register(nxt, rel)
         v_name = nxt
-    cur.register(f"visits_{suffix}", cur.table(v_name))
-    cur.register(f"places_{suffix}", cur.table(p_name))
-    cur.register(f"daily_{suffix}", queries.relation(cur, "chaos_daily", input=v_name))
+    engine.register(f"visits_{suffix}", engine.table(v_name))
+    engine.register(f"places_{suffix}", engine.table(p_name))
+    engine.register(f"daily_{suffix}", engine.relation("chaos_daily", input=v_name))
 
 
 def scenario_label(release_id: str, scenario: Scenario) -> str:
@@ -185,5 +178,5 @@ def scenario_side(store: Store, release_id: str, scenario: Scenario) -> Side:
     return Side(
         scenario_label(release_id, scenario),
         None,
-        lambda cur, suffix: register_scenario(cur, rel, perts, suffix),
+        lambda engine, suffix: register_scenario(engine, rel, perts, suffix),
     )

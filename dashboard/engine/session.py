@@ -73,12 +73,6 @@ class Window:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def fetch_dicts(cursor: Any) -> list[dict[str, Any]]:
-    """Old helper: rows of a raw cursor as dicts (``Engine.run(...).dicts()`` replaces it)."""
-    cols = [d[0] for d in cursor.description]
-    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
-
-
 class PairSession:
     """Two releases on one private engine connection. Not shared between threads: make one per request.
 
@@ -103,17 +97,15 @@ class PairSession:
         except BaseException:
             self.engine.close()
             raise
-        #: Still assignable for acceptance/gate.py until it passes ``window=`` (nothing in engine/attribution
-        #: assigns it).
-        self.window = window if window is not None else Window(row[0], row[1])
+        self._window = window if window is not None else Window(row[0], row[1])
         self.defs: list[ScopeDef] = []
         self._source_window: dict[str, Window] = {}
 
     # ------------------------------------------------------------------ plumbing
     @property
-    def cur(self) -> DuckDBEngine:
-        """Old name of :attr:`engine` (acceptance/gate.py passes it to ``queries.run``)."""
-        return self.engine
+    def window(self) -> Window:
+        """The dates compared, fixed when the session is built."""
+        return self._window
 
     def close(self) -> None:
         self.engine.close()

@@ -189,11 +189,3 @@ class DuckDBEngine:
             duckdb.ColumnExpression(c).cast(types[c]).alias(c) if c in types else duckdb.ColumnExpression(c)
             for c in relation.columns
         ])
-
-    # ------------------------------------------------------------- the old cursor API
-    def __getattr__(self, attr: str) -> Any:
-        """The raw cursor's methods (``sql``, ``execute``, ``read_parquet``...), for callers not yet on the seam.
-
-        Chaos (register_scenario, release_names) and its tests still use them; remove with them.
-        """
-        return getattr(self.con, attr)

@@ -71,6 +71,10 @@ class Engine(Protocol):
     def register_parquet(self, name: str, path: Path) -> None:
         ...
 
+    def table(self, name: str) -> Any:
+        """A lazy relation over a registered name (to register again under another name)."""
+        ...
+
     def drop(self, name: str) -> None:
         """Remove a registered view or temp table of that name (no error when absent)."""
         ...

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_][A-Za-z0-9_]*)")
 _HEADER = re.compile(r"^--\s*params:\s*(.*)$", re.MULTILINE)
@@ -85,34 +84,3 @@ def load(name: str) -> Query:
 
 def all_names() -> list[str]:
     return sorted(p.stem for p in queries_dir().glob("*.sql"))
-
-
-# ------------------------------------------------------------------ the old entry points (chaos, acceptance)
-
-
-def run(cur: Any, name: str, **params: object) -> Any:
-    """Old entry point: execute a stored query on a DuckDB cursor, inputs bound by the caller beforehand.
-
-    Kept for chaos and acceptance until they call the engine (``Engine.run(name, inputs, **params)``); it
-    checks parameters only. ``cur`` may be a raw cursor or a :class:`~dashboard.sql.duckdb_engine.DuckDBEngine`.
-    """
-    q = load(name)
-    _check_params(q, params)
-    con = getattr(cur, "con", cur)
-    return con.execute(q.sql, params) if params else con.execute(q.sql)
-
-
-def relation(cur: Any, name: str, **params: object) -> Any:
-    """Old entry point: a lazy relation over a stored query (``Engine.relation`` replaces it)."""
-    q = load(name)
-    _check_params(q, params)
-    con = getattr(cur, "con", cur)
-    return con.sql(q.sql, params=params) if params else con.sql(q.sql)
-
-
-def _check_params(q: Query, params: dict[str, object]) -> None:
-    given = frozenset(params)
-    if given != q.params:
-        raise TypeError(
-            f"query {q.name}: parameters {sorted(given)} do not match its header {sorted(q.params)}"
-        )
