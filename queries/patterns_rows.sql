@@ -30,11 +30,11 @@ WITH t AS (
             WHEN regexp_matches(e, '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]') THEN try_cast(left(e, 10) AS DATE) + 1
         END AS week_end,
         coalesce(regexp_full_match(e, '[0-9]{4}-[0-9]{2}-[0-9]{2}'), false) AS end_date_only,
-        coalesce(json_valid(vbd) AND json_type(vbd) = 'ARRAY', false) AS is_array,
+        coalesce(CASE WHEN json_valid(vbd) THEN json_type(vbd) = 'ARRAY' END, false) AS is_array,
         try_cast(rvc AS DOUBLE) AS raw_number,
         CASE
             WHEN br IS NULL OR br IN ('[]', 'null', 'None') THEN []::VARCHAR[]
-            WHEN starts_with(br, '[') THEN list_filter(
+            WHEN starts_with(br, '[') AND json_valid(br) THEN list_filter(
                 list_transform(try_cast(try_cast(br AS JSON) AS VARCHAR[]), lambda x: trim(x)), lambda x: x <> '')
             ELSE list_filter(list_transform(string_split(br, ','), lambda x: trim(x)), lambda x: x <> '')
         END AS brand_list
@@ -68,7 +68,8 @@ SELECT
     END) AS f_length_mismatch,
     (rvc IS NOT NULL AND (raw_number IS NULL OR raw_number < 0 OR raw_number <> floor(raw_number)))
         AS f_raw_invalid,
-    (br IS NOT NULL AND starts_with(br, '[') AND br NOT IN ('[]') AND try_cast(try_cast(br AS JSON) AS VARCHAR[]) IS NULL)
+    (br IS NOT NULL AND starts_with(br, '[') AND br <> '[]'
+        AND CASE WHEN json_valid(br) THEN try_cast(try_cast(br AS JSON) AS VARCHAR[]) IS NULL ELSE true END)
         AS f_brands_malformed,
     coalesce(trim(top_category), '') = '' AS f_category_empty,
     coalesce(trim(region), '') = '' AS f_region_empty,

@@ -22,5 +22,6 @@ from dashboard.cli import (  # noqa: E402, F401
     chaos_cmds,
     compare_cmds,
     gate_cmds,
+    import_cmds,
     store_cmds,
 )

@@ -148,8 +148,8 @@ def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[
         return []
     ex = _rows(queries.run(cur, "patterns_conflicts", limit=EXAMPLES))
     shown = [
-        f"{r['place_id']} on {r['date']}: {r['first_visits']:g} in {r['first_file']} row {r['first_row']}, "
-        f"{r['second_visits']:g} in {r['second_file']} row {r['second_row']}"
+        f"{r['place_id']} on {r['date']}: {r['first_visits']:g} in {Path(r['first_file']).name} row {r['first_row']}, "
+        f"{r['second_visits']:g} in {Path(r['second_file']).name} row {r['second_row']}"
         + (f" (raw {r['first_raw']} vs {r['second_raw']})" if r["first_raw"] != r["second_raw"] else "")
         for r in ex
     ]
