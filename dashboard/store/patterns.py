@@ -103,6 +103,10 @@ def manifest_toml(release_id: str, created_at: str | None, components: dict[str,
     if not RELEASE_ID.match(release_id):
         raise ContractError("--release-id", "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", examples=[release_id])
     created = created_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        raise ContractError("--created-at", "must be an ISO timestamp", field="created_at", examples=[created]) from None
     lines = [f"release_id = {json.dumps(release_id)}", f"created_at = {json.dumps(created)}",
              f"description = {json.dumps(description)}", 'kind = "release"', "[components]"]
     lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in components.items()]
@@ -211,6 +215,8 @@ def import_patterns(
         release_id = m.release_id
     if not replace and store.exists() and release_id in store.release_ids():
         raise RelcheckError(f"release '{release_id}' already exists in {store.home}; use --replace to replace it")
+    if manifest is None:
+        manifest_text = manifest_toml(release_id or "", created_at, components or {"vendor": "?"}, description)
     paths = discover(inputs)
     total = len(paths) + 4
     work = Path(tempfile.mkdtemp(prefix="relcheck-patterns-"))
