@@ -1,12 +1,12 @@
--- Place-days given twice with different counts (overlapping weeks), with the two files and rows that disagree.
+-- Place-days given twice with different counts (overlapping weeks), with two files that disagree.
 -- params: limit
 -- reads: pat_long (from patterns_long)
 SELECT
     place_id, date,
-    arg_min(file, (file, "row")) AS first_file, arg_min("row", (file, "row")) AS first_row,
-    arg_min(visits, (file, "row")) AS first_visits, arg_min(raw_visits, (file, "row")) AS first_raw,
-    arg_max(file, (file, "row")) AS second_file, arg_max("row", (file, "row")) AS second_row,
-    arg_max(visits, (file, "row")) AS second_visits, arg_max(raw_visits, (file, "row")) AS second_raw
+    arg_min(file, (visits, raw_visits, file)) AS first_file, min(visits) AS first_visits,
+    arg_min(raw_visits, (visits, raw_visits, file)) AS first_raw,
+    arg_max(file, (visits, raw_visits, file)) AS second_file, max(visits) AS second_visits,
+    arg_max(raw_visits, (visits, raw_visits, file)) AS second_raw
 FROM pat_long
 GROUP BY place_id, date
 HAVING count(*) > 1 AND (min(visits) <> max(visits) OR min(raw_visits) <> max(raw_visits)

@@ -1,15 +1,12 @@
--- Runs of days between the first and last imported day that no file covers for any place.
+-- Runs of days between the first and last imported day that no weekly row covers, for any place.
 -- params: none
--- reads: pat_long (from patterns_long)
-WITH d AS (SELECT DISTINCT date FROM pat_long),
-span AS (
-    SELECT CAST(unnest(generate_series(min(date), max(date), INTERVAL 1 DAY)) AS DATE) AS date FROM d
-),
-missing AS (
-    SELECT date, date - CAST(row_number() OVER (ORDER BY date) AS INTEGER) AS run
-    FROM span WHERE date NOT IN (SELECT date FROM d)
+-- reads: pat_parsed (from patterns_rows)
+WITH w AS (
+    SELECT DISTINCT week_start AS s, week_start + CAST(len(counts) AS INTEGER) AS e FROM pat_parsed
+), c AS (
+    SELECT s, e, max(e) OVER (ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS covered_to FROM w
 )
-SELECT min(date) AS gap_start, max(date) AS gap_end, count(*) AS days
-FROM missing
-GROUP BY run
+SELECT covered_to AS gap_start, s - 1 AS gap_end, date_diff('day', covered_to, s) AS days
+FROM c
+WHERE s > covered_to
 ORDER BY gap_start

@@ -1,6 +1,10 @@
--- Weekly patterns rows parsed: the week's first local day, the daily counts, brands split, a flag per broken rule.
+-- Weekly patterns rows parsed: the week's first local day, the daily counts, raw_visit_counts spread to the
+-- days, brands split, and a flag per broken rule.
 -- params: none
--- reads: pat_rows (every file's rows as text, from dashboard/store/patterns_read.py)
+-- reads: pat_rows (the files' rows as text, from dashboard/store/patterns_read.py)
+-- raw_visit_counts is spread in proportion to visits_by_day (evenly when the week has no visits) by largest
+-- remainder, so each week keeps its integer total: the days' floors, plus one for the days with the largest
+-- fractions (ties: the earlier day), as many as the floors fall short.
 -- date_range_start/end come as ISO date-times with an offset (the local date is the first 10 characters), as ISO
 -- dates, or as epoch seconds (the nearest midnight: right for local midnights at offsets within ±12 hours).
 -- A date-time end at 00:00 is exclusive (SafeGraph: the next Monday 00:00); any other time of day is inclusive;
@@ -44,10 +48,25 @@ WITH t AS (
         CASE WHEN is_array THEN try_cast(try_cast(vbd AS JSON) AS DOUBLE[]) END AS counts,
         date_diff('day', week_start, week_end) AS range_days
     FROM p
+), spread AS (
+    SELECT *,
+        CASE WHEN raw_number IS NOT NULL AND list_count(counts) = len(counts) AND len(counts) > 0 THEN
+            list_transform(counts, lambda x: raw_number
+                * (CASE WHEN list_sum(counts) > 0 THEN x ELSE 1 END)
+                / (CASE WHEN list_sum(counts) > 0 THEN list_sum(counts) ELSE len(counts) END))
+        END AS exact
+    FROM a
+), r AS (
+    SELECT *,
+        list_grade_up(list_grade_up(list_transform(exact, lambda x: floor(x) - x))) AS fraction_rank,
+        raw_number - list_sum(list_transform(exact, lambda x: floor(x))) AS short_by
+    FROM spread
 )
 SELECT
     file, "row", place_key, week_start, counts,
     CAST(raw_number AS BIGINT) AS raw_visit_counts,
+    list_transform(exact, lambda x, i: CAST(floor(x) + CASE WHEN fraction_rank[i] <= short_by THEN 1 ELSE 0 END AS BIGINT))
+        AS raw_days,
     location_name, brand_list[1] AS brand, array_to_string(brand_list[2:], ', ') AS other_brands,
     top_category, sub_category, region, city, try_cast(latitude AS DOUBLE) AS latitude,
     try_cast(longitude AS DOUBLE) AS longitude, parent_placekey, absent,
@@ -76,4 +95,4 @@ SELECT
     (nullif(trim(latitude), '') IS NOT NULL AND coalesce(abs(try_cast(latitude AS DOUBLE)) > 90, true)) AS f_latitude_range,
     (nullif(trim(longitude), '') IS NOT NULL AND coalesce(abs(try_cast(longitude AS DOUBLE)) > 180, true))
         AS f_longitude_range
-FROM a
+FROM r

@@ -1,6 +1,6 @@
 -- The first rows of one file that break one rule, with the offending value.
 -- params: rule, file, limit
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_examples (patterns_rows over one file, its rows numbered)
 SELECT
     "row",
     place_key,
@@ -18,7 +18,7 @@ SELECT
         WHEN 'longitude_range' THEN CAST(longitude AS VARCHAR)
         ELSE visits_by_day
     END AS value
-FROM pat_parsed
+FROM pat_examples
 WHERE file = $file AND CASE $rule
     WHEN 'key_empty' THEN f_key_empty
     WHEN 'start_invalid' THEN f_start_invalid

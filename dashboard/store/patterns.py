@@ -24,7 +24,7 @@ from dashboard.sql import files as queries
 from dashboard.store.catalog import Release, Store, append_jsonl, read_jsonl, utc_now
 from dashboard.store.contract import RELEASE_ID, ValidationFailed, parse_manifest
 from dashboard.store.ingest import ingest_release
-from dashboard.store.patterns_read import PatternsFile, discover, read_all
+from dashboard.store.patterns_read import PatternsFile, discover, group, inspect_all, read_group
 
 Progress = Callable[[str, int, int], None]
 EXAMPLES = 5
@@ -130,21 +130,82 @@ def _parquet_rows(path: Path) -> int:
     return int(pq.ParquetFile(path).metadata.num_rows)
 
 
-def _rule_problems(cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile]) -> tuple[list[ContractError], list]:
-    keys = {str(i.path): i.key_column for i in infos}
+def _rule_problems(
+    cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile]
+) -> tuple[list[ContractError], list[dict[str, Any]]]:
+    """Broken rules per file; the examples come from re-reading that one file with its rows numbered."""
+    by_file = {str(i.path): i for i in infos}
     profile = _rows(queries.run(cur, "patterns_profile"))
-    problems = []
+    seen = {p["file"] for p in profile}
+    problems = [ContractError(f, "has no rows") for f in by_file if f not in seen]
     for prof in profile:
-        if prof["rows"] == 0:
-            problems.append(ContractError(prof["file"], "has no rows"))
-        for rule, (column, text) in RULES.items():
-            if not prof[rule]:
-                continue
-            column = keys[prof["file"]] if rule == "key_empty" else column
+        info = by_file[prof["file"]]
+        broken = [rule for rule in RULES if prof[rule]]
+        if not broken:
+            continue
+        cur.register("pat_rows", read_group(cur, [info], numbered=True))
+        cur.register("pat_examples", queries.relation(cur, "patterns_rows"))
+        for rule in broken:
+            column, text = RULES[rule]
+            column = info.key_column if rule == "key_empty" else column
             ex = _rows(queries.run(cur, "patterns_violations", rule=rule, file=prof["file"], limit=EXAMPLES))
             shown = [f"row {r['row']} {r['place_key'] or '(no key)'}: {r['value']!r}" for r in ex]
             problems.append(ContractError(prof["file"], f"{text} ({prof[rule]} rows)", field=column, examples=shown))
+        cur.unregister("pat_examples")
     return problems, profile
+
+
+def _read(cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile], work: Path, step: Progress, total: int) -> int:
+    """Parse every file into Parquet in ``work``, one scan per layout, reporting files and rows as they go."""
+    parsed: list[str] = []
+    files_done = rows_done = 0
+    for i, files in enumerate(group(infos)):
+        cur.register("pat_rows", read_group(cur, files))
+        out = work / f"rows-{i:04d}.parquet"
+        names = ", ".join(f.path.name for f in files[:3]) + (" …" if len(files) > 3 else "")
+
+        def report(pct: float, before: int = files_done, n: int = len(files), rows: int = rows_done) -> None:
+            done = before + int(n * pct / 100)
+            step(f"reading files ({done}/{len(infos)} files, {rows:,} rows so far)", done, total)
+
+        def parse(target: Path = out) -> None:
+            queries.relation(cur, "patterns_rows").write_parquet(str(target), compression="zstd")
+
+        try:
+            _while_running(cur, parse, report)
+        except duckdb.Error as exc:
+            raise ContractError(names, f"cannot be read: {str(exc).splitlines()[0]}") from None
+        cur.unregister("pat_rows")
+        parsed.append(str(out))
+        files_done += len(files)
+        rows_done += _parquet_rows(out)
+        step(f"read {files_done}/{len(infos)} files, {rows_done:,} rows", files_done, total)
+    cur.register("pat_parsed", cur.read_parquet(parsed))
+    return rows_done
+
+
+def _while_running(cur: duckdb.DuckDBPyConnection, work: Callable[[], None], report: Callable[[float], None]) -> None:
+    """Run ``work`` on ``cur`` while a thread polls DuckDB's progress of it (a percentage) into ``report``."""
+    import threading
+
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.5):
+            try:
+                pct = cur.query_progress()
+            except duckdb.Error:
+                return
+            if pct >= 0:
+                report(pct)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        done.set()
+        thread.join()
 
 
 def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[ContractError]:
@@ -152,8 +213,8 @@ def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[
         return []
     ex = _rows(queries.run(cur, "patterns_conflicts", limit=EXAMPLES))
     shown = [
-        f"{r['place_id']} on {r['date']}: {r['first_visits']:g} in {Path(r['first_file']).name} row {r['first_row']}, "
-        f"{r['second_visits']:g} in {Path(r['second_file']).name} row {r['second_row']}"
+        f"{r['place_id']} on {r['date']}: {r['first_visits']:g} in {Path(r['first_file']).name}, "
+        f"{r['second_visits']:g} in {Path(r['second_file']).name}"
         + (f" (raw {r['first_raw']} vs {r['second_raw']})" if r["first_raw"] != r["second_raw"] else "")
         for r in ex
     ]
@@ -164,13 +225,12 @@ def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[
     )]
 
 
-def _warnings(cur: duckdb.DuckDBPyConnection, profile: list[dict[str, Any]], summary: dict[str, Any]) -> list[str]:
+def _warnings(cur: duckdb.DuckDBPyConnection, profile: list[dict[str, Any]], repeated: int) -> list[str]:
     out = []
     gaps = _rows(queries.run(cur, "patterns_gaps"))
     if gaps:
         shown = ", ".join(f"{g['gap_start']}..{g['gap_end']}" for g in gaps[:EXAMPLES])
-        out.append(f"gap: {sum(g['days'] for g in gaps)} days between {summary['first_date']} and "
-                   f"{summary['last_date']} are in no file ({shown})")
+        out.append(f"gap: {sum(g['days'] for g in gaps)} days between the first and last week are in no file ({shown})")
     pg = _rows(queries.run(cur, "patterns_place_gaps", limit=EXAMPLES))[0]
     if pg["places"]:
         out.append(f"gap: {pg['places']} places miss days between their first and last week "
@@ -179,8 +239,8 @@ def _warnings(cur: duckdb.DuckDBPyConnection, profile: list[dict[str, Any]], sum
     if ch["places"]:
         out.append(f"attributes: {ch['places']} places change attributes between weeks; the latest week's are kept "
                    f"(e.g. {'; '.join(ch['examples'])})")
-    if summary["repeated_rows"]:
-        out.append(f"overlap: {summary['repeated_rows']} place-days are given more than once with the same counts; "
+    if repeated:
+        out.append(f"overlap: {repeated} place-days are given more than once with the same counts; "
                    "kept once")
     starts = sorted({d for p in profile for d in (p["week_starts"] or [])})
     if len(starts) > 1:
@@ -218,41 +278,34 @@ def import_patterns(
     if manifest is None:
         manifest_text = manifest_toml(release_id or "", created_at, components or {"vendor": "?"}, description)
     paths = discover(inputs)
-    total = len(paths) + 4
+    total = len(paths) + 4  # files, then explode, snapshot, ingest, done
     work = Path(tempfile.mkdtemp(prefix="relcheck-patterns-"))
     cur = store.cursor()
     try:
         step(f"reading {len(paths)} files", 0, total)
-        files = read_all(cur, paths, place_key)
-        infos = [info for _, info in files]
+        infos = inspect_all(paths, place_key)
         src = source or VENDOR_BY_KEY.get(infos[0].key_column.lower(), "patterns")
-        parsed, rows_read = [], 0
-        for i, (rel, info) in enumerate(files):
-            # One file at a time, so the progress shows files and rows done and a read error names its file.
-            cur.register("pat_rows", rel)
-            out = work / f"rows-{i:05d}.parquet"
-            try:
-                queries.relation(cur, "patterns_rows").write_parquet(str(out), compression="zstd")
-            except duckdb.Error as exc:
-                raise ContractError(str(info.path), f"cannot be read: {str(exc).splitlines()[0]}") from None
-            cur.unregister("pat_rows")
-            parsed.append(str(out))
-            rows_read += _parquet_rows(out)
-            step(f"read {i + 1}/{len(paths)} files, {rows_read:,} rows", i + 1, total)
-        cur.register("pat_parsed", cur.read_parquet(parsed))
+        weekly_rows = _read(cur, infos, work, step, total)
         problems, profile = _rule_problems(cur, infos)
-        weekly_rows = sum(p["rows"] for p in profile)
         if problems:
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
-        _materialise(cur, queries.relation(cur, "patterns_long"), work / "long.parquet", "pat_long")
-        summary = _rows(queries.run(cur, "patterns_summary"))[0]
-        problems = _conflicts(cur, summary)
-        if problems:
-            raise PatternsRefused(problems)
-        warnings = _warnings(cur, profile, summary)
+        repeated = 0
+        if queries.run(cur, "patterns_week_overlaps").fetchall()[0][0]:
+            # Some weeks of a place overlap: group the days, refuse disagreements, keep agreeing repeats once.
+            _materialise(cur, queries.relation(cur, "patterns_long"), work / "long.parquet", "pat_long")
+            summary = _rows(queries.run(cur, "patterns_summary"))[0]
+            problems = _conflicts(cur, summary)
+            if problems:
+                raise PatternsRefused(problems)
+            repeated = int(summary["repeated_rows"])
+            visits = queries.relation(cur, "patterns_visits_out", source=src)
+        else:
+            cur.register("pat_long", queries.relation(cur, "patterns_long"))
+            visits = queries.relation(cur, "patterns_visits_direct", source=src)
+        warnings = _warnings(cur, profile, repeated)
 
-        step(f"writing {summary['days']:,} visit rows", len(paths) + 2, total)
+        step("writing the snapshot", len(paths) + 2, total)
         snap = work / "snapshot"
         snap.mkdir()
         if manifest is not None:
@@ -262,7 +315,7 @@ def import_patterns(
             desc = description or f"{FORMAT} import of {len(paths)} file(s)"
             (snap / "release.toml").write_text(
                 manifest_toml(release_id or "", created_at, comps, desc), encoding="utf-8")
-        queries.relation(cur, "patterns_visits_out", source=src).write_parquet(str(snap / "visits.parquet"))
+        visits.write_parquet(str(snap / "visits.parquet"))
         queries.relation(cur, "patterns_places_out").write_parquet(str(snap / "places.parquet"))
         step("ingesting", len(paths) + 3, total)
         try:
@@ -273,8 +326,7 @@ def import_patterns(
                 f"{exc}") from None
         result = ImportResult(
             release=release, files=[str(p) for p in paths], weekly_rows=weekly_rows,
-            visit_rows=int(summary["days"]), places=int(summary["places"]),
-            repeated_days=int(summary["repeated_rows"]),
+            visit_rows=release.rows, places=release.places, repeated_days=repeated,
             week_starts=sorted({d for p in profile for d in (p["week_starts"] or [])}),
             warnings=warnings, seconds=time.monotonic() - started,
         )

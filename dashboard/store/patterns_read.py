@@ -8,6 +8,7 @@ formatted into SQL text.
 
 from __future__ import annotations
 
+import csv
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +34,18 @@ MAX_LINE_SIZE = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class PatternsFile:
-    """One weekly file as read: where, how it was split, and which column is its place key."""
+    """One weekly file as inspected: how it is split, its columns, and which one is its place key."""
 
     path: Path
     delimiter: str | None  # None for Parquet
+    columns: tuple[str, ...]  # as spelled in the file
+    types: tuple[str, ...]  # DuckDB types (all VARCHAR for CSV)
     key_column: str  # as spelled in the file
-    columns: tuple[str, ...]
+
+    @property
+    def layout(self) -> tuple[object, ...]:
+        """Files with the same layout are read in one scan (DuckDB then spreads them over its threads)."""
+        return (self.delimiter, self.columns, self.types)
 
 
 def _is_patterns_file(p: Path) -> bool:
@@ -75,14 +82,13 @@ def _first_line(path: Path) -> str:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
-            return fh.readline()
+            return fh.readline().lstrip("\ufeff")
     except (OSError, EOFError) as exc:
         raise ContractError(str(path), f"cannot be read: {exc}") from None
 
 
-def sniff_delimiter(path: Path) -> str:
+def sniff_delimiter(header: str, path: Path) -> str:
     """Pipe (SafeGraph before October 2019), comma, or tab: whichever splits the header most."""
-    header = _first_line(path)
     counts = {d: header.count(d) for d in ("|", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     if counts[best] == 0:
@@ -91,42 +97,31 @@ def sniff_delimiter(path: Path) -> str:
     return best
 
 
-def _raw_relation(cur: duckdb.DuckDBPyConnection, path: Path) -> tuple[duckdb.DuckDBPyRelation, str | None]:
-    try:
-        if path.name.lower().endswith(".parquet"):
-            return cur.read_parquet(str(path)), None
-        delimiter = sniff_delimiter(path)
-        rel = cur.read_csv(
-            str(path), header=True, all_varchar=True, delimiter=delimiter, quotechar='"', escapechar='"',
-            max_line_size=MAX_LINE_SIZE,
-        )
-        return rel, delimiter
-    except duckdb.Error as exc:
-        raise ContractError(str(path), f"cannot be read: {str(exc).splitlines()[0]}") from None
+def _header(path: Path) -> tuple[str | None, list[str], list[str]]:
+    """Delimiter, column names and types, from the header or the Parquet schema alone (no scan)."""
+    if path.name.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+        except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
+            raise ContractError(str(path), f"cannot be read as Parquet: {exc}") from None
+        return None, list(schema.names), [str(t) for t in schema.types]
+    line = _first_line(path)
+    delimiter = sniff_delimiter(line, path)
+    names = next(csv.reader([line], delimiter=delimiter, quotechar='"'))
+    return delimiter, [n.strip() for n in names], ["VARCHAR"] * len(names)
 
 
-def _text(rel: duckdb.DuckDBPyRelation, column: str, dtype: str) -> duckdb.Expression:
-    """A file column as text: lists (Parquet visits_by_day, brands) as JSON, instants as epoch seconds."""
-    col = duckdb.ColumnExpression(column)
-    base = dtype.split("(")[0].upper()
-    if dtype.endswith("[]") or base in ("LIST", "STRUCT", "MAP"):
-        return duckdb.FunctionExpression("to_json", col).cast(duckdb.sqltype("VARCHAR"))
-    if base == "TIMESTAMP WITH TIME ZONE":
-        return duckdb.FunctionExpression("epoch", col).cast(duckdb.sqltype("VARCHAR"))
-    return col.cast(duckdb.sqltype("VARCHAR"))
-
-
-def read_file(
-    cur: duckdb.DuckDBPyConnection, path: Path, place_key: str | None = None
-) -> tuple[duckdb.DuckDBPyRelation, PatternsFile]:
-    """One file as a relation of ``file, PATTERN_COLUMNS`` (text), with the key column found."""
-    raw, delimiter = _raw_relation(cur, path)
-    names = list(raw.columns)
+def inspect(path: Path, place_key: str | None = None) -> PatternsFile:
+    """Check one file is weekly patterns and find its place key column, from its header only."""
+    delimiter, names, types = _header(path)
     lowered: dict[str, str] = {}
     for name in names:
-        low = name.strip().lower()
+        low = name.lower()
         if low in lowered:
-            raise ContractError(str(path), "two columns differ only in case", field=name, examples=[lowered[low], name])
+            raise ContractError(str(path), "two columns have the same name (case ignored)", field=name,
+                                examples=[lowered[low], name])
         lowered[low] = name
     missing = [c for c in CORE_COLUMNS if c not in lowered]
     if missing:
@@ -148,30 +143,14 @@ def read_file(
                 "name another with --place-key)", field="placekey", examples=[", ".join(names)[:200]],
             )
         key = present[0]
-    types = dict(zip(names, (str(t) for t in raw.dtypes), strict=True))
-    exprs = [duckdb.ConstantExpression(str(path)).alias("file"),
-             _text(raw, lowered[key], types[lowered[key]]).alias("place_key")]
-    for col in PATTERN_COLUMNS[1:]:
-        if col in lowered:
-            exprs.append(_text(raw, lowered[col], types[lowered[col]]).alias(col))
-        else:
-            exprs.append(duckdb.ConstantExpression(None).cast(duckdb.sqltype("VARCHAR")).alias(col))
-    # Which attributes this file does not carry, so a place keeps them from the weeks that do.
-    absent = [c for c in ATTRIBUTE_COLUMNS if c not in lowered]
-    exprs.append(duckdb.ConstantExpression(absent).cast(duckdb.sqltype("VARCHAR[]")).alias("absent"))
-    # The data row within its file (1 = the first row under the header), for the messages.
-    rel = raw.select(*exprs).project("*, row_number() OVER () AS row")
-    return rel, PatternsFile(path, delimiter, lowered[key], tuple(names))
+    return PatternsFile(path, delimiter, tuple(names), tuple(types), lowered[key])
 
 
-def read_all(
-    cur: duckdb.DuckDBPyConnection, paths: list[Path], place_key: str | None = None
-) -> list[tuple[duckdb.DuckDBPyRelation, PatternsFile]]:
-    """Every file's relation (lazy); files keyed by different columns are refused, naming both."""
-    rels = []
+def inspect_all(paths: list[Path], place_key: str | None = None) -> list[PatternsFile]:
+    """Every file inspected; files keyed by different columns are refused, naming both."""
     infos: list[PatternsFile] = []
     for path in paths:
-        rel, info = read_file(cur, path, place_key)
+        info = inspect(path, place_key)
         if infos and info.key_column.lower() != infos[0].key_column.lower():
             first = infos[0]
             raise ContractError(
@@ -179,6 +158,64 @@ def read_all(
                 f"uses '{info.key_column}'; import them separately or name one key with --place-key",
                 field=info.key_column, examples=[str(first.path), str(path)],
             )
-        rels.append(rel)
         infos.append(info)
-    return list(zip(rels, infos, strict=True))
+    return infos
+
+
+def group(infos: list[PatternsFile]) -> list[list[PatternsFile]]:
+    """Files by layout, in the order first seen."""
+    groups: dict[tuple[object, ...], list[PatternsFile]] = {}
+    for info in infos:
+        groups.setdefault(info.layout, []).append(info)
+    return list(groups.values())
+
+
+def _text(column: str, dtype: str) -> duckdb.Expression:
+    """A file column as text: lists (Parquet visits_by_day, brands) as JSON, instants as epoch seconds."""
+    col = duckdb.ColumnExpression(column)
+    low = dtype.lower()
+    if low.startswith(("list", "large_list", "struct", "map")) or low.endswith("[]"):
+        return duckdb.FunctionExpression("to_json", col).cast(duckdb.sqltype("VARCHAR"))
+    if low.startswith("timestamp") and ("tz=" in low or "time zone" in low):
+        return duckdb.FunctionExpression("epoch", col).cast(duckdb.sqltype("VARCHAR"))
+    return col.cast(duckdb.sqltype("VARCHAR"))
+
+
+def read_group(cur: duckdb.DuckDBPyConnection, files: list[PatternsFile], numbered: bool = False
+               ) -> duckdb.DuckDBPyRelation:
+    """Files of one layout as one relation of ``file, row, PATTERN_COLUMNS, absent`` (text).
+
+    ``row`` (the data row in its file, 1 = the first under the header) is numbered only when asked, for one
+    file: the messages need it, the import does not, and numbering keeps a scan in file order.
+    """
+    first = files[0]
+    paths = [str(f.path) for f in files]
+    try:
+        if first.delimiter is None:
+            raw = cur.read_parquet(paths, filename=True)
+        else:
+            raw = cur.read_csv(
+                paths, header=True, delimiter=first.delimiter, quotechar='"', escapechar='"',
+                columns={name: "VARCHAR" for name in first.columns}, auto_detect=False, filename=True,
+                max_line_size=MAX_LINE_SIZE,
+            )
+    except duckdb.Error as exc:
+        raise ContractError(", ".join(paths[:3]), f"cannot be read: {str(exc).splitlines()[0]}") from None
+    lowered = {name.lower(): name for name in first.columns}
+    types = dict(zip(first.columns, first.types, strict=True))
+    exprs = [duckdb.ColumnExpression("filename").alias("file"),
+             _text(first.key_column, types[first.key_column]).alias("place_key")]
+    for col in PATTERN_COLUMNS[1:]:
+        if col in lowered:
+            exprs.append(_text(lowered[col], types[lowered[col]]).alias(col))
+        else:
+            exprs.append(duckdb.ConstantExpression(None).cast(duckdb.sqltype("VARCHAR")).alias(col))
+    # Which attributes these files do not carry, so a place keeps them from the weeks that do.
+    absent = [c for c in ATTRIBUTE_COLUMNS if c not in lowered]
+    exprs.append(duckdb.ConstantExpression(absent).cast(duckdb.sqltype("VARCHAR[]")).alias("absent"))
+    rel = raw.select(*exprs)
+    if numbered:
+        if len(files) != 1:
+            raise ValueError("rows are numbered one file at a time")
+        return rel.project("*, row_number() OVER () AS row")
+    return rel.project("*, CAST(NULL AS BIGINT) AS row")

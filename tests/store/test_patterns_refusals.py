@@ -119,7 +119,7 @@ def test_overlapping_weeks_that_disagree_name_both_files(tmp_path: Path, some_st
     a = write_csv(tmp_path / "d" / "sunday.csv", [week(KEY_A, "2020-03-01", [1, 2, 3, 4, 5, 6, 7])])
     b = write_csv(tmp_path / "d" / "monday.csv", [week(KEY_A, MON, [2, 3, 4, 5, 6, 70, 8])])
     refused(some_store, [tmp_path / "d"], str(a), str(b), "overlapping weeks", "field 'visits_by_day'",
-            f"{KEY_A} on 2020-03-07: 70 in monday.csv row 1, 7 in sunday.csv row 1")
+            f"{KEY_A} on 2020-03-07: 7 in sunday.csv, 70 in monday.csv")
 
 
 def test_malformed_brands(tmp_path: Path, some_store: Store) -> None:
