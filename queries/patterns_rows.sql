@@ -51,11 +51,12 @@ WITH t AS (
 ), spread AS (
     SELECT *,
         CASE WHEN raw_number IS NOT NULL AND list_count(counts) = len(counts) AND len(counts) > 0 THEN
-            list_transform(counts, lambda x: raw_number
-                * (CASE WHEN list_sum(counts) > 0 THEN x ELSE 1 END)
-                / (CASE WHEN list_sum(counts) > 0 THEN list_sum(counts) ELSE len(counts) END))
+            CASE WHEN list_sum(counts) > 0
+                THEN list_transform(counts, lambda x: raw_number * x / total)
+                ELSE list_transform(counts, lambda x: raw_number / len(counts))
+            END
         END AS exact
-    FROM a
+    FROM (SELECT *, list_sum(counts) AS total FROM a)
 ), r AS (
     SELECT *,
         list_grade_up(list_grade_up(list_transform(exact, lambda x: floor(x) - x))) AS fraction_rank,
