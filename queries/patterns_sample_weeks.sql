@@ -29,5 +29,5 @@ SELECT
     strftime(w.week_end, '%Y-%m-%dT00:00:00-05:00') AS date_range_end,
     w.raw_visit_counts,
     CAST(to_json(w.counts) AS VARCHAR) AS visits_by_day
-FROM weeks w JOIN sample_places p USING (place_id)
+FROM weeks w JOIN sample_places p ON p.place_id = w.place_id
 ORDER BY w.week_start, w.place_id

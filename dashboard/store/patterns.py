@@ -282,7 +282,6 @@ def import_patterns(
     work = Path(tempfile.mkdtemp(prefix="relcheck-patterns-"))
     cur = store.cursor()
     try:
-        queries.run(cur, "patterns_quiet").fetchall()
         step(f"reading {len(paths)} files", 0, total)
         infos = inspect_all(paths, place_key)
         src = source or VENDOR_BY_KEY.get(infos[0].key_column.lower(), "patterns")
