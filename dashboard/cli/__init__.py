@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "compare": "dashboard.cli.compare_cmds:compare",
     "gate": "dashboard.cli.gate_cmds:gate",
     "history": "dashboard.cli.gate_cmds:history",
+    "import": "dashboard.cli.import_cmds:import_group",
     "ingest": "dashboard.cli.store_cmds:ingest",
     "promote": "dashboard.cli.store_cmds:promote",
     "releases": "dashboard.cli.store_cmds:releases",

@@ -89,9 +89,12 @@ def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
               help="Where to write the snapshots (default: sample_data/releases, or benchmarks/data/large).")
 @click.option("--settings", type=click.Path(path_type=Path), default=None, help="Simulator settings TOML (demo preset).")
 @click.option("--no-ingest", is_flag=True, help="Only write the snapshot folders.")
+@click.option("--format", "formats", type=click.Choice(["snapshot", "patterns"]), multiple=True,
+              help="Also write each release as weekly patterns files (OUT/../patterns/<release>/).")
 @store_option
 @handle_errors
-def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool, home: Path | None) -> None:
+def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool, formats: tuple[str, ...],
+           home: Path | None) -> None:
     """Build (or rebuild) the sample releases with the seeded pipeline simulator and ingest them."""
     from dashboard.simulator.core import generate
     from dashboard.store.ingest import ingest_release
@@ -99,6 +102,12 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
     out = out or (Path("sample_data/releases") if preset == "demo" else Path("benchmarks/data/large"))
     result = generate(out, preset=preset, settings_path=settings, progress=terminal_progress(f"simulate {preset}"))
     click.echo(f"wrote {len(result.release_dirs)} release snapshots to {out}")
+    if "patterns" in formats:
+        from dashboard.store.patterns_sample import write_patterns
+
+        for folder in result.release_dirs:
+            write_patterns(folder, out.parent / "patterns" / folder.name)
+        click.echo(f"wrote them as weekly patterns files to {out.parent / 'patterns'}")
     if no_ingest:
         return
     store = open_store(home)

@@ -53,6 +53,7 @@ DUMMY_PARAMS: dict[str, object] = {
     "days": 1,
     "category": "Grocery Stores",
     "brand": "",
+    "file": "weekly.csv",  # patterns import
 }
 
 #: Relations chaos queries read by a name passed as a parameter (query_table($p)): the dummy names.
@@ -93,6 +94,16 @@ RELATIONS: dict[str, Any] = {
     # chaos: what query_table($input) / query_table($places) name (see DUMMY_PARAMS)
     "chaos_visits": STORED_VISITS,
     "chaos_places": STORED_PLACES,
+    # patterns import (dashboard/store/patterns*.py): the files' rows as text, then parsed, then one row per day
+    "pat_rows": "file VARCHAR, place_key VARCHAR, date_range_start VARCHAR, visits_by_day VARCHAR, "
+                "date_range_end VARCHAR, raw_visit_counts VARCHAR, location_name VARCHAR, brands VARCHAR, "
+                "top_category VARCHAR, sub_category VARCHAR, region VARCHAR, city VARCHAR, latitude VARCHAR, "
+                "longitude VARCHAR, parent_placekey VARCHAR, absent VARCHAR[], row BIGINT",
+    "pat_parsed": ("query", "patterns_rows"),
+    "pat_examples": ("query", "patterns_rows"),
+    "pat_long": ("query", "patterns_long"),
+    "sample_visits": "place_id VARCHAR, date DATE, source VARCHAR, visits DOUBLE, raw_visits BIGINT, segment VARCHAR",
+    "sample_places": STORED_PLACES,
 }
 
 

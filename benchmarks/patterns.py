@@ -1,0 +1,114 @@
+"""Benchmark of `relcheck import patterns` (issue 16): weekly files of PLACES x WEEKS, import vs DuckDB's read.
+
+Writes realistic weekly patterns files (one CSV.gz per week, SafeGraph-style columns, valid-looking placekeys,
+JSON visits_by_day) under benchmarks/data/patterns-<places>x<weeks>/ if absent, then measures in this process:
+
+- reference: DuckDB reading the same CSV files into a table (``CREATE TABLE AS SELECT * FROM read_csv``);
+- relcheck: the whole import into a fresh store (read, check, explode, snapshot, validated atomic ingest).
+
+Target: the import within 3x the reference. Usage: python benchmarks/patterns.py [--places 50000] [--weeks 13]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard.store.catalog import Store  # noqa: E402
+from dashboard.store.patterns import import_patterns  # noqa: E402
+from dashboard.store.patterns_sample import placekey_for  # noqa: E402
+
+TARGET_X = 3.0
+CATEGORIES = ["Grocery Stores", "Restaurants and Other Eating Places", "Gasoline Stations", "Fitness Centers",
+              "Pharmacies and Drug Stores", "Clothing Stores"]
+BRANDS = ["FreshCo", "ValueMart", "DailyGrind", "FuelUp", "PulseGym", "", "", ""]
+REGIONS = ["NE", "SE", "MW", "SW", "W"]
+
+
+def write_files(folder: Path, places: int, weeks: int, seed: int = 7) -> list[Path]:
+    """One gzip CSV per week; per place a base demand, a weekday shape and noise; some multi-brand rows."""
+    rng = np.random.default_rng(seed)
+    lat = rng.uniform(25, 48, places)
+    lon = rng.uniform(-123, -70, places)
+    keys = [placekey_for(f"place-{i}", lat[i], lon[i]) for i in range(places)]
+    cat = rng.integers(0, len(CATEGORIES), places)
+    brand = rng.integers(0, len(BRANDS), places)
+    region = rng.integers(0, len(REGIONS), places)
+    base = rng.lognormal(3.0, 1.0, places)
+    shape = np.array([0.9, 0.95, 1.0, 1.05, 1.2, 1.4, 1.1])
+    attrs = pd.DataFrame({
+        "placekey": keys, "parent_placekey": "", "location_name": [f"Place {i}" for i in range(places)],
+        "brands": [json.dumps([BRANDS[b]] + (["ValueMart"] if i % 97 == 0 else [])) if BRANDS[b] else ""
+                   for i, b in enumerate(brand)],
+        "top_category": [CATEGORIES[c] for c in cat], "sub_category": "",
+        "region": [REGIONS[r] for r in region], "city": [f"City {r}" for r in region],
+        "latitude": lat.round(6), "longitude": lon.round(6),
+    })
+    folder.mkdir(parents=True, exist_ok=True)
+    start = dt.date(2024, 9, 2)  # a Monday
+    paths = []
+    for w in range(weeks):
+        ws = start + dt.timedelta(days=7 * w)
+        counts = rng.poisson(base[:, None] * shape[None, :])
+        frame = attrs.copy()
+        frame["date_range_start"] = f"{ws.isoformat()}T00:00:00-05:00"
+        frame["date_range_end"] = f"{(ws + dt.timedelta(days=7)).isoformat()}T00:00:00-05:00"
+        frame["raw_visit_counts"] = counts.sum(axis=1)
+        frame["raw_visitor_counts"] = (counts.sum(axis=1) * 0.7).astype(int)
+        frame["visits_by_day"] = ["[" + ",".join(map(str, row)) + "]" for row in counts]
+        path = folder / f"patterns-{ws.isoformat()}.csv.gz"
+        frame.to_csv(path, index=False, compression="gzip")
+        paths.append(path)
+    (folder / ".complete").write_text("ok")
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--places", type=int, default=50_000)
+    ap.add_argument("--weeks", type=int, default=13)
+    args = ap.parse_args(argv)
+    folder = ROOT / "benchmarks" / "data" / f"patterns-{args.places}x{args.weeks}"
+    if not (folder / ".complete").exists():
+        t = time.perf_counter()
+        write_files(folder, args.places, args.weeks)
+        print(f"wrote {args.weeks} weekly files of {args.places:,} places in {time.perf_counter() - t:.1f}s")
+    files = sorted(folder.glob("*.csv.gz"))
+
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute("CREATE TABLE ref AS SELECT * FROM read_csv($f, header = true)", {"f": [str(f) for f in files]})
+    ref_s = time.perf_counter() - t
+    ref_rows = con.execute("SELECT count(*) FROM ref").fetchone()[0]
+    con.close()
+
+    home = Path(tempfile.mkdtemp(prefix="relcheck-bench-patterns-"))
+    try:
+        t = time.perf_counter()
+        result = import_patterns(Store(home), [folder], release_id="bench")
+        imp_s = time.perf_counter() - t
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    ratio = imp_s / ref_s
+    print(f"files {len(files)}, weekly rows {ref_rows:,} -> visit rows {result.visit_rows:,}, places {result.places:,}")
+    print(f"DuckDB read_csv into a table: {ref_s:.2f}s")
+    print(f"relcheck import patterns:     {imp_s:.2f}s = {ratio:.2f}x  (target <= {TARGET_X:.0f}x) "
+          f"{'PASS' if ratio <= TARGET_X else 'FAIL'}")
+    return 0 if ratio <= TARGET_X else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Weekly patterns import (issue 16): the mapping, and the drift real files carry, each on a small file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from patterns_fixtures import KEY_A, KEY_B, epoch, week, write_csv, write_parquet
+
+from dashboard.store.catalog import Store
+from dashboard.store.patterns import ImportResult, import_patterns, import_record
+
+MON = "2020-03-02"  # a Monday
+SUN = "2020-03-01"
+
+
+def run(store: Store, *inputs: Path, **kw: Any) -> ImportResult:
+    kw.setdefault("release_id", "p1")
+    return import_patterns(store, list(inputs), **kw)
+
+
+def visits(result: ImportResult) -> dict[tuple[str, str], tuple[float, int | None, str]]:
+    rows = duckdb.sql(f"SELECT place_id, date, visits, raw_visits, source FROM '{result.release.visits_path}'").fetchall()
+    return {(p, d.isoformat()): (v, r, s) for p, d, v, r, s in rows}
+
+
+def places(result: ImportResult) -> dict[str, dict[str, Any]]:
+    rel = duckdb.sql(f"SELECT * FROM '{result.release.places_path}'")
+    return {r[0]: dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()}
+
+
+def days(start: str, n: int) -> list[str]:
+    d = dt.date.fromisoformat(start)
+    return [(d + dt.timedelta(days=i)).isoformat() for i in range(n)]
+
+
+def test_the_mapping_on_one_csv_file(tmp_path: Path, store: Store) -> None:
+    f = write_csv(tmp_path / "w.csv", [
+        week(KEY_A, MON, [1, 0, 0, 0, 0, 0, 2], raw_visit_counts=10, brands='["FreshCo", "ValueMart"]',
+             parent_placekey="zzz-222@3bt-bys-gzf"),
+        week(KEY_B, MON, [0, 0, 0, 0, 0, 0, 0], raw_visit_counts=3, brands="", location_name="Corner Gym",
+             top_category="Fitness Centers", region="CA", city="SF", latitude=37.7, longitude=-122.4),
+    ])
+    r = run(store, f, source="advan_weekly")
+    v = visits(r)
+    assert [v[(KEY_A, d)][0] for d in days(MON, 7)] == [1, 0, 0, 0, 0, 0, 2]
+    # raw_visit_counts spread in proportion to visits_by_day, by largest remainder: 10 * 1/3, 10 * 2/3.
+    assert [v[(KEY_A, d)][1] for d in days(MON, 7)] == [3, 0, 0, 0, 0, 0, 7]
+    # A week without visits spreads its raw count evenly, still summing to it.
+    assert sum(v[(KEY_B, d)][1] for d in days(MON, 7)) == 3
+    assert {s for _, _, s in v.values()} == {"advan_weekly"}
+    p = places(r)
+    assert p[KEY_A]["brand"] == "FreshCo" and p[KEY_A]["name"] == "Place 222"
+    assert p[KEY_A]["parent_place_id"] == "zzz-222@3bt-bys-gzf"
+    assert p[KEY_A]["category"] == "Grocery Stores" and p[KEY_A]["sub_category"] == "Supermarkets"
+    assert p[KEY_B] == {"place_id": KEY_B, "name": "Corner Gym", "brand": None, "category": "Fitness Centers",
+                        "region": "CA", "city": "SF", "sub_category": "Supermarkets", "parent_place_id": None,
+                        "latitude": 37.7, "longitude": -122.4}
+    assert r.release.rows == 14 and r.release.places == 2 and r.week_starts == ["Monday"]
+    assert r.warnings == []
+
+
+def test_default_source_is_the_vendor_and_components_default(tmp_path: Path, store: Store) -> None:
+    r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7)]))
+    assert set(r.release.sources) == {"safegraph"}
+    assert r.release.components == {"vendor": "safegraph"}
+
+
+def test_uppercase_pipe_gzip_and_epoch_seconds(tmp_path: Path, store: Store) -> None:
+    rows = [week(KEY_A, MON, [5, 4, 3, 2, 1, 0, 9], brands="FreshCo, ValueMart")]
+    rows[0]["date_range_start"] = str(epoch(MON))
+    rows[0]["date_range_end"] = str(epoch("2020-03-09"))
+    f = write_csv(tmp_path / "w.csv.gz", rows, delimiter="|", upper=True)
+    r = run(store, f)
+    assert [visits(r)[(KEY_A, d)][0] for d in days(MON, 7)] == [5, 4, 3, 2, 1, 0, 9]
+    assert places(r)[KEY_A]["brand"] == "FreshCo"
+
+
+def test_epoch_seconds_of_a_midnight_east_of_utc_keep_the_local_date(tmp_path: Path, store: Store) -> None:
+    rows = [week(KEY_A, MON, [1] * 7)]
+    rows[0]["date_range_start"] = str(epoch(MON, offset_hours=9))  # 2020-03-01T15:00Z
+    rows[0]["date_range_end"] = ""
+    r = run(store, write_csv(tmp_path / "w.csv", rows))
+    assert r.release.first_date == MON
+
+
+@pytest.mark.parametrize("end", ["2020-03-09T00:00:00-05:00", "2020-03-08T23:59:59-05:00", "2020-03-09",
+                                 "2020-03-08", "", None])
+def test_the_date_range_end_spellings(tmp_path: Path, store: Store, end: str | None) -> None:
+    rows = [week(KEY_A, MON, [1] * 7)]
+    drop = ("date_range_end",) if end is None else ()
+    rows[0]["date_range_end"] = end
+    rows[0]["date_range_start"] = MON  # an ISO date
+    r = run(store, write_csv(tmp_path / "w.csv", rows, drop=drop))
+    assert (r.release.first_date, r.release.last_date) == (MON, "2020-03-08")
+
+
+def test_parquet_with_lists(tmp_path: Path, store: Store) -> None:
+    f = write_parquet(tmp_path / "w.parquet", [
+        week(KEY_A, MON, [1, 2, 3, 4, 5, 6, 7], brands='["FreshCo", "ValueMart"]'),
+        week(KEY_B, MON, [0, 0, 1, 0, 0, 0, 0], brands=""),
+    ])
+    r = run(store, f)
+    assert [visits(r)[(KEY_A, d)][0] for d in days(MON, 7)] == [1, 2, 3, 4, 5, 6, 7]
+    assert places(r)[KEY_A]["brand"] == "FreshCo" and places(r)[KEY_B]["brand"] is None
+
+
+def test_parquet_with_json_text_and_numbers(tmp_path: Path, store: Store) -> None:
+    f = write_parquet(tmp_path / "w.parquet", [week(KEY_A, MON, [1, 2, 3, 4, 5, 6, 7])], lists=False)
+    r = run(store, f)
+    assert sum(v for v, _, _ in visits(r).values()) == 28
+
+
+def test_a_folder_of_weekly_files_in_mixed_formats_is_one_release(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "weekly"
+    write_csv(folder / "patterns-2020-03-02.csv", [week(KEY_A, MON, [1] * 7), week(KEY_B, MON, [2] * 7)])
+    write_csv(folder / "patterns-2020-03-09.csv.gz", [week(KEY_A, "2020-03-09", [3] * 7)], delimiter="|", upper=True)
+    write_parquet(folder / "patterns-2020-03-16.parquet", [week(KEY_A, "2020-03-16", [4] * 7)])
+    (folder / "README.txt.md").write_text("not a data file")
+    r = run(store, folder)
+    assert len(r.files) == 3 and r.weekly_rows == 4
+    assert (r.release.first_date, r.release.last_date) == (MON, "2020-03-22")
+    assert r.release.rows == 28
+    # KEY_B has only the first week: its own span has no hole, so no gap warning.
+    assert r.warnings == []
+
+
+def test_sunday_weeks(tmp_path: Path, store: Store) -> None:
+    r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, SUN, [1, 2, 3, 4, 5, 6, 7])]))
+    assert r.week_starts == ["Sunday"]
+    assert visits(r)[(KEY_A, SUN)][0] == 1 and visits(r)[(KEY_A, "2020-03-07")][0] == 7
+
+
+def test_sunday_and_monday_weeks_that_agree_are_kept_once_with_a_warning(tmp_path: Path, store: Store) -> None:
+    daily = [1, 2, 3, 4, 5, 6, 7, 8]  # 2020-03-01 .. 03-08
+    a = write_csv(tmp_path / "a" / "sunday.csv", [week(KEY_A, SUN, daily[:7], raw_visit_counts=None)])
+    b = write_csv(tmp_path / "a" / "monday.csv", [week(KEY_A, MON, daily[1:], raw_visit_counts=None)])
+    r = run(store, a, b)
+    assert r.release.rows == 8 and r.repeated_days == 6
+    assert any(w.startswith("overlap: 6 place-days") for w in r.warnings)
+    assert any("Monday, Sunday" in w for w in r.warnings)
+    assert r.release.has_raw_visits is False
+
+
+@pytest.mark.parametrize("key", ["safegraph_place_id", "id_store"])
+def test_older_and_other_key_columns(tmp_path: Path, store: Store, key: str) -> None:
+    row = week("sg:0a1b2c", MON, [1] * 7)
+    row[key] = row.pop("placekey")
+    r = run(store, write_csv(tmp_path / "w.csv", [row]))
+    assert set(places(r)) == {"sg:0a1b2c"}
+    assert r.release.sources == (("safegraph",) if key == "safegraph_place_id" else ("advan",))
+
+
+def test_a_key_column_named_by_option(tmp_path: Path, store: Store) -> None:
+    row = week("ignored", MON, [1] * 7, STORE_CODE="s-42")
+    r = run(store, write_csv(tmp_path / "w.csv", [row]), place_key="store_code")
+    assert set(places(r)) == {"s-42"}
+
+
+def test_gaps_are_warned(tmp_path: Path, store: Store) -> None:
+    f = write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7), week(KEY_A, "2020-03-16", [1] * 7),
+                                      week(KEY_B, MON, [1] * 7), week(KEY_B, "2020-03-16", [1] * 7)])
+    r = run(store, f)
+    assert any(w.startswith("gap: 7 days") and "2020-03-09..2020-03-15" in w for w in r.warnings)
+    assert any(w.startswith("gap: 2 places miss days") for w in r.warnings)
+
+
+def test_attributes_changing_between_weeks_keep_the_latest_with_a_warning(tmp_path: Path, store: Store) -> None:
+    a = write_csv(tmp_path / "w1.csv", [week(KEY_A, "2020-03-09", [1] * 7, location_name="New name",
+                                              brands="", top_category="Supermarkets")])
+    b = write_csv(tmp_path / "w0.csv", [week(KEY_A, MON, [1] * 7, location_name="Old name")], drop=("city",))
+    r = run(store, a, b)
+    p = places(r)[KEY_A]
+    # The latest week wins, also when it says the brand is gone; a file without the city column does not erase it.
+    assert (p["name"], p["brand"], p["category"], p["city"]) == ("New name", None, "Supermarkets", "New York")
+    [w] = r.warnings
+    assert w.startswith("attributes: 1 places") and "location_name, brands, top_category" in w
+
+
+def test_the_import_is_recorded_for_the_releases_page(tmp_path: Path, store: Store) -> None:
+    f = write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7)])
+    r = run(store, f)
+    rec = import_record(store, store.release("p1"))
+    assert rec is not None and rec["format"] == "weekly patterns" and rec["files"] == [str(f)]
+    assert (rec["weekly_rows"], rec["visit_rows"], rec["places"]) == (1, 7, 1)
+    assert r.release.checksum == rec["checksum"]
+
+
+def test_progress_counts_files_and_rows(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "weekly"
+    write_csv(folder / "a.csv", [week(KEY_A, MON, [1] * 7)])
+    write_csv(folder / "b.csv", [week(KEY_A, "2020-03-09", [1] * 7), week(KEY_B, "2020-03-09", [1] * 7)])
+    calls: list[tuple[str, int, int]] = []
+    run(store, folder, progress=lambda *a: calls.append(a))
+    assert ("read 2/2 files, 3 rows", 2, 6) in calls
+    assert calls[-1] == ("done", 6, 6)
+
+
+def test_replace_and_refuse_an_existing_id(tmp_path: Path, store: Store) -> None:
+    from dashboard.errors import RelcheckError
+
+    f = write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7)])
+    run(store, f)
+    with pytest.raises(RelcheckError, match="already exists"):
+        run(store, f)
+    g = write_csv(tmp_path / "g.csv", [week(KEY_A, MON, [2] * 7)])
+    assert visits(run(store, g, replace=True))[(KEY_A, MON)][0] == 2
