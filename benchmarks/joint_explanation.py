@@ -95,9 +95,9 @@ def world(rng: np.random.Generator) -> tuple[dict[Key, tuple[float, float]], dic
 
 
 def inject(rng: np.random.Generator, cur: dict[Key, tuple[float, float]], brand_cat: dict[str | None, str],
-           n_changes: int) -> tuple[dict[Key, float], dict[Key, float], list[tuple[str, list[Signature]]]]:
+           n_changes: int, noise: float = 0.01) -> tuple[dict[Key, float], dict[Key, float], list[tuple[str, list[Signature]]]]:
     """The candidate's visits and places per cell after noise and n_changes injected changes."""
-    cand = {k: v * rng.normal(1.0, 0.01) for k, (v, _) in cur.items()}
+    cand = {k: v * rng.normal(1.0, noise) for k, (v, _) in cur.items()}
     places = {k: p for k, (_, p) in cur.items()}
     brands = [b for b in brand_cat if b is not None]
     weight = dict.fromkeys(brands, 0.0)
@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peer", action="store_true", help="relcheck only (wise-pizza not needed)")
     ap.add_argument("--min-share", type=float, default=MIN_SHARE,
                     help=f"relcheck's stopping share of the movement (default {MIN_SHARE})")
+    ap.add_argument("--noise", type=float, default=0.01, help="relative noise per cell (default 0.01)")
     args = ap.parse_args(argv)
     peer = not args.no_peer
     if peer:
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(args.seeds):
             rng = np.random.default_rng(1000 * n_changes + seed)
             cur, brand_cat = world(rng)
-            cand, places, truth = inject(rng, cur, brand_cat, n_changes)
+            cand, places, truth = inject(rng, cur, brand_cat, n_changes, args.noise)
             for name, fn in methods.items():
                 reported, elapsed = (fn(cur, cand, args.min_share) if name == "relcheck" else fn(cur, cand, places))
                 found, good = score(reported, truth)

@@ -216,12 +216,13 @@ def joint_explanation(
     ratio = np.divide(delta, base, out=np.zeros_like(delta), where=base > 0)
     vanished = np.where((cand == 0) & (cur > 0), cur, 0.0)
     appeared = np.where((cur == 0) & (cand > 0), cand, 0.0)
-    open_cells = movement > 0
+    # cells that did not move stay open: they are the evidence against a change of a segment holding them
+    open_cells = np.ones(len(data.keys), dtype=bool)
     chosen: set[tuple[int, int]] = set()  # (grouping index, candidate code)
     segments: list[JointSegment] = []
     floor = min_share * total_movement
 
-    while len(segments) < max_segments and open_cells.any():
+    while len(segments) < max_segments and (open_cells & (movement > 0)).any():
         rekey = {d: _rekey_credit(sib, open_cells, vanished, appeared) for d, sib in data.siblings.items()}
         fits = [_fit(g, open_cells, rekey, ratio, base, delta, movement) for g in data.groupings]
         for gi, code in chosen:
