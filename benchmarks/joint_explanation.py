@@ -9,6 +9,7 @@ category) × 4 sources × 2 segments = 3,840 finest cells, about 1.8e8 visits pe
 brand and region are lognormal; visits per cell = places × visits per place (lognormal per category and
 brand) × source share (A 10 %, B 45 %, C 35 %, D 10 %, varied ±30 % by region) × segment share
 (commuters 55–70 %). The candidate is the current release times an independent noise of 1 % per cell
+(``--noise``)
 (a release with the same panel but re-run pipeline), then 2 to 5 changes of random kind, size and place:
 
 - ``device_loss``: a source loses 10–40 % of its devices in one region (all of its cells there);
