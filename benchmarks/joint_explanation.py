@@ -40,6 +40,7 @@ number of places. The table goes to stdout and ``benchmarks/results/joint_explan
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import time
@@ -198,6 +199,7 @@ def run_wise_pizza(cur: dict[Key, tuple[float, float]], cand: dict[Key, float],
     df1 = frame(cur)
     df2 = frame({k: (v, places[k]) for k, v in cand.items()})
     t0 = time.perf_counter()
+    logging.getLogger().setLevel(logging.ERROR)  # wise-pizza logs a deprecation on every call
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sf = explain_changes_in_totals(df1, df2, dims=list(DIMENSIONS), total_name="visits", size_name="places",
