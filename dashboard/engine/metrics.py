@@ -127,7 +127,9 @@ def level_change_ci95_many(
     if not ok.any():
         return out
     a, b, v_a, v_b = ka[ok], kb[ok], va[ok], vb[ok]
-    from scipy.special import betaincinv  # the beta quantile (= scipy.stats.beta.ppf), without scipy.stats' 0.4 s import
+    from scipy.special import (
+        betaincinv,  # the beta quantile (= scipy.stats.beta.ppf), without scipy.stats' 0.4 s import
+    )
 
     alpha = 0.05
     p_low = betaincinv(b, a + 1, alpha / 2)
