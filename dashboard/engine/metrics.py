@@ -26,7 +26,7 @@ from dashboard.engine.scopes import (
     simple_scope,
     stakeholder_scopes,
 )
-from dashboard.engine.session import SP, PairSession, Window, side_inputs
+from dashboard.engine.session import SP, PairSession, Window, side_inputs, values_query
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
 from dashboard.stakeholders.model import Stakeholders
@@ -273,12 +273,7 @@ def scope_values(store: Store, release_ids: Sequence[str], kind: str) -> list[st
     (plural forms accepted).
     """
     kind = _KIND_ALIASES.get(kind, kind)
-    if kind in ATTRIBUTE_KINDS:
-        query, base = "scope_values", "places"
-    elif kind in ROW_KINDS:
-        query, base = "scope_visit_values", "visits"
-    else:
-        raise RelcheckError(f"no values for scope kind '{kind}': use one of {', '.join(ATTRIBUTE_KINDS + ROW_KINDS)}")
+    query, base = values_query(kind)
     found: set[str] = set()
     with store.cursor() as engine:
         for rid in dict.fromkeys(release_ids):

@@ -73,6 +73,16 @@ class Window:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
+def values_query(kind: str) -> tuple[str, str]:
+    """The query listing a scope kind's values, and the relation it reads: places for place attributes,
+    visits for sources and segments."""
+    if kind in ATTRIBUTE_KINDS:
+        return "scope_values", "places"
+    if kind in ROW_KINDS:
+        return "scope_visit_values", "visits"
+    raise RelcheckError(f"no values for scope kind '{kind}': use one of {', '.join(ATTRIBUTE_KINDS + ROW_KINDS)}")
+
+
 class PairSession:
     """Two releases on one private engine connection. Not shared between threads: make one per request.
 
@@ -158,12 +168,7 @@ class PairSession:
         Place attributes (category, region, brand with null as "(independent)", place) come from each
         release's places table; sources and segments from each release's visits.
         """
-        if kind in ATTRIBUTE_KINDS:
-            query, base = "scope_values", "places"
-        elif kind in ROW_KINDS:
-            query, base = "scope_visit_values", "visits"
-        else:
-            raise ValueError(f"no values for scope kind {kind!r}")
+        query, base = values_query(kind)
         found: set[str] = set()
         for side in SIDES:
             rows = self.engine.run(query, inputs=side_inputs(side, base), attribute=kind).rows()
