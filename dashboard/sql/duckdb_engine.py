@@ -251,6 +251,11 @@ class DuckDBEngine:
                  for c, t in optional.items() if c not in relation.columns]
         return relation.select(*[duckdb.ColumnExpression(c) for c in relation.columns], *extra) if extra else relation
 
+    def write_parquet_snappy(self, relation: duckdb.DuckDBPyRelation, path: Path) -> None:
+        """Write a relation as one Parquet file, snappy-compressed: a snapshot made to be ingested at once
+        (faster to write than zstd; its bytes, and so the release checksum, are the import's since issue 16)."""
+        relation.write_parquet(str(path), compression="snappy")
+
     def register_parquet_files(self, name: str, paths: Sequence[Path]) -> None:
         """Several Parquet files of one schema readable as one relation ``name``."""
         self.register(name, self.con.read_parquet([str(p) for p in paths]))

@@ -115,6 +115,9 @@ class Engine(Protocol):
     def write_parquet(self, relation: Any, path: Path) -> None:
         ...
 
+    def write_parquet_snappy(self, relation: Any, path: Path) -> None:
+        ...
+
     def read_file(self, path: Path, delimiter: str) -> Any:
         ...
 

@@ -317,8 +317,8 @@ def import_patterns(
             desc = description or f"{FORMAT} import of {len(paths)} file(s)"
             (snap / "release.toml").write_text(
                 manifest_toml(release_id or "", created_at, comps, desc), encoding="utf-8")
-        cur.write_parquet(visits, snap / "visits.parquet")
-        cur.write_parquet(cur.relation("patterns_places_out", inputs=PARSED), snap / "places.parquet")
+        cur.write_parquet_snappy(visits, snap / "visits.parquet")
+        cur.write_parquet_snappy(cur.relation("patterns_places_out", inputs=PARSED), snap / "places.parquet")
         step("ingesting", len(paths) + 3, total)
         try:
             release = ingest_release(store, snap, replace=replace)
