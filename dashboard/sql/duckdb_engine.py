@@ -8,7 +8,7 @@ above it talks to an :class:`~dashboard.sql.engine.Engine`; a Spark engine imple
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +189,83 @@ class DuckDBEngine:
             duckdb.ColumnExpression(c).cast(types[c]).alias(c) if c in types else duckdb.ColumnExpression(c)
             for c in relation.columns
         ])
+
+    # ================================================= weekly patterns files (dashboard/store/patterns*.py)
+    # Column names read from a delivered file reach DuckDB only as ColumnExpression, never as SQL text.
+
+    def read_files(self, paths: Sequence[Path], delimiter: str | None, columns: Sequence[str],
+                   max_line_size: int) -> duckdb.DuckDBPyRelation:
+        """Files of one layout as one relation, each row with its file's path in ``filename``.
+
+        Parquet (``delimiter`` None) comes typed as written; CSV as text columns named ``columns`` (its header,
+        read before), without type sniffing, lines up to ``max_line_size`` bytes.
+        """
+        names = [str(p) for p in paths]
+        if delimiter is None:
+            return self.con.read_parquet(names, filename=True)
+        return self.con.read_csv(
+            names, header=True, delimiter=delimiter, quotechar='"', escapechar='"',
+            columns={name: "VARCHAR" for name in columns}, auto_detect=False, filename=True,
+            max_line_size=max_line_size,
+        )
+
+    @staticmethod
+    def _as_text(column: str, dtype: str) -> duckdb.Expression:
+        """A column as text: lists, structs and maps as JSON, instants with a time zone as epoch seconds.
+
+        ``dtype`` is the type as pyarrow spells it (a Parquet schema) or as DuckDB does.
+        """
+        col = duckdb.ColumnExpression(column)
+        low = dtype.lower()
+        if low.startswith(("list", "large_list", "struct", "map")) or low.endswith("[]"):
+            return duckdb.FunctionExpression("to_json", col).cast(duckdb.sqltype("VARCHAR"))
+        if low.startswith("timestamp") and ("tz=" in low or "time zone" in low):
+            return duckdb.FunctionExpression("epoch", col).cast(duckdb.sqltype("VARCHAR"))
+        return col.cast(duckdb.sqltype("VARCHAR"))
+
+    @classmethod
+    def select_as_text(cls, relation: duckdb.DuckDBPyRelation,
+                       picks: Sequence[tuple[str, tuple[str, str] | None]],
+                       text_lists: Mapping[str, Sequence[str]]) -> duckdb.DuckDBPyRelation:
+        """Only the picked columns, in order, as text: output name <- (column, its type), or NULL text for None;
+        then one constant text list per ``text_lists`` entry (output name -> the list)."""
+        exprs = [cls._as_text(*source).alias(name) if source is not None
+                 else duckdb.ConstantExpression(None).cast(duckdb.sqltype("VARCHAR")).alias(name)
+                 for name, source in picks]
+        exprs += [duckdb.ConstantExpression(list(values)).cast(duckdb.sqltype("VARCHAR[]")).alias(name)
+                  for name, values in text_lists.items()]
+        return relation.select(*exprs)
+
+    @staticmethod
+    def with_row_number(relation: duckdb.DuckDBPyRelation, name: str, numbered: bool) -> duckdb.DuckDBPyRelation:
+        """``relation`` and a BIGINT column ``name``: the row's place in the scan (1 = first) when ``numbered``,
+        else NULL (numbering keeps a scan in file order, so it is asked for only where a message needs it)."""
+        if not _IDENT.match(name):
+            raise ValueError(name)
+        return relation.project(f"*, row_number() OVER () AS {name}" if numbered else f"*, CAST(NULL AS BIGINT) AS {name}")
+
+    @staticmethod
+    def with_nulls(relation: duckdb.DuckDBPyRelation, optional: Mapping[str, str]) -> duckdb.DuckDBPyRelation:
+        """``relation`` with the columns of ``optional`` (name -> type) it lacks added as typed NULLs."""
+        extra = [duckdb.ConstantExpression(None).cast(duckdb.sqltype(t)).alias(c)
+                 for c, t in optional.items() if c not in relation.columns]
+        return relation.select(*[duckdb.ColumnExpression(c) for c in relation.columns], *extra) if extra else relation
+
+    def write_parquet_snappy(self, relation: duckdb.DuckDBPyRelation, path: Path) -> None:
+        """Write a relation as one Parquet file, snappy-compressed: a snapshot made to be ingested at once
+        (faster to write than zstd; its bytes, and so the release checksum, are the import's since issue 16)."""
+        relation.write_parquet(str(path), compression="snappy")
+
+    def register_parquet_files(self, name: str, paths: Sequence[Path]) -> None:
+        """Several Parquet files of one schema readable as one relation ``name``."""
+        self.register(name, self.con.read_parquet([str(p) for p in paths]))
+
+    def progress(self) -> float | None:
+        """How far the query running on this connection is (percent; -1 unknown), or None when it cannot say.
+
+        Called from another thread while the query runs.
+        """
+        try:
+            return float(self.con.query_progress())
+        except duckdb.Error:
+            return None

@@ -13,7 +13,7 @@ name to the relation given for it before the query runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,6 +45,8 @@ DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("read_parquet / read_csv (Python API)", "duckdb_engine.register_parquet, read_file",
      "the store's Parquet and a snapshot's CSV, read in place; COPY ... (FORMAT parquet, COMPRESSION zstd)"),
     ("SET parquet_can_have_nan = true", "duckdb_engine.read_file", "NaN rows are not pruned by min/max stats"),
+    ("read_csv/read_parquet(filename=True), query_progress, ColumnExpression", "duckdb_engine.read_files, "
+     "select_as_text, progress", "weekly patterns files read as text with their file name, progress polled"),
 )
 
 
@@ -80,6 +82,48 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None:
+        ...
+
+    # ------------------------------------------ weekly patterns files (dashboard/store/patterns*.py)
+    #: The engine's error class: a file it cannot read, a query that fails on the data.
+    Error: type[Exception]
+
+    def read_files(self, paths: Sequence[Path], delimiter: str | None, columns: Sequence[str],
+                   max_line_size: int) -> Any:
+        """Files of one layout as one relation with a ``filename`` column (Parquet typed; CSV as text)."""
+        ...
+
+    def select_as_text(self, relation: Any, picks: Sequence[tuple[str, tuple[str, str] | None]],
+                       text_lists: Mapping[str, Sequence[str]]) -> Any:
+        """The picked columns (name <- (file column, type) or NULL) as text, then constant text lists.
+
+        File column names are data: never written into SQL text.
+        """
+        ...
+
+    def with_row_number(self, relation: Any, name: str, numbered: bool) -> Any:
+        """The relation and a BIGINT column: the row's place in the scan, or NULL when not ``numbered``."""
+        ...
+
+    def with_nulls(self, relation: Any, optional: Mapping[str, str]) -> Any:
+        """The relation with the absent columns of ``optional`` (name -> type) added as typed NULLs."""
+        ...
+
+    def register_parquet_files(self, name: str, paths: Sequence[Path]) -> None:
+        ...
+
+    def write_parquet(self, relation: Any, path: Path) -> None:
+        ...
+
+    def write_parquet_snappy(self, relation: Any, path: Path) -> None:
+        ...
+
+    def read_file(self, path: Path, delimiter: str) -> Any:
+        ...
+
+    def progress(self) -> float | None:
+        """Percent done of the query running on this connection (-1 unknown; None: cannot say), from another
+        thread."""
         ...
 
 

@@ -1,6 +1,6 @@
 """Import weekly "patterns" files (one row per place and week) as one release, through the snapshot ingest.
 
-The files are read and checked in DuckDB, exploded to the contract's long form (DESIGN section 3), written
+The files are read and checked by the SQL engine (``Store.cursor()``), exploded to the contract's long form (DESIGN section 3), written
 as a snapshot (release.toml, visits.parquet, places.parquet) into a private temporary folder, and handed to
 ``ingest_release``: the same validated, atomic path as ``relcheck ingest``. A broken rule in any file
 refuses the whole import before anything reaches the store. The mapping is stated in the README.
@@ -15,16 +15,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import ContractError, RelcheckError
-from dashboard.sql import files as queries
 from dashboard.store.catalog import Release, Store, append_jsonl, read_jsonl, utc_now
 from dashboard.store.contract import RELEASE_ID, ValidationFailed, parse_manifest
 from dashboard.store.ingest import ingest_release
 from dashboard.store.patterns_read import PatternsFile, discover, group, inspect_all, read_group
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
 
 Progress = Callable[[str, int, int], None]
 EXAMPLES = 5
@@ -113,15 +113,17 @@ def manifest_toml(release_id: str, created_at: str | None, components: dict[str,
     return "\n".join(lines) + "\n"
 
 
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    cols = [d[0] for d in cursor.description]
-    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+#: The engine's relations the queries read, bound under their header names (the same names here).
+ROWS = {"pat_rows": "pat_rows"}
+PARSED = {"pat_parsed": "pat_parsed"}
+EXAMPLE_ROWS = {"pat_examples": "pat_examples"}
+LONG = {"pat_long": "pat_long"}
 
 
-def _materialise(cur: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation, path: Path, name: str) -> None:
+def _materialise(cur: DuckDBEngine, rel: Any, path: Path, name: str) -> None:
     """Write a stage to Parquet in the private folder and expose it as ``name``: each stage is read once."""
-    rel.write_parquet(str(path), compression="zstd")
-    cur.register(name, cur.read_parquet(str(path)))
+    cur.write_parquet(rel, path)
+    cur.register_parquet(name, path)
 
 
 def _parquet_rows(path: Path) -> int:
@@ -131,11 +133,11 @@ def _parquet_rows(path: Path) -> int:
 
 
 def _rule_problems(
-    cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile]
+    cur: DuckDBEngine, infos: list[PatternsFile]
 ) -> tuple[list[ContractError], list[dict[str, Any]]]:
     """Broken rules per file; the examples come from re-reading that one file with its rows numbered."""
     by_file = {str(i.path): i for i in infos}
-    profile = _rows(queries.run(cur, "patterns_profile"))
+    profile = cur.run("patterns_profile", inputs=PARSED).dicts()
     seen = {p["file"] for p in profile}
     problems = [ContractError(f, "has no rows") for f in by_file if f not in seen]
     for prof in profile:
@@ -144,20 +146,21 @@ def _rule_problems(
         if not broken:
             continue
         cur.register("pat_rows", read_group(cur, [info], numbered=True))
-        cur.register("pat_examples", queries.relation(cur, "patterns_rows"))
+        cur.register("pat_examples", cur.relation("patterns_rows", inputs=ROWS))
         for rule in broken:
             column, text = RULES[rule]
             column = info.key_column if rule == "key_empty" else column
-            ex = _rows(queries.run(cur, "patterns_violations", rule=rule, file=prof["file"], limit=EXAMPLES))
+            ex = cur.run("patterns_violations", inputs=EXAMPLE_ROWS, rule=rule, file=prof["file"],
+                         limit=EXAMPLES).dicts()
             shown = [f"row {r['row']} {r['place_key'] or '(no key)'}: {r['value']!r}" for r in ex]
             problems.append(ContractError(prof["file"], f"{text} ({prof[rule]} rows)", field=column, examples=shown))
-        cur.unregister("pat_examples")
+        cur.drop("pat_examples")
     return problems, profile
 
 
-def _read(cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile], work: Path, step: Progress, total: int) -> int:
+def _read(cur: DuckDBEngine, infos: list[PatternsFile], work: Path, step: Progress, total: int) -> int:
     """Parse every file into Parquet in ``work``, one scan per layout, reporting files and rows as they go."""
-    parsed: list[str] = []
+    parsed: list[Path] = []
     files_done = rows_done = 0
     for i, files in enumerate(group(infos)):
         cur.register("pat_rows", read_group(cur, files))
@@ -169,32 +172,31 @@ def _read(cur: duckdb.DuckDBPyConnection, infos: list[PatternsFile], work: Path,
             step(f"reading files ({done}/{len(infos)} files, {rows:,} rows so far)", done, total)
 
         def parse(target: Path = out) -> None:
-            queries.relation(cur, "patterns_rows").write_parquet(str(target), compression="zstd")
+            cur.write_parquet(cur.relation("patterns_rows", inputs=ROWS), target)
 
         try:
             _while_running(cur, parse, report)
-        except duckdb.Error as exc:
+        except cur.Error as exc:
             raise ContractError(names, f"cannot be read: {str(exc).splitlines()[0]}") from None
-        cur.unregister("pat_rows")
-        parsed.append(str(out))
+        cur.drop("pat_rows")
+        parsed.append(out)
         files_done += len(files)
         rows_done += _parquet_rows(out)
         step(f"read {files_done}/{len(infos)} files, {rows_done:,} rows", files_done, total)
-    cur.register("pat_parsed", cur.read_parquet(parsed))
+    cur.register_parquet_files("pat_parsed", parsed)
     return rows_done
 
 
-def _while_running(cur: duckdb.DuckDBPyConnection, work: Callable[[], None], report: Callable[[float], None]) -> None:
-    """Run ``work`` on ``cur`` while a thread polls DuckDB's progress of it (a percentage) into ``report``."""
+def _while_running(cur: DuckDBEngine, work: Callable[[], None], report: Callable[[float], None]) -> None:
+    """Run ``work`` on ``cur`` while a thread polls the engine's progress of it (a percentage) into ``report``."""
     import threading
 
     done = threading.Event()
 
     def poll() -> None:
         while not done.wait(0.5):
-            try:
-                pct = cur.query_progress()
-            except duckdb.Error:
+            pct = cur.progress()
+            if pct is None:
                 return
             if pct >= 0:
                 report(pct)
@@ -208,10 +210,10 @@ def _while_running(cur: duckdb.DuckDBPyConnection, work: Callable[[], None], rep
         thread.join()
 
 
-def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[ContractError]:
+def _conflicts(cur: DuckDBEngine, summary: dict[str, Any]) -> list[ContractError]:
     if not summary["conflicts"]:
         return []
-    ex = _rows(queries.run(cur, "patterns_conflicts", limit=EXAMPLES))
+    ex = cur.run("patterns_conflicts", inputs=LONG, limit=EXAMPLES).dicts()
     shown = [
         f"{r['place_id']} on {r['date']}: {r['first_visits']:g} in {Path(r['first_file']).name}, "
         f"{r['second_visits']:g} in {Path(r['second_file']).name}"
@@ -225,17 +227,17 @@ def _conflicts(cur: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> list[
     )]
 
 
-def _warnings(cur: duckdb.DuckDBPyConnection, profile: list[dict[str, Any]], repeated: int) -> list[str]:
+def _warnings(cur: DuckDBEngine, profile: list[dict[str, Any]], repeated: int) -> list[str]:
     out = []
-    gaps = _rows(queries.run(cur, "patterns_gaps"))
+    gaps = cur.run("patterns_gaps", inputs=PARSED).dicts()
     if gaps:
         shown = ", ".join(f"{g['gap_start']}..{g['gap_end']}" for g in gaps[:EXAMPLES])
         out.append(f"gap: {sum(g['days'] for g in gaps)} days between the first and last week are in no file ({shown})")
-    pg = _rows(queries.run(cur, "patterns_place_gaps", limit=EXAMPLES))[0]
+    pg = cur.run("patterns_place_gaps", inputs=PARSED, limit=EXAMPLES).dicts()[0]
     if pg["places"]:
         out.append(f"gap: {pg['places']} places miss days between their first and last week "
                    f"(e.g. {'; '.join(pg['examples'])})")
-    ch = _rows(queries.run(cur, "patterns_attribute_changes", limit=EXAMPLES))[0]
+    ch = cur.run("patterns_attribute_changes", inputs=PARSED, limit=EXAMPLES).dicts()[0]
     if ch["places"]:
         out.append(f"attributes: {ch['places']} places change attributes between weeks; the latest week's are kept "
                    f"(e.g. {'; '.join(ch['examples'])})")
@@ -291,18 +293,18 @@ def import_patterns(
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
         repeated = 0
-        if queries.run(cur, "patterns_week_overlaps").fetchall()[0][0]:
+        if cur.run("patterns_week_overlaps", inputs=PARSED).rows()[0][0]:
             # Some weeks of a place overlap: group the days, refuse disagreements, keep agreeing repeats once.
-            _materialise(cur, queries.relation(cur, "patterns_long"), work / "long.parquet", "pat_long")
-            summary = _rows(queries.run(cur, "patterns_summary"))[0]
+            _materialise(cur, cur.relation("patterns_long", inputs=PARSED), work / "long.parquet", "pat_long")
+            summary = cur.run("patterns_summary", inputs=LONG).dicts()[0]
             problems = _conflicts(cur, summary)
             if problems:
                 raise PatternsRefused(problems)
             repeated = int(summary["repeated_rows"])
-            visits = queries.relation(cur, "patterns_visits_out", source=src)
+            visits = cur.relation("patterns_visits_out", inputs=LONG, source=src)
         else:
-            cur.register("pat_long", queries.relation(cur, "patterns_long"))
-            visits = queries.relation(cur, "patterns_visits_direct", source=src)
+            cur.register("pat_long", cur.relation("patterns_long", inputs=PARSED))
+            visits = cur.relation("patterns_visits_direct", inputs=LONG, source=src)
         warnings = _warnings(cur, profile, repeated)
 
         step("writing the snapshot", len(paths) + 2, total)
@@ -315,8 +317,8 @@ def import_patterns(
             desc = description or f"{FORMAT} import of {len(paths)} file(s)"
             (snap / "release.toml").write_text(
                 manifest_toml(release_id or "", created_at, comps, desc), encoding="utf-8")
-        visits.write_parquet(str(snap / "visits.parquet"))
-        queries.relation(cur, "patterns_places_out").write_parquet(str(snap / "places.parquet"))
+        cur.write_parquet_snappy(visits, snap / "visits.parquet")
+        cur.write_parquet_snappy(cur.relation("patterns_places_out", inputs=PARSED), snap / "places.parquet")
         step("ingesting", len(paths) + 3, total)
         try:
             release = ingest_release(store, snap, replace=replace)
@@ -333,7 +335,7 @@ def import_patterns(
         append_jsonl(imports_path(store), result.record())
         step("done", total, total)
         return result
-    except duckdb.Error as exc:
+    except cur.Error as exc:
         raise RelcheckError(f"patterns import failed reading the files: {str(exc).splitlines()[0]}") from None
     finally:
         cur.close()

@@ -2,8 +2,8 @@
 
 Each file becomes one relation with the same text columns (``PATTERN_COLUMNS``), whatever its
 spelling, delimiter or Parquet types, so the rules and the explode run once over all files in SQL.
-Column names read from a file are only ever used through ``duckdb.ColumnExpression``, never
-formatted into SQL text.
+Column names read from a file are only ever handed to the engine as data (DuckDB: ``ColumnExpression``),
+never formatted into SQL text.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import csv
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import ContractError
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
 
 #: Place key columns, in the order they are looked for (SafeGraph, older SafeGraph, Advan Patterns Plus).
 KEY_COLUMNS = ("placekey", "safegraph_place_id", "id_store")
@@ -170,52 +172,26 @@ def group(infos: list[PatternsFile]) -> list[list[PatternsFile]]:
     return list(groups.values())
 
 
-def _text(column: str, dtype: str) -> duckdb.Expression:
-    """A file column as text: lists (Parquet visits_by_day, brands) as JSON, instants as epoch seconds."""
-    col = duckdb.ColumnExpression(column)
-    low = dtype.lower()
-    if low.startswith(("list", "large_list", "struct", "map")) or low.endswith("[]"):
-        return duckdb.FunctionExpression("to_json", col).cast(duckdb.sqltype("VARCHAR"))
-    if low.startswith("timestamp") and ("tz=" in low or "time zone" in low):
-        return duckdb.FunctionExpression("epoch", col).cast(duckdb.sqltype("VARCHAR"))
-    return col.cast(duckdb.sqltype("VARCHAR"))
-
-
-def read_group(cur: duckdb.DuckDBPyConnection, files: list[PatternsFile], numbered: bool = False
-               ) -> duckdb.DuckDBPyRelation:
-    """Files of one layout as one relation of ``file, row, PATTERN_COLUMNS, absent`` (text).
+def read_group(engine: DuckDBEngine, files: list[PatternsFile], numbered: bool = False) -> Any:
+    """Files of one layout as one relation of ``file, PATTERN_COLUMNS, absent, row`` (text).
 
     ``row`` (the data row in its file, 1 = the first under the header) is numbered only when asked, for one
     file: the messages need it, the import does not, and numbering keeps a scan in file order.
     """
     first = files[0]
-    paths = [str(f.path) for f in files]
+    paths = [f.path for f in files]
+    if numbered and len(files) != 1:
+        raise ValueError("rows are numbered one file at a time")
     try:
-        if first.delimiter is None:
-            raw = cur.read_parquet(paths, filename=True)
-        else:
-            raw = cur.read_csv(
-                paths, header=True, delimiter=first.delimiter, quotechar='"', escapechar='"',
-                columns={name: "VARCHAR" for name in first.columns}, auto_detect=False, filename=True,
-                max_line_size=MAX_LINE_SIZE,
-            )
-    except duckdb.Error as exc:
-        raise ContractError(", ".join(paths[:3]), f"cannot be read: {str(exc).splitlines()[0]}") from None
+        raw = engine.read_files(paths, first.delimiter, first.columns, MAX_LINE_SIZE)
+    except engine.Error as exc:
+        raise ContractError(", ".join(str(p) for p in paths[:3]), f"cannot be read: {str(exc).splitlines()[0]}") from None
     lowered = {name.lower(): name for name in first.columns}
     types = dict(zip(first.columns, first.types, strict=True))
-    exprs = [duckdb.ColumnExpression("filename").alias("file"),
-             _text(first.key_column, types[first.key_column]).alias("place_key")]
-    for col in PATTERN_COLUMNS[1:]:
-        if col in lowered:
-            exprs.append(_text(lowered[col], types[lowered[col]]).alias(col))
-        else:
-            exprs.append(duckdb.ConstantExpression(None).cast(duckdb.sqltype("VARCHAR")).alias(col))
+    picks: list[tuple[str, tuple[str, str] | None]] = [
+        ("file", ("filename", "VARCHAR")), ("place_key", (first.key_column, types[first.key_column]))]
+    picks += [(col, (lowered[col], types[lowered[col]]) if col in lowered else None) for col in PATTERN_COLUMNS[1:]]
     # Which attributes these files do not carry, so a place keeps them from the weeks that do.
     absent = [c for c in ATTRIBUTE_COLUMNS if c not in lowered]
-    exprs.append(duckdb.ConstantExpression(absent).cast(duckdb.sqltype("VARCHAR[]")).alias("absent"))
-    rel = raw.select(*exprs)
-    if numbered:
-        if len(files) != 1:
-            raise ValueError("rows are numbered one file at a time")
-        return rel.project("*, row_number() OVER () AS row")
-    return rel.project("*, CAST(NULL AS BIGINT) AS row")
+    rel = engine.select_as_text(raw, picks, {"absent": absent})
+    return engine.with_row_number(rel, "row", numbered)

@@ -10,9 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
-import duckdb
-
-from dashboard.sql import files as queries
+#: The snapshot's files under the names patterns_sample_weeks reads.
+SAMPLE = {"sample_visits": "sample_visits", "sample_places": "sample_places"}
 
 ALPHABET = "23456789bcdfghjkmnpqrstvwxyz"
 PLACEKEY = re.compile(rf"^([{ALPHABET}]{{3,}}(-[{ALPHABET}]{{3,}})?)?@[{ALPHABET}]{{3}}-[{ALPHABET}]{{3}}-[{ALPHABET}]{{3}}$")
@@ -34,26 +33,20 @@ def placekey_for(place_id: str, latitude: float, longitude: float) -> str:
     return f"{what[:3]}-{what[3:]}@{where[:3]}-{where[3:6]}-{where[6:]}"
 
 
-def _with(rel: duckdb.DuckDBPyRelation, optional: dict[str, str]) -> duckdb.DuckDBPyRelation:
-    """``rel`` with the contract's optional columns it lacks added as typed NULLs."""
-    extra = [duckdb.ConstantExpression(None).cast(duckdb.sqltype(t)).alias(c)
-             for c, t in optional.items() if c not in rel.columns]
-    return rel.select(*[duckdb.ColumnExpression(c) for c in rel.columns], *extra) if extra else rel
-
-
 def write_patterns(snapshot: Path, out: Path, compression: str = "gzip") -> list[Path]:
     """Write the release snapshot folder ``snapshot`` as one weekly patterns CSV file per week into ``out``."""
     snapshot, out = Path(snapshot), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(":memory:")
-    try:
-        con.register("sample_visits", _with(con.read_parquet(str(snapshot / "visits.parquet")), {"raw_visits": "BIGINT"}))
-        con.register("sample_places", _with(con.read_parquet(str(snapshot / "places.parquet")), {
+    from dashboard.sql import duckdb_engine  # heavy (duckdb): only when patterns files are written
+
+    with duckdb_engine.connect() as eng:
+        # The contract's optional columns a snapshot may lack, as typed NULLs.
+        eng.register("sample_visits", eng.with_nulls(eng.read_file(snapshot / "visits.parquet", ","),
+                                                     {"raw_visits": "BIGINT"}))
+        eng.register("sample_places", eng.with_nulls(eng.read_file(snapshot / "places.parquet", ","), {
             "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
             "latitude": "DOUBLE", "longitude": "DOUBLE"}))
-        frame = queries.relation(con, "patterns_sample_weeks").df()
-    finally:
-        con.close()
+        frame = eng.run("patterns_sample_weeks", inputs=SAMPLE).df()
     frame["raw_visit_counts"] = frame["raw_visit_counts"].astype("Int64")  # integers, empty where unknown
     suffix = ".csv.gz" if compression == "gzip" else ".csv"
     written = []
