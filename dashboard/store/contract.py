@@ -7,8 +7,10 @@ rule with file, field, rule and the first offending rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,15 +21,35 @@ from dashboard.errors import ContractError, RelcheckError, suggest
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
 
-RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Matched with ``fullmatch``: ``$`` would also accept a trailing newline.
+RELEASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_STRING = 1000
 EXAMPLES = 5
+
+# Plausibility limits (README, "The snapshot contract"). They keep every sum finite and every calendar small:
+# a release of 1e6 rows at the per-row limit sums to 1e15, far from the float maximum, and a daily calendar
+# of 5 years is under 2,000 days.
+#: Largest visits (and raw_visits) value of one row.
+MAX_VISITS_PER_ROW = 1e9
+#: Largest sum of visits over a whole release.
+MAX_VISITS_PER_RELEASE = 1e15
+#: Dates before this are refused, unless the manifest's [limits] first_date says otherwise.
+FIRST_DATE = dt.date(1990, 1, 1)
+#: Dates more than this many days after today are refused, unless [limits] last_date says otherwise.
+LAST_DATE_AFTER_TODAY = 365
+#: The longest window (last date minus first date, in days) a release may span, unless [limits] max_span_days.
+MAX_SPAN_DAYS = 1830
+#: A created_at further than this in the future is refused (it would be the default candidate forever).
+CREATED_AT_SLACK = dt.timedelta(days=1)
+LIMIT_KEYS = ("first_date", "last_date", "max_span_days")
+#: C0 controls, DEL and C1 controls: they reach a terminal raw (escape sequences), so they are refused.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 VISITS_REQUIRED = ("place_id", "date", "source", "visits")
 VISITS_OPTIONAL = ("raw_visits", "segment")
 PLACES_REQUIRED = ("place_id", "name", "brand", "category", "region")
 PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude")
-MANIFEST_KEYS = ("release_id", "created_at", "description", "kind", "base", "components")
+MANIFEST_KEYS = ("release_id", "created_at", "description", "kind", "base", "components", "limits")
 
 STRING_TYPES = {"VARCHAR"}
 NUMERIC_TYPES = {
@@ -41,13 +63,17 @@ VISITS_RULES = {
     "place_id_empty": ("place_id", "must be a non-empty string"),
     "date_missing": ("date", "is required"),
     "date_invalid": ("date", "must be an ISO date (YYYY-MM-DD)"),
+    "date_not_plain": ("date", "must be a plain ISO date YYYY-MM-DD, without a time (a timestamp is not cut to its day)"),
+    "date_out_of_range": ("date", "must lie within the contract's date limits"),  # text built from the limits
     "source_empty": ("source", "must be a non-empty upstream source name"),
     "visits_missing": ("visits", "is required"),
     "visits_not_number": ("visits", "must be a number"),
     "visits_not_finite": ("visits", "must be finite (no NaN or infinity)"),
     "visits_negative": ("visits", "must be >= 0"),
+    "visits_too_large": ("visits", f"must be at most {MAX_VISITS_PER_ROW:g} per row (plausibility limit)"),
     "raw_visits_not_integer": ("raw_visits", "must be an integer"),
     "raw_visits_negative": ("raw_visits", "must be >= 0"),
+    "raw_visits_too_large": ("raw_visits", f"must be at most {MAX_VISITS_PER_ROW:g} per row (plausibility limit)"),
     "string_too_long": ("place_id, source, segment", f"strings must be at most {MAX_STRING} characters"),
 }
 PLACES_RULES = {
@@ -58,6 +84,7 @@ PLACES_RULES = {
     "latitude_range": ("latitude", "must be a number within ±90"),
     "longitude_range": ("longitude", "must be a number within ±180"),
     "string_too_long": ("string columns", f"strings must be at most {MAX_STRING} characters"),
+    "control_chars": ("string columns", "must not contain control characters (tabs, newlines, escapes)"),
 }
 
 
@@ -77,6 +104,23 @@ class ValidationFailed(RelcheckError):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The plausibility limits on dates one snapshot is checked against (defaults, or its manifest's [limits])."""
+
+    first_date: dt.date
+    last_date: dt.date
+    max_span_days: int = MAX_SPAN_DAYS
+
+    @classmethod
+    def default(cls, today: dt.date | None = None) -> Limits:
+        today = today or dt.datetime.now(dt.UTC).date()
+        return cls(FIRST_DATE, today + dt.timedelta(days=LAST_DATE_AFTER_TODAY))
+
+    def describe(self) -> str:
+        return f"from {self.first_date} to {self.last_date}; set [limits] first_date / last_date in release.toml to change"
+
+
+@dataclass(frozen=True)
 class Manifest:
     release_id: str
     created_at: str
@@ -85,6 +129,7 @@ class Manifest:
     base: str | None
     components: dict[str, str]
     raw: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits.default)
 
 
 @dataclass
@@ -100,7 +145,50 @@ class Snapshot:
     profile: dict[str, Any]
 
 
+def _control_free(path: Path, field_name: str, value: str, allowed: str = "") -> None:
+    """Refuse control characters (escape sequences would reach the terminal raw); ``allowed`` are exempt."""
+    bad = [c for c in CONTROL.findall(value) if c not in allowed]
+    if bad:
+        raise ContractError(
+            str(path), "must not contain control characters", field=field_name,
+            examples=[ascii(value)[:80]],
+        )
+
+
+def _parse_limits(path: Path, data: object) -> Limits:
+    """The [limits] table of a manifest over the defaults; each key is optional."""
+    limits = Limits.default()
+    if data is None:
+        return limits
+    if not isinstance(data, dict):
+        raise ContractError(str(path), "must be a table: [limits] first_date, last_date, max_span_days", field="limits")
+    for key in data:
+        if key not in LIMIT_KEYS:
+            raise ContractError(str(path), f"unknown key{suggest(key, LIMIT_KEYS)}", field=f"limits.{key}")
+    values: dict[str, Any] = {}
+    for key in ("first_date", "last_date"):
+        v = data.get(key)
+        if v is None:
+            continue
+        if isinstance(v, dt.datetime) or not isinstance(v, dt.date):
+            raise ContractError(str(path), "must be a TOML date (YYYY-MM-DD, unquoted)", field=f"limits.{key}", examples=[v])
+        values[key] = v
+    span = data.get("max_span_days")
+    if span is not None:
+        if isinstance(span, bool) or not isinstance(span, int) or not 1 <= span <= 100 * 366:
+            raise ContractError(str(path), "must be a whole number of days from 1 to 36600", field="limits.max_span_days",
+                                examples=[span])
+        values["max_span_days"] = span
+    limits = Limits(**{"first_date": limits.first_date, "last_date": limits.last_date,
+                       "max_span_days": limits.max_span_days, **values})
+    if limits.first_date > limits.last_date:
+        raise ContractError(str(path), "first_date must not be after last_date", field="limits",
+                            examples=[f"{limits.first_date} > {limits.last_date}"])
+    return limits
+
+
 def parse_manifest(path: Path) -> Manifest:
+    _refuse_symlink(path)
     if not path.is_file():
         raise ContractError(str(path), "release.toml is required in a release folder")
     data = tomlfile.parse(tomlfile.read_text(path, "release manifest"), str(path))
@@ -109,7 +197,7 @@ def parse_manifest(path: Path) -> Manifest:
         if key not in MANIFEST_KEYS:
             raise ContractError(str(path), f"unknown key{suggest(key, MANIFEST_KEYS)}", field=key)
     rid = data.get("release_id")
-    if not isinstance(rid, str) or not RELEASE_ID.match(rid):
+    if not isinstance(rid, str) or not RELEASE_ID.fullmatch(rid):
         raise ContractError(
             str(path), "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", field="release_id", examples=[rid]
         )
@@ -125,12 +213,19 @@ def parse_manifest(path: Path) -> Manifest:
             raise ContractError(str(path), "must be an ISO timestamp", field="created_at", examples=[created]) from None
     else:
         raise ContractError(str(path), "is required: an ISO timestamp", field="created_at", examples=[created])
+    instant = dt.datetime.fromisoformat(created_s)
+    instant = instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+    if instant > dt.datetime.now(dt.UTC) + CREATED_AT_SLACK:
+        raise ContractError(
+            str(path), "must not be more than a day in the future (it would stay the default candidate forever)",
+            field="created_at", examples=[created_s],
+        )
     kind = data.get("kind", "release")
     if kind not in ("release", "ablation"):
         raise ContractError(str(path), "must be 'release' or 'ablation'", field="kind", examples=[kind])
     base = data.get("base")
     if kind == "ablation":
-        if not isinstance(base, str) or not RELEASE_ID.match(base):
+        if not isinstance(base, str) or not RELEASE_ID.fullmatch(base):
             raise ContractError(str(path), "an ablation run needs the release id it starts from", field="base", examples=[base])
     elif base is not None:
         raise ContractError(str(path), "only an ablation run has a base", field="base", examples=[base])
@@ -142,14 +237,32 @@ def parse_manifest(path: Path) -> Manifest:
             problems.append(k)
     if problems:
         raise ContractError(str(path), "component versions must be non-empty strings", field="components", examples=problems)
+    for k, v in comps.items():
+        _control_free(path, "components", str(k))
+        _control_free(path, f"components.{k}" if not CONTROL.search(str(k)) else "components", str(v))
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ContractError(str(path), "must be a string", field="description", examples=[desc])
-    return Manifest(rid, created_s, desc, kind, base, {str(k): str(v) for k, v in comps.items()}, data)
+    _control_free(path, "description", desc, allowed="\n\t")
+    limits = _parse_limits(path, data.get("limits"))
+    return Manifest(rid, created_s, desc, kind, base, {str(k): str(v) for k, v in comps.items()}, data, limits)
+
+
+def _refuse_symlink(path: Path) -> None:
+    """A snapshot file that is a link could point anywhere (another user's file, /etc): never follow it.
+
+    The message names the link, not its target, and shows nothing of the target's content.
+    """
+    if path.is_symlink():
+        raise ContractError(
+            str(path), "is a symbolic link; a snapshot's files must be regular files inside its folder (copy the file in)"
+        )
 
 
 def _find_one(folder: Path, stem: str) -> Path:
     candidates = [folder / f"{stem}.parquet", folder / f"{stem}.csv", folder / f"{stem}.csv.gz"]
+    for p in candidates:
+        _refuse_symlink(p)
     found = [p for p in candidates if p.is_file()]
     if not found:
         raise ContractError(
@@ -167,7 +280,7 @@ def _read(cur: DuckDBEngine, path: Path, delimiter: str) -> Any:
         rel = cur.read_file(path, delimiter)
         cols = cur.columns(rel)
     except cur.Error as exc:
-        raise ContractError(str(path), f"cannot be read: {str(exc).splitlines()[0]}") from None
+        raise ContractError(str(path), f"cannot be read: {cur.describe_read_error(exc)}") from None
     if path.suffix != ".parquet" and len(cols) == 1:
         for other in (";", "|", "\t"):
             if other != delimiter and other in cols[0]:
@@ -252,13 +365,11 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
         "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
         "latitude": "DOUBLE", "longitude": "DOUBLE",
     }))
-    try:
-        # CSV is parsed once into memory; Parquet is read in place by every check.
+    limits = manifest.limits
+    # CSV is parsed once into memory; Parquet is read in place by every check. An engine error names the file.
+    with _reading(cur, places_file):
         places_flags = cur.relation("contract_places_flags", inputs={"src_places": "src_places"}, max_len=MAX_STRING)
-        visits_flags = cur.relation("contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING)
         cur.register("places_flags", _materialise_csv(cur, places_file, places_flags, "places_flags_mat"))
-        cur.register("visits_flags", _materialise_csv(cur, visits_file, visits_flags, "visits_flags_mat"))
-
         pprof = cur.run("contract_places_profile", inputs=PLACES_FLAGS).dicts()[0]
         if pprof["rows"] == 0:
             problems.append(ContractError(str(places_file), "has no rows"))
@@ -269,14 +380,28 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
                 problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
         cur.register("places_typed", cur.relation("ingest_places_out", inputs=PLACES_FLAGS))
 
+    with _reading(cur, visits_file):
+        visits_flags = cur.relation(
+            "contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING,
+            max_visits=MAX_VISITS_PER_ROW, first_date=limits.first_date, last_date=limits.last_date,
+        )
+        cur.register("visits_flags", _materialise_csv(cur, visits_file, visits_flags, "visits_flags_mat"))
         vprof = cur.run("contract_visits_profile", inputs=VISITS_FLAGS).dicts()[0]
         if vprof["rows"] == 0:
             problems.append(ContractError(str(visits_file), "has no rows"))
         for rule, (fld, text) in VISITS_RULES.items():
             if vprof.get(rule):
+                if rule == "date_out_of_range":
+                    text = f"must lie {limits.describe()}"
                 fld = vprof.get(f"{rule}_columns") or fld
                 ex = _examples(cur, "contract_visits_violations", VISITS_FLAGS, rule, fld)
                 problems.append(ContractError(str(visits_file), f"{text} ({vprof[rule]} rows)", field=fld, examples=ex))
+        for row in cur.run("contract_visits_control_chars", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts():
+            problems.append(ContractError(
+                str(visits_file), VISITS_CONTROL_RULE, field=row["column_name"], examples=[ascii(row["value"])[:80]],
+            ))
+        if not problems:
+            problems += _release_bounds(visits_file, vprof, limits)
         if not problems:
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
             has_dups = cur.run("contract_visits_key_check", inputs=VISITS_FLAGS).rows()[0][0] > 0
@@ -293,11 +418,40 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
                 problems.append(ContractError(
                     str(visits_file), f"every place_id must exist in {places_file.name}", field="place_id", examples=missing,
                 ))
-    except cur.Error as exc:
-        raise ContractError(str(folder), f"cannot be read: {str(exc).splitlines()[0]}") from None
     if problems:
         raise ValidationFailed(folder, problems)
     return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof})
+
+
+VISITS_CONTROL_RULE = "must not contain control characters (tabs, newlines, escapes)"
+
+
+def _release_bounds(visits_file: Path, vprof: dict[str, Any], limits: Limits) -> list[ContractError]:
+    """The whole-release limits: total visits (so sums stay finite) and the window the dates span."""
+    problems = []
+    total = vprof.get("visits_total") or 0.0
+    if not total <= MAX_VISITS_PER_RELEASE:  # also catches inf and NaN
+        problems.append(ContractError(
+            str(visits_file), f"the release's total visits must be at most {MAX_VISITS_PER_RELEASE:g} (plausibility limit)",
+            field="visits", examples=[f"total {total:g}"],
+        ))
+    first, last = vprof.get("first_date"), vprof.get("last_date")
+    if first is not None and last is not None and (last - first).days > limits.max_span_days:
+        problems.append(ContractError(
+            str(visits_file),
+            f"the dates must span at most {limits.max_span_days} days (set [limits] max_span_days in release.toml to change)",
+            field="date", examples=[f"{first}..{last} ({(last - first).days} days)"],
+        ))
+    return problems
+
+
+@contextlib.contextmanager
+def _reading(cur: DuckDBEngine, path: Path) -> Iterator[None]:
+    """An engine error while checking one file becomes a contract error naming that file, in plain words."""
+    try:
+        yield
+    except cur.Error as exc:
+        raise ContractError(str(path), f"cannot be read: {cur.describe_read_error(exc)}") from None
 
 
 def _materialise_csv(cur: DuckDBEngine, path: Path, rel: Any, table: str) -> Any:

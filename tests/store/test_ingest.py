@@ -162,11 +162,11 @@ def ingest_kinds(tmp_path: Path, store: Store, specs: list[tuple[str, str, str]]
 
 def test_current_and_default_candidate(tmp_path: Path, store: Store) -> None:
     ingest_kinds(tmp_path, store, [
-        ("ab-0", "ablation", "2026-12-30T00:00:00Z"),   # ingested first, but an ablation is never current
+        ("ab-0", "ablation", "2026-11-25T00:00:00Z"),   # ingested first, but an ablation is never current
         ("r1", "release", "2026-10-01T00:00:00Z"),
         ("r3", "release", "2026-11-01T00:00:00Z"),
         ("r2", "release", "2026-11-15T00:00:00Z"),     # ingested after r3 but created later: the candidate
-        ("ab-1", "ablation", "2027-01-01T00:00:00Z"),  # newest of all, still never a candidate
+        ("ab-1", "ablation", "2026-11-28T00:00:00Z"),  # newest of all, still never a candidate
     ])
     assert store.current_id() == "r1"
     assert store.default_candidate_id() == "r2"
