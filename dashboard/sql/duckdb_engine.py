@@ -162,7 +162,7 @@ class DuckDBEngine:
         text = str(exc)
         line = re.search(r"CSV Error on Line: (\d+)", text)
         where = f" (line {line.group(1)})" if line else ""
-        if "utf-8" in text.lower() or "unicode" in text.lower():
+        if "Invalid unicode" in text or "not utf-8 encoded" in text:
             return f"is not UTF-8 encoded{where}; re-export it as UTF-8"
         if "sniffing" in text or "Expected Number of Columns" in text or "quote" in text.lower():
             return (f"is not a well-formed CSV file{where}: rows with different numbers of fields or an unclosed "

@@ -145,6 +145,11 @@ class Snapshot:
     profile: dict[str, Any]
 
 
+def _shown(value: object) -> object:
+    """A refused value as it may be echoed: escaped (ascii) when it holds control characters, else as it is."""
+    return ascii(value) if isinstance(value, str) and CONTROL.search(value) else value
+
+
 def _control_free(path: Path, field_name: str, value: str, allowed: str = "") -> None:
     """Refuse control characters (escape sequences would reach the terminal raw); ``allowed`` are exempt."""
     bad = [c for c in CONTROL.findall(value) if c not in allowed]
@@ -199,7 +204,7 @@ def parse_manifest(path: Path) -> Manifest:
     rid = data.get("release_id")
     if not isinstance(rid, str) or not RELEASE_ID.fullmatch(rid):
         raise ContractError(
-            str(path), "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", field="release_id", examples=[rid]
+            str(path), "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", field="release_id", examples=[_shown(rid)]
         )
     created = data.get("created_at")
     if isinstance(created, dt.datetime):
@@ -226,7 +231,8 @@ def parse_manifest(path: Path) -> Manifest:
     base = data.get("base")
     if kind == "ablation":
         if not isinstance(base, str) or not RELEASE_ID.fullmatch(base):
-            raise ContractError(str(path), "an ablation run needs the release id it starts from", field="base", examples=[base])
+            raise ContractError(str(path), "an ablation run needs the release id it starts from", field="base",
+                                examples=[_shown(base)])
     elif base is not None:
         raise ContractError(str(path), "only an ablation run has a base", field="base", examples=[base])
     comps = data.get("components")
