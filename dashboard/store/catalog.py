@@ -31,11 +31,15 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.store.logs import append_jsonl as append_jsonl
+from dashboard.store.logs import read_jsonl as read_jsonl
+from dashboard.store.logs import utc_now as utc_now
+from dashboard.store.release import Release as Release
+from dashboard.store.release import release_from_entry
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -55,88 +59,6 @@ class CatalogError(RelcheckError):
 
 def default_home() -> Path:
     return Path(os.environ.get("RELCHECK_HOME", DEFAULT_HOME))
-
-
-@dataclass(frozen=True)
-class Release:
-    """One visible release, as recorded in the catalog."""
-
-    release_id: str
-    kind: str
-    created_at: str
-    description: str
-    base: str | None
-    components: dict[str, str]
-    ingested_at: str
-    sequence: int
-    checksum: str
-    folder: Path
-    rows: int = 0
-    places: int = 0
-    first_date: str | None = None
-    last_date: str | None = None
-    sources: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    has_raw_visits: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def visits_path(self) -> Path:
-        return self.folder / "visits.parquet"
-
-    @property
-    def places_path(self) -> Path:
-        return self.folder / "places.parquet"
-
-    @property
-    def place_daily_path(self) -> Path:
-        return self.folder / "place_daily.parquet"
-
-    @property
-    def place_source_path(self) -> Path:
-        """Visits per place, source and segment over every date (absent from stores ingested before it)."""
-        return self.folder / "place_source.parquet"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "release_id": self.release_id,
-            "kind": self.kind,
-            "created_at": self.created_at,
-            "description": self.description,
-            "base": self.base,
-            "components": dict(self.components),
-            "ingested_at": self.ingested_at,
-            "checksum": self.checksum,
-            "rows": self.rows,
-            "places": self.places,
-            "first_date": self.first_date,
-            "last_date": self.last_date,
-            "sources": list(self.sources),
-            "segments": list(self.segments),
-            "has_raw_visits": self.has_raw_visits,
-        }
-
-
-def _release_from_entry(home: Path, entry: dict[str, Any]) -> Release:
-    return Release(
-        release_id=entry["release_id"],
-        kind=entry["kind"],
-        created_at=entry["created_at"],
-        description=entry.get("description", ""),
-        base=entry.get("base"),
-        components=dict(entry.get("components", {})),
-        ingested_at=entry["ingested_at"],
-        sequence=int(entry["sequence"]),
-        checksum=entry["checksum"],
-        folder=home / entry["folder"],
-        rows=int(entry.get("rows", 0)),
-        places=int(entry.get("places", 0)),
-        first_date=entry.get("first_date"),
-        last_date=entry.get("last_date"),
-        sources=tuple(entry.get("sources", ())),
-        segments=tuple(entry.get("segments", ())),
-        has_raw_visits=bool(entry.get("has_raw_visits", False)),
-    )
 
 
 def _instant(created_at: str) -> dt.datetime:
@@ -169,45 +91,6 @@ def _retired_at(folder: Path) -> float:
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
     path.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one record under an exclusive lock, fsynced: safe for concurrent writers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read every complete record; a torn last line from a crash is ignored, never 'repaired'."""
-    if not path.exists():
-        return []
-    out = []
-    with open(path, "rb") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-        data = fh.read()
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    for raw in data.split(b"\n"):
-        if not raw.strip():
-            continue
-        try:
-            out.append(json.loads(raw))
-        except json.JSONDecodeError:
-            continue
-    return out
 
 
 class Store:
@@ -332,7 +215,7 @@ class Store:
                 old_folder = self.home / old["folder"]
                 if old_folder.is_dir():
                     (old_folder / RETIRED_MARKER).write_text(utc_now(), encoding="utf-8")
-        return _release_from_entry(self.home, entry)
+        return release_from_entry(self.home, entry)
 
     def staging_dir(self) -> Path:
         return self.home / ".staging"
@@ -379,7 +262,7 @@ class Store:
     # ------------------------------------------------------------- releases
     def releases(self) -> list[Release]:
         catalog = self._read_catalog()
-        rels = [_release_from_entry(self.home, e) for e in catalog["releases"].values()]
+        rels = [release_from_entry(self.home, e) for e in catalog["releases"].values()]
         return sorted(rels, key=lambda r: r.sequence)
 
     def release_ids(self) -> list[str]:
@@ -391,7 +274,7 @@ class Store:
         if entry is None:
             known = ", ".join(self.release_ids()) or "none (run `relcheck sample` or `relcheck ingest FOLDER`)"
             raise NotFoundError(f"unknown release '{release_id}'; releases in {self.home}: {known}")
-        return _release_from_entry(self.home, entry)
+        return release_from_entry(self.home, entry)
 
     def promotions(self) -> list[dict[str, Any]]:
         return read_jsonl(self.promotions_path)

@@ -23,7 +23,7 @@ from typing import Any
 
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import RETIRED_MARKER, CatalogError, Store, utc_now
-from dashboard.store.contract import RELEASE_ID
+from dashboard.store.manifest import RELEASE_ID
 
 #: Files a folder must hold to back a release (place_source.parquet is absent from old stores).
 REQUIRED_FILES = ("manifest.json", "visits.parquet", "places.parquet", "place_daily.parquet")
