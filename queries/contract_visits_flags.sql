@@ -14,10 +14,12 @@ SELECT
     (place_id IS NULL OR CAST(place_id AS VARCHAR) = '') AS f_place_id_empty,
     (date IS NULL) AS f_date_missing,
     (date IS NOT NULL AND TRY_CAST(date AS DATE) IS NULL) AS f_date_invalid,
-    -- A timestamp (or 'infinity') casts to a date silently; the contract wants the day as written.
-    (TRY_CAST(date AS DATE) IS NOT NULL
+    -- A timestamp (or 'infinity') in a text column casts to a date silently; the contract wants the day as
+    -- written. Only text is matched (typeof is constant): a Parquet DATE column skips the regex.
+    (typeof(date) = 'VARCHAR' AND TRY_CAST(date AS DATE) IS NOT NULL
         AND NOT regexp_full_match(CAST(date AS VARCHAR), '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS f_date_not_plain,
-    (regexp_full_match(CAST(date AS VARCHAR), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+    (TRY_CAST(date AS DATE) IS NOT NULL
+        AND NOT (typeof(date) = 'VARCHAR' AND NOT regexp_full_match(CAST(date AS VARCHAR), '[0-9]{4}-[0-9]{2}-[0-9]{2}'))
         AND NOT TRY_CAST(date AS DATE) BETWEEN CAST($first_date AS DATE) AND CAST($last_date AS DATE)) AS f_date_out_of_range,
     (source IS NULL OR CAST(source AS VARCHAR) = '') AS f_source_empty,
     (visits IS NULL) AS f_visits_missing,
