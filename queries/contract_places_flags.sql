@@ -30,5 +30,16 @@ SELECT
         WHEN length(CAST(city AS VARCHAR)) > $max_len THEN 'city'
         WHEN length(CAST(sub_category AS VARCHAR)) > $max_len THEN 'sub_category'
         WHEN length(CAST(parent_place_id AS VARCHAR)) > $max_len THEN 'parent_place_id'
-    END AS too_long_column
+    END AS too_long_column,
+    -- C0, DEL and C1 control characters reach a terminal raw (escape sequences): refused, never escaped.
+    CASE
+        WHEN regexp_matches(CAST(place_id AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'place_id'
+        WHEN regexp_matches(CAST(name AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'name'
+        WHEN regexp_matches(CAST(brand AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'brand'
+        WHEN regexp_matches(CAST(category AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'category'
+        WHEN regexp_matches(CAST(region AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'region'
+        WHEN regexp_matches(CAST(city AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'city'
+        WHEN regexp_matches(CAST(sub_category AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'sub_category'
+        WHEN regexp_matches(CAST(parent_place_id AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'parent_place_id'
+    END AS control_column
 FROM src_places

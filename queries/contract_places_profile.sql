@@ -10,5 +10,7 @@ SELECT
     count(*) FILTER (WHERE f_longitude_range) AS longitude_range,
     count(too_long_column) AS string_too_long,
     string_agg(DISTINCT too_long_column, ', ' ORDER BY too_long_column) AS string_too_long_columns,
+    count(control_column) AS control_chars,
+    string_agg(DISTINCT control_column, ', ' ORDER BY control_column) AS control_chars_columns,
     count(*) - count(DISTINCT place_id) AS place_id_duplicate
 FROM places_flags

@@ -11,6 +11,7 @@ WHERE CASE $rule
     WHEN 'latitude_range' THEN f_latitude_range
     WHEN 'longitude_range' THEN f_longitude_range
     WHEN 'string_too_long' THEN too_long_column IS NOT NULL
+    WHEN 'control_chars' THEN control_column IS NOT NULL
     WHEN 'place_id_duplicate' THEN place_id IN (
         SELECT place_id FROM places_flags GROUP BY place_id HAVING count(*) > 1)
     ELSE false

@@ -6,17 +6,23 @@ SELECT
     count(*) FILTER (WHERE f_place_id_empty) AS place_id_empty,
     count(*) FILTER (WHERE f_date_missing) AS date_missing,
     count(*) FILTER (WHERE f_date_invalid) AS date_invalid,
+    count(*) FILTER (WHERE f_date_not_plain) AS date_not_plain,
+    count(*) FILTER (WHERE f_date_out_of_range) AS date_out_of_range,
     count(*) FILTER (WHERE f_source_empty) AS source_empty,
     count(*) FILTER (WHERE f_visits_missing) AS visits_missing,
     count(*) FILTER (WHERE f_visits_not_number) AS visits_not_number,
     count(*) FILTER (WHERE f_visits_not_finite) AS visits_not_finite,
     count(*) FILTER (WHERE f_visits_negative) AS visits_negative,
+    count(*) FILTER (WHERE f_visits_too_large) AS visits_too_large,
     count(*) FILTER (WHERE f_raw_visits_not_integer) AS raw_visits_not_integer,
     count(*) FILTER (WHERE f_raw_visits_negative) AS raw_visits_negative,
+    count(*) FILTER (WHERE f_raw_visits_too_large) AS raw_visits_too_large,
     count(too_long_column) AS string_too_long,
     string_agg(DISTINCT too_long_column, ', ' ORDER BY too_long_column) AS string_too_long_columns,
     count(DISTINCT place_id) AS places,
     min(date) AS first_date,
     max(date) AS last_date,
-    count(raw_visits) AS raw_visits_rows
+    count(raw_visits) AS raw_visits_rows,
+    -- Only meaningful once every row is within the per-row limit (then it cannot overflow).
+    sum(visits) FILTER (WHERE isfinite(visits)) AS visits_total
 FROM visits_flags

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "ingest": "dashboard.cli.store_cmds:ingest",
     "promote": "dashboard.cli.store_cmds:promote",
     "releases": "dashboard.cli.store_cmds:releases",
+    "repair": "dashboard.cli.repair_cmds:repair",
     "report": "dashboard.cli.gate_cmds:report",
     "revoke-signoff": "dashboard.cli.gate_cmds:revoke_signoff_cmd",
     "sample": "dashboard.cli.store_cmds:sample",

@@ -148,9 +148,30 @@ class DuckDBEngine:
         self.con.execute("SET parquet_can_have_nan = true")
         if path.suffix == ".parquet":
             return self.con.read_parquet(str(path))
+        # skiprows=0: otherwise the sniffer may skip leading rows and take a ragged row for the header.
         return self.con.read_csv(
-            str(path), header=True, all_varchar=True, delimiter=delimiter, quotechar='"', escapechar='"'
+            str(path), header=True, all_varchar=True, delimiter=delimiter, quotechar='"', escapechar='"', skiprows=0
         )
+
+    @staticmethod
+    def describe_read_error(exc: Exception) -> str:
+        """An engine error while reading a delivered file, in the contract's words (never DuckDB's raw text).
+
+        The caller names the file; this says what is wrong with it and, when DuckDB knows it, on which line.
+        """
+        text = str(exc)
+        line = re.search(r"CSV Error on Line: (\d+)", text)
+        where = f" (line {line.group(1)})" if line else ""
+        if "Invalid unicode" in text or "not utf-8 encoded" in text:
+            return f"is not UTF-8 encoded{where}; re-export it as UTF-8"
+        if "sniffing" in text or "Expected Number of Columns" in text or "quote" in text.lower():
+            return (f"is not a well-formed CSV file{where}: rows with different numbers of fields or an unclosed "
+                    "quote; check the delimiter (--delimiter) and the quoting")
+        if "parquet" in text.lower() or "magic" in text.lower():
+            return "is not a readable Parquet file (truncated or another format)"
+        if "CSV" in text:
+            return f"is not a well-formed CSV file{where}"
+        return "the file could not be read (truncated, or not the format its name says)"
 
     @staticmethod
     def columns(relation: duckdb.DuckDBPyRelation) -> list[str]:

@@ -14,7 +14,9 @@ Layout under ``RELCHECK_HOME`` (default ``./relcheck_store``)::
     logs/gate_runs.jsonl              every gate verdict
 
 A release becomes visible only when the catalog names it, so a crash during an
-ingest leaves nothing half-written in view. The engine (:mod:`dashboard.sql.duckdb_engine`) runs in
+ingest leaves nothing half-written in view. The catalog can be rebuilt from the manifests
+(``relcheck repair``, :mod:`dashboard.store.repair`); a store whose catalog is missing or
+unreadable is never cleaned up, only reported. The engine (:mod:`dashboard.sql.duckdb_engine`) runs in
 memory over the Parquet files; nothing holds a database file open, so readers never block.
 """
 
@@ -27,103 +29,36 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.store.logs import append_jsonl as append_jsonl
+from dashboard.store.logs import read_jsonl as read_jsonl
+from dashboard.store.logs import utc_now as utc_now
+from dashboard.store.release import Release as Release
+from dashboard.store.release import release_from_entry
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
 
 DEFAULT_HOME = "relcheck_store"
 
+#: How long a folder that no longer backs a release (replaced, or left by a crash) is kept before a later
+#: ingest removes it. See :meth:`Store.publish` for why readers are protected by time, not by a lock.
+RETIRED_GRACE_SECONDS = 6 * 3600
+#: Marker file written into a replaced release's old folder: its content is the time it was retired.
+RETIRED_MARKER = ".retired"
+
+
+class CatalogError(RelcheckError):
+    """catalog.json is missing (while releases are on disk) or unreadable: say how to rebuild, delete nothing."""
+
 
 def default_home() -> Path:
     return Path(os.environ.get("RELCHECK_HOME", DEFAULT_HOME))
-
-
-@dataclass(frozen=True)
-class Release:
-    """One visible release, as recorded in the catalog."""
-
-    release_id: str
-    kind: str
-    created_at: str
-    description: str
-    base: str | None
-    components: dict[str, str]
-    ingested_at: str
-    sequence: int
-    checksum: str
-    folder: Path
-    rows: int = 0
-    places: int = 0
-    first_date: str | None = None
-    last_date: str | None = None
-    sources: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-    has_raw_visits: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def visits_path(self) -> Path:
-        return self.folder / "visits.parquet"
-
-    @property
-    def places_path(self) -> Path:
-        return self.folder / "places.parquet"
-
-    @property
-    def place_daily_path(self) -> Path:
-        return self.folder / "place_daily.parquet"
-
-    @property
-    def place_source_path(self) -> Path:
-        """Visits per place, source and segment over every date (absent from stores ingested before it)."""
-        return self.folder / "place_source.parquet"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "release_id": self.release_id,
-            "kind": self.kind,
-            "created_at": self.created_at,
-            "description": self.description,
-            "base": self.base,
-            "components": dict(self.components),
-            "ingested_at": self.ingested_at,
-            "checksum": self.checksum,
-            "rows": self.rows,
-            "places": self.places,
-            "first_date": self.first_date,
-            "last_date": self.last_date,
-            "sources": list(self.sources),
-            "segments": list(self.segments),
-            "has_raw_visits": self.has_raw_visits,
-        }
-
-
-def _release_from_entry(home: Path, entry: dict[str, Any]) -> Release:
-    return Release(
-        release_id=entry["release_id"],
-        kind=entry["kind"],
-        created_at=entry["created_at"],
-        description=entry.get("description", ""),
-        base=entry.get("base"),
-        components=dict(entry.get("components", {})),
-        ingested_at=entry["ingested_at"],
-        sequence=int(entry["sequence"]),
-        checksum=entry["checksum"],
-        folder=home / entry["folder"],
-        rows=int(entry.get("rows", 0)),
-        places=int(entry.get("places", 0)),
-        first_date=entry.get("first_date"),
-        last_date=entry.get("last_date"),
-        sources=tuple(entry.get("sources", ())),
-        segments=tuple(entry.get("segments", ())),
-        has_raw_visits=bool(entry.get("has_raw_visits", False)),
-    )
 
 
 def _instant(created_at: str) -> dt.datetime:
@@ -135,43 +70,27 @@ def _instant(created_at: str) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def _catalog_shape_ok(catalog: object) -> bool:
+    """The few keys every reader relies on, so a truncated or foreign JSON file is not taken for a catalog."""
+    if not isinstance(catalog, dict) or not isinstance(catalog.get("releases"), dict):
+        return False
+    if not isinstance(catalog.get("next_sequence"), int):
+        return False
+    needed = ("release_id", "kind", "created_at", "ingested_at", "sequence", "checksum", "folder")
+    return all(isinstance(e, dict) and all(k in e for k in needed) for e in catalog["releases"].values())
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one record under an exclusive lock, fsynced: safe for concurrent writers."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+def _retired_at(folder: Path) -> float:
+    """When a folder stopped backing a release: its retired marker's time, else (a crash's orphan) its own."""
+    marker = folder / RETIRED_MARKER
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+        return marker.stat().st_mtime if marker.exists() else folder.stat().st_mtime
+    except OSError:
+        return time.time()
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read every complete record; a torn last line from a crash is ignored, never 'repaired'."""
-    if not path.exists():
-        return []
-    out = []
-    with open(path, "rb") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-        data = fh.read()
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    for raw in data.split(b"\n"):
-        if not raw.strip():
-            continue
-        try:
-            out.append(json.loads(raw))
-        except json.JSONDecodeError:
-            continue
-    return out
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
 
 
 class Store:
@@ -204,13 +123,36 @@ class Store:
         return self.logs_dir / "promotions.jsonl"
 
     def exists(self) -> bool:
-        return self.catalog_path.exists()
+        """A store is there when it has a catalog, or release folders (then reading it says how to repair it)."""
+        return self.catalog_path.exists() or self.release_folders_exist()
+
+    def release_folders_exist(self) -> bool:
+        root = self.home / "releases"
+        return root.is_dir() and any(d.is_dir() and any(d.iterdir()) for d in root.iterdir())
 
     # -------------------------------------------------------------- catalog
+    def _repair_hint(self) -> str:
+        return (f"nothing was changed or deleted; rebuild it from the manifests on disk with "
+                f"`relcheck repair --home {self.home}`")
+
     def _read_catalog(self) -> dict[str, Any]:
+        """The catalog; a fresh store (no catalog, no release folder) is empty.
+
+        A missing catalog beside release folders, or an unreadable one, is an error: treating it as
+        'nothing is live' once made the next ingest's cleanup delete every release.
+        """
         if not self.catalog_path.exists():
+            if self.release_folders_exist():
+                raise CatalogError(f"{self.catalog_path} is missing but {self.home / 'releases'} holds release "
+                                   f"folders; {self._repair_hint()}")
             return {"format": 1, "next_sequence": 1, "releases": {}}
-        return json.loads(self.catalog_path.read_text(encoding="utf-8"))
+        try:
+            catalog = json.loads(self.catalog_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CatalogError(f"{self.catalog_path} cannot be read ({type(exc).__name__}); {self._repair_hint()}") from None
+        if not _catalog_shape_ok(catalog):
+            raise CatalogError(f"{self.catalog_path} is not a relcheck catalog (wrong structure); {self._repair_hint()}")
+        return catalog
 
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
         tmp = self.catalog_path.with_suffix(f".tmp-{os.getpid()}-{threading.get_ident()}")
@@ -238,7 +180,17 @@ class Store:
             os.close(fd)
 
     def publish(self, entry: dict[str, Any], staged: Path, replace: bool) -> Release:
-        """Move a fully written staging folder into place and name it in the catalog."""
+        """Move a fully written staging folder into place (a new folder) and name it in the catalog.
+
+        A replaced release's old folder is NOT removed here: a command that resolved the release before
+        the replace (chaos, gate, report, the dashboard) still reads its Parquet files, lazily, query by
+        query. Readers take no lock and write nothing (a store may be read-only to them, and other engines
+        read the Parquet directly), so no one can know when the last reader is done. The old folder is
+        marked retired instead, and a later ingest removes retired folders older than
+        ``RETIRED_GRACE_SECONDS`` (6 h, far longer than any command; a reader still holding it then gets
+        a clear 'file not found' rather than a wrong answer). The catalog is written before the mark, so a
+        crash in between leaves two unmarked folders, which ``repair`` reports instead of guessing.
+        """
         rid = entry["release_id"]
         with self.writer_lock():
             catalog = self._read_catalog()
@@ -247,19 +199,23 @@ class Store:
                 raise RelcheckError(f"release '{rid}' already exists in {self.home}; use --replace to replace it")
             final = self.home / "releases" / rid / staged.name
             final.parent.mkdir(parents=True, exist_ok=True)
-            # The .pid kept the staging folder from clean_stale_staging (which runs under this lock) until now.
-            (staged / ".pid").unlink(missing_ok=True)
-            os.replace(staged, final)
             entry = dict(entry)
             entry["folder"] = str(final.relative_to(self.home))
             entry["sequence"] = old["sequence"] if old else catalog["next_sequence"]
+            # The manifest carries the sequence too, so `repair` restores the ingest order exactly.
+            _write_json(staged / "manifest.json", {k: v for k, v in entry.items() if k != "folder"})
+            # The .pid kept the staging folder from clean_stale_staging (which runs under this lock) until now.
+            (staged / ".pid").unlink(missing_ok=True)
+            os.replace(staged, final)
             if not old:
                 catalog["next_sequence"] += 1
             catalog["releases"][rid] = entry
             self._write_catalog(catalog)
             if old is not None and old["folder"] != entry["folder"]:
-                shutil.rmtree(self.home / old["folder"], ignore_errors=True)
-        return _release_from_entry(self.home, entry)
+                old_folder = self.home / old["folder"]
+                if old_folder.is_dir():
+                    (old_folder / RETIRED_MARKER).write_text(utc_now(), encoding="utf-8")
+        return release_from_entry(self.home, entry)
 
     def staging_dir(self) -> Path:
         return self.home / ".staging"
@@ -284,15 +240,21 @@ class Store:
                 shutil.rmtree(child, ignore_errors=True)
 
     def _remove_orphan_release_folders(self) -> None:
-        """A crash between moving a staged folder into place and naming it in the catalog leaves a
-        folder nobody can see; the catalog is the truth, so such folders are removed."""
+        """Remove folders no release uses any more, once they are older than the grace period.
+
+        Two kinds: the old folder of a replaced release (marked retired; kept for readers, see ``publish``)
+        and a folder a crash left between moving it into place and naming it in the catalog. The catalog is
+        the truth, so it must be readable: ``_read_catalog`` raises when it is missing or corrupt, and
+        nothing is removed then.
+        """
         root = self.home / "releases"
         if not root.exists():
             return
         live = {self.home / e["folder"] for e in self._read_catalog()["releases"].values()}
+        now = time.time()
         for release_dir in root.iterdir():
             for folder in release_dir.iterdir() if release_dir.is_dir() else ():
-                if folder.is_dir() and folder not in live:
+                if folder.is_dir() and folder not in live and now - _retired_at(folder) > RETIRED_GRACE_SECONDS:
                     shutil.rmtree(folder, ignore_errors=True)
             if release_dir.is_dir() and not any(release_dir.iterdir()):
                 release_dir.rmdir()
@@ -300,7 +262,7 @@ class Store:
     # ------------------------------------------------------------- releases
     def releases(self) -> list[Release]:
         catalog = self._read_catalog()
-        rels = [_release_from_entry(self.home, e) for e in catalog["releases"].values()]
+        rels = [release_from_entry(self.home, e) for e in catalog["releases"].values()]
         return sorted(rels, key=lambda r: r.sequence)
 
     def release_ids(self) -> list[str]:
@@ -312,7 +274,7 @@ class Store:
         if entry is None:
             known = ", ".join(self.release_ids()) or "none (run `relcheck sample` or `relcheck ingest FOLDER`)"
             raise NotFoundError(f"unknown release '{release_id}'; releases in {self.home}: {known}")
-        return _release_from_entry(self.home, entry)
+        return release_from_entry(self.home, entry)
 
     def promotions(self) -> list[dict[str, Any]]:
         return read_jsonl(self.promotions_path)

@@ -7,28 +7,38 @@ rule with file, field, rule and the first offending rows.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard import tomlfile
 from dashboard.errors import ContractError, RelcheckError, suggest
+from dashboard.store.manifest import CONTROL as CONTROL
+from dashboard.store.manifest import CREATED_AT_SLACK as CREATED_AT_SLACK
+from dashboard.store.manifest import FIRST_DATE as FIRST_DATE
+from dashboard.store.manifest import MAX_SPAN_DAYS as MAX_SPAN_DAYS
+from dashboard.store.manifest import RELEASE_ID as RELEASE_ID
+from dashboard.store.manifest import Limits, Manifest, parse_manifest, refuse_symlink
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
 
-RELEASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_STRING = 1000
 EXAMPLES = 5
+
+# Plausibility limits (README, "The snapshot contract"). They keep every sum finite and every calendar small:
+# a release of 1e6 rows at the per-row limit sums to 1e15, far from the float maximum, and a daily calendar
+# of 5 years is under 2,000 days.
+#: Largest visits (and raw_visits) value of one row.
+MAX_VISITS_PER_ROW = 1e9
+#: Largest sum of visits over a whole release.
+MAX_VISITS_PER_RELEASE = 1e15
 
 VISITS_REQUIRED = ("place_id", "date", "source", "visits")
 VISITS_OPTIONAL = ("raw_visits", "segment")
 PLACES_REQUIRED = ("place_id", "name", "brand", "category", "region")
 PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude")
-MANIFEST_KEYS = ("release_id", "created_at", "description", "kind", "base", "components")
-
 STRING_TYPES = {"VARCHAR"}
 NUMERIC_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -41,13 +51,17 @@ VISITS_RULES = {
     "place_id_empty": ("place_id", "must be a non-empty string"),
     "date_missing": ("date", "is required"),
     "date_invalid": ("date", "must be an ISO date (YYYY-MM-DD)"),
+    "date_not_plain": ("date", "must be a plain ISO date YYYY-MM-DD, without a time (a timestamp is not cut to its day)"),
+    "date_out_of_range": ("date", "must lie within the contract's date limits"),  # text built from the limits
     "source_empty": ("source", "must be a non-empty upstream source name"),
     "visits_missing": ("visits", "is required"),
     "visits_not_number": ("visits", "must be a number"),
     "visits_not_finite": ("visits", "must be finite (no NaN or infinity)"),
     "visits_negative": ("visits", "must be >= 0"),
+    "visits_too_large": ("visits", f"must be at most {MAX_VISITS_PER_ROW:g} per row (plausibility limit)"),
     "raw_visits_not_integer": ("raw_visits", "must be an integer"),
     "raw_visits_negative": ("raw_visits", "must be >= 0"),
+    "raw_visits_too_large": ("raw_visits", f"must be at most {MAX_VISITS_PER_ROW:g} per row (plausibility limit)"),
     "string_too_long": ("place_id, source, segment", f"strings must be at most {MAX_STRING} characters"),
 }
 PLACES_RULES = {
@@ -58,6 +72,7 @@ PLACES_RULES = {
     "latitude_range": ("latitude", "must be a number within ±90"),
     "longitude_range": ("longitude", "must be a number within ±180"),
     "string_too_long": ("string columns", f"strings must be at most {MAX_STRING} characters"),
+    "control_chars": ("string columns", "must not contain control characters (tabs, newlines, escapes)"),
 }
 
 
@@ -76,17 +91,6 @@ class ValidationFailed(RelcheckError):
         super().__init__("\n".join(lines))
 
 
-@dataclass(frozen=True)
-class Manifest:
-    release_id: str
-    created_at: str
-    description: str
-    kind: str
-    base: str | None
-    components: dict[str, str]
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class Snapshot:
     """A validated snapshot: relations registered on ``cur`` (an engine) as visits_flags / places_flags."""
@@ -100,56 +104,10 @@ class Snapshot:
     profile: dict[str, Any]
 
 
-def parse_manifest(path: Path) -> Manifest:
-    if not path.is_file():
-        raise ContractError(str(path), "release.toml is required in a release folder")
-    data = tomlfile.parse(tomlfile.read_text(path, "release manifest"), str(path))
-    problems: list[str] = []
-    for key in data:
-        if key not in MANIFEST_KEYS:
-            raise ContractError(str(path), f"unknown key{suggest(key, MANIFEST_KEYS)}", field=key)
-    rid = data.get("release_id")
-    if not isinstance(rid, str) or not RELEASE_ID.match(rid):
-        raise ContractError(
-            str(path), "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", field="release_id", examples=[rid]
-        )
-    created = data.get("created_at")
-    if isinstance(created, dt.datetime):
-        created_s = created.isoformat()
-    elif isinstance(created, dt.date):
-        created_s = created.isoformat()
-    elif isinstance(created, str):
-        try:
-            created_s = dt.datetime.fromisoformat(created.replace("Z", "+00:00")).isoformat()
-        except ValueError:
-            raise ContractError(str(path), "must be an ISO timestamp", field="created_at", examples=[created]) from None
-    else:
-        raise ContractError(str(path), "is required: an ISO timestamp", field="created_at", examples=[created])
-    kind = data.get("kind", "release")
-    if kind not in ("release", "ablation"):
-        raise ContractError(str(path), "must be 'release' or 'ablation'", field="kind", examples=[kind])
-    base = data.get("base")
-    if kind == "ablation":
-        if not isinstance(base, str) or not RELEASE_ID.match(base):
-            raise ContractError(str(path), "an ablation run needs the release id it starts from", field="base", examples=[base])
-    elif base is not None:
-        raise ContractError(str(path), "only an ablation run has a base", field="base", examples=[base])
-    comps = data.get("components")
-    if not isinstance(comps, dict) or not comps:
-        raise ContractError(str(path), "is required: a table of pipeline component = version", field="components")
-    for k, v in comps.items():
-        if not isinstance(v, str) or not v:
-            problems.append(k)
-    if problems:
-        raise ContractError(str(path), "component versions must be non-empty strings", field="components", examples=problems)
-    desc = data.get("description", "")
-    if not isinstance(desc, str):
-        raise ContractError(str(path), "must be a string", field="description", examples=[desc])
-    return Manifest(rid, created_s, desc, kind, base, {str(k): str(v) for k, v in comps.items()}, data)
-
-
 def _find_one(folder: Path, stem: str) -> Path:
     candidates = [folder / f"{stem}.parquet", folder / f"{stem}.csv", folder / f"{stem}.csv.gz"]
+    for p in candidates:
+        refuse_symlink(p)
     found = [p for p in candidates if p.is_file()]
     if not found:
         raise ContractError(
@@ -167,7 +125,7 @@ def _read(cur: DuckDBEngine, path: Path, delimiter: str) -> Any:
         rel = cur.read_file(path, delimiter)
         cols = cur.columns(rel)
     except cur.Error as exc:
-        raise ContractError(str(path), f"cannot be read: {str(exc).splitlines()[0]}") from None
+        raise ContractError(str(path), f"cannot be read: {cur.describe_read_error(exc)}") from None
     if path.suffix != ".parquet" and len(cols) == 1:
         for other in (";", "|", "\t"):
             if other != delimiter and other in cols[0]:
@@ -252,13 +210,11 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
         "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
         "latitude": "DOUBLE", "longitude": "DOUBLE",
     }))
-    try:
-        # CSV is parsed once into memory; Parquet is read in place by every check.
+    limits = manifest.limits
+    # CSV is parsed once into memory; Parquet is read in place by every check. An engine error names the file.
+    with _reading(cur, places_file):
         places_flags = cur.relation("contract_places_flags", inputs={"src_places": "src_places"}, max_len=MAX_STRING)
-        visits_flags = cur.relation("contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING)
         cur.register("places_flags", _materialise_csv(cur, places_file, places_flags, "places_flags_mat"))
-        cur.register("visits_flags", _materialise_csv(cur, visits_file, visits_flags, "visits_flags_mat"))
-
         pprof = cur.run("contract_places_profile", inputs=PLACES_FLAGS).dicts()[0]
         if pprof["rows"] == 0:
             problems.append(ContractError(str(places_file), "has no rows"))
@@ -269,14 +225,28 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
                 problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
         cur.register("places_typed", cur.relation("ingest_places_out", inputs=PLACES_FLAGS))
 
+    with _reading(cur, visits_file):
+        visits_flags = cur.relation(
+            "contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING,
+            max_visits=MAX_VISITS_PER_ROW, first_date=limits.first_date, last_date=limits.last_date,
+        )
+        cur.register("visits_flags", _materialise_csv(cur, visits_file, visits_flags, "visits_flags_mat"))
         vprof = cur.run("contract_visits_profile", inputs=VISITS_FLAGS).dicts()[0]
         if vprof["rows"] == 0:
             problems.append(ContractError(str(visits_file), "has no rows"))
         for rule, (fld, text) in VISITS_RULES.items():
             if vprof.get(rule):
+                if rule == "date_out_of_range":
+                    text = f"must lie {limits.describe()}"
                 fld = vprof.get(f"{rule}_columns") or fld
                 ex = _examples(cur, "contract_visits_violations", VISITS_FLAGS, rule, fld)
                 problems.append(ContractError(str(visits_file), f"{text} ({vprof[rule]} rows)", field=fld, examples=ex))
+        for row in cur.run("contract_visits_control_chars", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts():
+            problems.append(ContractError(
+                str(visits_file), VISITS_CONTROL_RULE, field=row["column_name"], examples=[ascii(row["value"])[:80]],
+            ))
+        if not problems:
+            problems += _release_bounds(visits_file, vprof, limits)
         if not problems:
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
             has_dups = cur.run("contract_visits_key_check", inputs=VISITS_FLAGS).rows()[0][0] > 0
@@ -293,11 +263,40 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
                 problems.append(ContractError(
                     str(visits_file), f"every place_id must exist in {places_file.name}", field="place_id", examples=missing,
                 ))
-    except cur.Error as exc:
-        raise ContractError(str(folder), f"cannot be read: {str(exc).splitlines()[0]}") from None
     if problems:
         raise ValidationFailed(folder, problems)
     return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof})
+
+
+VISITS_CONTROL_RULE = "must not contain control characters (tabs, newlines, escapes)"
+
+
+def _release_bounds(visits_file: Path, vprof: dict[str, Any], limits: Limits) -> list[ContractError]:
+    """The whole-release limits: total visits (so sums stay finite) and the window the dates span."""
+    problems = []
+    total = vprof.get("visits_total") or 0.0
+    if not total <= MAX_VISITS_PER_RELEASE:  # also catches inf and NaN
+        problems.append(ContractError(
+            str(visits_file), f"the release's total visits must be at most {MAX_VISITS_PER_RELEASE:g} (plausibility limit)",
+            field="visits", examples=[f"total {total:g}"],
+        ))
+    first, last = vprof.get("first_date"), vprof.get("last_date")
+    if first is not None and last is not None and (last - first).days > limits.max_span_days:
+        problems.append(ContractError(
+            str(visits_file),
+            f"the dates must span at most {limits.max_span_days} days (set [limits] max_span_days in release.toml to change)",
+            field="date", examples=[f"{first}..{last} ({(last - first).days} days)"],
+        ))
+    return problems
+
+
+@contextlib.contextmanager
+def _reading(cur: DuckDBEngine, path: Path) -> Iterator[None]:
+    """An engine error while checking one file becomes a contract error naming that file, in plain words."""
+    try:
+        yield
+    except cur.Error as exc:
+        raise ContractError(str(path), f"cannot be read: {cur.describe_read_error(exc)}") from None
 
 
 def _materialise_csv(cur: DuckDBEngine, path: Path, rel: Any, table: str) -> Any:

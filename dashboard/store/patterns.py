@@ -100,7 +100,7 @@ def import_record(store: Store, release: Release) -> dict[str, Any] | None:
 
 def manifest_toml(release_id: str, created_at: str | None, components: dict[str, str], description: str) -> str:
     """release.toml for an import given by options; every value is written as a TOML string, escaped."""
-    if not RELEASE_ID.match(release_id):
+    if not RELEASE_ID.fullmatch(release_id):
         raise ContractError("--release-id", "must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}", examples=[release_id])
     created = created_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:

@@ -33,6 +33,7 @@ NAMES = [p.stem for p in SQL_FILES]
 # A typed dummy value for every parameter name used by some query.
 DUMMY_PARAMS: dict[str, object] = {
     "max_len": 1000,
+    "max_visits": 1e9, "first_date": dt.date(1990, 1, 1), "last_date": dt.date(2027, 12, 31),
     "limit": 5,
     "rule": "place_id_empty",
     "attribute": "category",
@@ -410,7 +411,7 @@ def test_callers_pass_the_header_params_and_inputs() -> None:
 
 EXPECTED_DRIFT = [
     "x.py:5: contract_visits_duplicates gets ['lim'], header has ['limit']",
-    "x.py:6: contract_visits_flags gets [], header has ['max_len']",
+    "x.py:6: contract_visits_flags gets [], header has ['first_date', 'last_date', 'max_len', 'max_visits']",
     "x.py:6: contract_visits_flags binds ['visits_typed'], header reads ['src_visits']",
     "x.py:7: no query file no_such_query.sql",
     "x.py:8: agg_place_totals binds [], header reads ['daily_in', 'members_in']",

@@ -192,6 +192,7 @@ def test_orphan_release_folder_from_a_crash_before_the_catalog_is_removed(tmp_pa
     from snapshots import daily_rows as _rows
     from snapshots import write_snapshot as _write
 
+    from dashboard.store.catalog import RETIRED_GRACE_SECONDS
     from dashboard.store.catalog import Store as _Store
     from dashboard.store.ingest import ingest_release as _ingest
 
@@ -203,6 +204,9 @@ def test_orphan_release_folder_from_a_crash_before_the_catalog_is_removed(tmp_pa
     orphan.mkdir(parents=True)
     (orphan / "visits.parquet").write_bytes(b"half")
     assert st.release_ids() == ["r1"]
+    # Swept once older than the grace period (a young one could be a replaced folder still being read).
+    old = time.time() - RETIRED_GRACE_SECONDS - 60
+    os.utime(orphan, (old, old))
     _write(tmp_path / "r2", "r2", _rows("p1", "2026-11-02", [1, 2, 3]), places)
     _ingest(st, tmp_path / "r2")
     assert not (st.home / "releases" / "ghost").exists()
