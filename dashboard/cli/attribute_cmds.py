@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dashboard.cli.common import (
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -58,7 +59,7 @@ def attribute_cmd(current: str | None, candidate: str | None, scope: str, metric
     if fmt == "json":
         emit_json(result.to_json())
         return
-    click.echo(render_text(result))
+    echo(render_text(result))
 
 
 def _num(x: float | None) -> str:

@@ -13,6 +13,7 @@ import click
 
 from dashboard.cli.common import (
     CHAOS_FAMILIES,
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -90,7 +91,7 @@ def chaos(release_id: str | None, scenarios_path: Path | None, names: tuple[str,
     if fmt == "json":
         emit_json(result.to_json())
     else:
-        click.echo(_chaos_table(result))
+        echo(_chaos_table(result))
 
 
 def _sensitivity_rows(results: list[SensitivityResult]) -> list[dict[str, object]]:
@@ -149,6 +150,6 @@ def chaos_sensitivity(release_id: str | None, family: str, source: str | None, r
         })
         return
     param = "factor" if family == "scale_source" else "cv"
-    click.echo(f"sensitivity of release {rid} to {family} ({param} in [{lo:g}, {hi:g}], tol {tol:g})"
+    echo(f"sensitivity of release {rid} to {family} ({param} in [{lo:g}, {hi:g}], tol {tol:g})"
                + (f" of {source}" if source else "") + (f" in {', '.join(regs)}" if regs else ""))
-    click.echo(render_table(rows, ["scope", "criterion", "metric", "severity", "breaks_at", "holds_at", "reading"]))
+    echo(render_table(rows, ["scope", "criterion", "metric", "severity", "breaks_at", "holds_at", "reading"]))
