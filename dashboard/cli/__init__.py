@@ -62,8 +62,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a crash must never look like a verdict (exit 1), so every error gets its code.
 
-        RelcheckError (and click's own file and usage errors): exit 2 with the message. Anything else is a
-        bug or an environment failure: one line naming it, exit 3; the traceback with --debug or
+        RelcheckError, click's own file and usage errors and unreadable data (:func:`data_error`): exit 2 with
+        the message. Anything else is a bug: one line naming it, exit 3. The traceback only with --debug or
         $RELCHECK_DEBUG.
         """
         try:
@@ -79,14 +79,38 @@ class LazyGroup(click.Group):
         except RelcheckError as exc:
             click.echo(f"relcheck: error: {safe_text(str(exc))}", err=True)
             sys.exit(exc.exit_code)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into exit 3
+        except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into exit 2 or 3
             if debug_enabled(ctx):
                 traceback.print_exc()
+            what = data_error(exc)
+            if what is not None:
+                click.echo(f"relcheck: error: {safe_text(what)}", err=True)
+                sys.exit(EXIT_USAGE)
             command = ctx.invoked_subcommand or "relcheck"
-            click.echo(f"relcheck: internal error in '{command}': {type(exc).__name__}: "
-                       f"{safe_text(str(exc)).splitlines()[0] if str(exc) else '(no message)'} "
+            message = safe_text(str(exc)).splitlines()[0] if str(exc).strip() else "(no message)"
+            click.echo(f"relcheck: internal error in '{command}': {type(exc).__name__}: {message} "
                        "(rerun with --debug or RELCHECK_DEBUG=1 for the traceback)", err=True)
             sys.exit(EXIT_INTERNAL)
+
+
+def data_error(exc: BaseException) -> str | None:
+    """A one-line message for an exception that means unreadable or missing data, not a bug (exit 2).
+
+    Why: a missing Parquet file, a corrupt JSON catalog or log, a folder where a file should be: the store's
+    or the user's files are at fault, and CI must see 2 ("fix your data"), not 3 ("report a bug").
+    """
+    import json
+
+    if isinstance(exc, json.JSONDecodeError):
+        return (f"a JSON file of the store is corrupt ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                "rerun with --debug to see which")
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a file is not valid UTF-8 text ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, OSError) and getattr(exc, "filename", None):
+        return f"cannot use {exc.filename}: {exc.strerror or exc}"
+    if type(exc).__module__.lstrip("_").startswith("duckdb") and type(exc).__name__ == "IOException":
+        return f"a release file cannot be read ({str(exc).splitlines()[0]}); the store may be damaged"
+    return None
 
 
 def debug_enabled(ctx: click.Context | None = None) -> bool:

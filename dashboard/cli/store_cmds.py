@@ -111,7 +111,7 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
 
 
 @click.command()
-@click.option("--port", default=8501, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
 @click.option("--headless/--no-headless", default=True, show_default=True)
 @store_option
 @handle_errors
