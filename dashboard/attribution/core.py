@@ -84,7 +84,7 @@ from dashboard.attribution.totals import (
     source_deltas,
 )
 from dashboard.engine import metrics
-from dashboard.engine.scopes import ScopeDef, resolve_scope
+from dashboard.engine.scopes import ScopeDef, check_scope, resolve_scope
 from dashboard.engine.session import PairSession
 from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
@@ -117,6 +117,7 @@ def attribute(
     sd = scope_def(scope, stakeholders)
     metric = metric_name(metric)
     with PairSession(store, current, candidate) as s:
+        check_scope(sd, s.values)  # an unknown category, brand... is refused, not answered with zeros
         s.prepare([sd])
         sm = metrics.compute(s)[0]
         va, vb = float(sm.values["visits_current"]), float(sm.values["visits_candidate"])
