@@ -5,7 +5,7 @@ split here sums exactly (to floating-point tolerance) to the scope's delta, so n
 hide between the bars:
 
 - **by source**: delta = Σ over upstream sources of (B_source − A_source);
-- **by effect**: delta = added_places − dropped_places + common_places (coverage churn against level);
+- **by effect**: delta = added + dropped + common places' terms, dropped negative (coverage churn against level);
 - **root causes**: Adtributor (Bhagwan et al., NSDI 2014) over region, category, brand, source and segment,
   and over pairs of them, so a fault such as "sdk_beta lost devices in W" is found as one element;
 - **by component**: Shapley values over ablation runs (the current release rebuilt with some components

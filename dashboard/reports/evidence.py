@@ -295,10 +295,10 @@ def render_html(
         ))
         eff = ev["effect"]
         parts.append(
-            f"<p><b>By effect</b>: places only in the candidate {_h(report_value(eff.added_places))} visits "
-            f"({eff.places_added} places), places only in the current release {_h(report_value(-eff.dropped_places))} "
-            f"visits ({eff.places_dropped} places), change on the {eff.places_common} places in both "
-            f"{_h(report_value(eff.common_places))} visits.</p>"
+            f"<p><b>By effect</b> (the terms sum to the delta): places only in the candidate "
+            f"{_h(report_value(eff.added_places_delta))} visits ({eff.places_added} places), places only in the "
+            f"current release {_h(report_value(eff.dropped_places_delta))} visits ({eff.places_dropped} places), "
+            f"change on the {eff.places_common} places in both {_h(report_value(eff.common_places_delta))} visits.</p>"
         )
         rc = ev["root_causes"]
         if rc.sets:
