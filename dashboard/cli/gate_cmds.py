@@ -54,9 +54,10 @@ def _brief(result: dict[str, Any]) -> str:
         w = result["waiver"]
         until = f" until {w['expires']}" if w.get("expires") else ""
         return f"signed off by {w['by']}{until}: {w['reason']}"
+    parts = [result["note"]] if result.get("note") else []
     if result.get("cause"):
-        return result["cause"]["summary"]
-    return ""
+        parts.append(result["cause"]["summary"])
+    return "; ".join(parts)
 
 
 @click.command()
