@@ -240,19 +240,19 @@ def source_waterfall_chart(rows: Any, total_delta: float, title: str, unit: str 
 def effect_split_chart(by_effect: Any, title: str, unit: str = "visits") -> go.Figure:
     """Delta split into coverage churn against level change, as a waterfall ending in the total.
 
-    ``by_effect``: the core's effect split (an object with ``to_json()`` or its dict: ``added_places``,
-    ``dropped_places`` as a positive number that counts against the delta, ``common_places``); or a
+    ``by_effect``: the core's effect split (an object with ``to_json()`` or its dict of signed terms that sum
+    to the delta: ``added_places_delta``, ``dropped_places_delta`` (<= 0), ``common_places_delta``); or a
     mapping / rows of signed contributions (``effect``, ``delta``), a ``total`` entry being the closing bar.
     """
     if hasattr(by_effect, "to_json"):
         by_effect = by_effect.to_json()
-    if isinstance(by_effect, Mapping) and {"added_places", "dropped_places", "common_places"} <= set(
+    if isinstance(by_effect, Mapping) and {"added_places_delta", "dropped_places_delta", "common_places_delta"} <= set(
         by_effect
     ):
         steps = [
-            (_EFFECT_LABELS["added"], finite_number(by_effect["added_places"]) or 0.0),
-            (_EFFECT_LABELS["dropped"], -(finite_number(by_effect["dropped_places"]) or 0.0)),
-            (_EFFECT_LABELS["common"], finite_number(by_effect["common_places"]) or 0.0),
+            (_EFFECT_LABELS["added"], finite_number(by_effect["added_places_delta"]) or 0.0),
+            (_EFFECT_LABELS["dropped"], finite_number(by_effect["dropped_places_delta"]) or 0.0),
+            (_EFFECT_LABELS["common"], finite_number(by_effect["common_places_delta"]) or 0.0),
         ]
         return _waterfall(steps, sum(v for _, v in steps), "total delta", title, "effect", f"delta ({unit})")
     steps = _rows(by_effect, ("effect", "name", "label"), ("delta", "value"))

@@ -83,12 +83,6 @@ name = "BeanThere Coffee"
 tier = "key"
 brands = ["BeanThere"]
 
-[[customers]]
-id = "ghost"
-name = "Ghost Brand"
-tier = "standard"
-brands = ["Nobody"]
-
 [[deals]]
 id = "gym-trial"
 prospect = "Pacific Fitness"
@@ -158,19 +152,19 @@ FRESHCO_SHARE_SHIFT = 100.0 * abs(1.5 / 3.5 - 1 / 3)  # FreshCo's share of Fresh
 #: Every (criterion, scope) the gate must judge, and its status, worked out by hand.
 EXPECTED: dict[tuple[str, str], str] = {
     (KEY_LEVEL, "customer:freshco"): "fail",  # +16.7 %
-    (KEY_LEVEL, "customer:beanthere"): "pass",  # where tier = key: ironworks and ghost are not judged
+    (KEY_LEVEL, "customer:beanthere"): "pass",  # where tier = key: ironworks is not judged
     (SHARES, "customer:freshco"): "warn",  # 9.5 pp
     (SHARES, "customer:ironworks"): "pass",
     (SHARES, "customer:beanthere"): "pass",
-    (SHARES, "customer:ghost"): "no_data",  # no place at all: no share to shift
     ("trial deals steady", "deal:gym-trial"): "pass",  # the negotiation deal is not a trial
     ("categories keep their level", "category:Cafes"): "no_data",  # only in r2: no current level
     ("categories keep their level", "category:Coffee"): "warn",  # only in r1: -100 %
     ("categories keep their level", "category:Fitness"): "pass",  # p3+p5 → p3+p6: 3w both
     ("categories keep their level", "category:Grocery Stores"): "warn",
-    ("regions stay aligned", "region:MW"): "no_data",  # r2 has no MW place: a constant 0 series
+    # r2 has no MW place: a constant 0 series, no correlation; a block criterion without data fails
+    ("regions stay aligned", "region:MW"): "fail",
     ("regions stay aligned", "region:NE"): "pass",
-    ("regions stay aligned", "region:S"): "no_data",
+    ("regions stay aligned", "region:S"): "fail",
     ("regions stay aligned", "region:SE"): "pass",
     ("regions stay aligned", "region:W"): "pass",
     ("total level", "all"): "pass",  # 7w → 7.5w: +7.1 %

@@ -97,7 +97,7 @@ def test_source_waterfall_takes_a_frame():
 
 
 def test_effect_split_from_the_core_shape_counts_dropped_against_the_delta():
-    effect = {"added_places": 30.0, "dropped_places": 10.0, "common_places": -5.0}
+    effect = {"added_places_delta": 30.0, "dropped_places_delta": -10.0, "common_places_delta": -5.0}
     (trace,) = _traces(charts.effect_split_chart(effect, "effects"))
     assert trace["x"] == [
         "places only in candidate",

@@ -68,14 +68,40 @@ def json_value(v: Any) -> Any:
     return v
 
 
-def judge(criterion: Criterion, scope: ScopeDef, value: Any, waiver: dict[str, Any] | None = None) -> CriterionResult:
+def judge(
+    criterion: Criterion,
+    scope: ScopeDef,
+    value: Any,
+    waiver: dict[str, Any] | None = None,
+    *,
+    unavailable: str | None = None,
+    empty_side: str | None = None,
+) -> CriterionResult:
     """One criterion on one scope's value. ``waiver``: the active sign-off of this result, if any.
 
     The outcome is pass, fail, warn or no_data; the status is ``waived`` when the outcome breaks the bound
-    and a sign-off covers it (a sign-off never turns a pass or no_data into anything else).
+    and a sign-off covers it (a sign-off never turns a pass or a warn criterion's no_data into anything else).
+
+    Why a block criterion never passes on what it cannot check: a value that cannot be computed (``None``,
+    NaN, an overflow to infinity, or ``unavailable`` set by the gate, e.g. visits that overflowed) is
+    ``no_data`` for a warn criterion but ``fail`` for a block one, with a ``note`` saying why; and a block
+    criterion on a scope with no place in one release (``empty_side``: "current" or "candidate") fails
+    whatever its value.
     """
-    value = json_value(value)
+    note = unavailable
+    if isinstance(value, float) and not math.isfinite(value) and not math.isnan(value):
+        note = note or f"{criterion.metric} is not a finite number ({value}): the sums overflowed"
+    value = None if unavailable else json_value(value)
     outcome = Status(criterion.evaluate(value))
+    block = criterion.severity == "block"
+    if outcome == Status.NO_DATA:
+        note = note or f"no data: {criterion.metric} cannot be computed on this scope"
+        if block:
+            outcome = Status.FAIL
+            note += "; a block criterion without data fails unless signed off"
+    elif empty_side and block and outcome == Status.PASS:
+        outcome = Status.FAIL
+        note = f"the scope has no place in the {empty_side} release; a block criterion fails unless signed off"
     waived = outcome.broken and waiver is not None
     return CriterionResult(
         criterion=criterion.name,
@@ -89,4 +115,5 @@ def judge(criterion: Criterion, scope: ScopeDef, value: Any, waiver: dict[str, A
         status=Status.WAIVED if waived else outcome,
         outcome=outcome,
         waiver=as_waiver(waiver) if waived and waiver is not None else None,
+        note=note,
     )

@@ -9,13 +9,16 @@ warning result its top cause (:mod:`dashboard.acceptance.causes`). It reads no l
 
 Statuses (:class:`~dashboard.acceptance.status.Status`): ``pass``; ``fail`` (block severity) and ``warn``
 (warn severity) when the bound is broken; ``waived`` when a fail or warn has an active sign-off; ``no_data``
-when the metric cannot be computed (never a pass). The verdict is ``fail`` when any ``fail`` remains, else
-``pass``.
+when a warn criterion's metric cannot be computed. A block criterion without data, or on a scope with no place
+in one release, is a ``fail`` (with a note) unless signed off. The verdict is ``fail`` when any ``fail``
+remains, else ``pass``. A stakeholders file without criteria, or a customer or deal that matches no place in
+either release, is refused before anything is judged (RelcheckError).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -23,6 +26,7 @@ from typing import Any
 from dashboard.acceptance.causes import causes as find_causes
 from dashboard.acceptance.criteria import criterion_scopes, json_value, judge, ordered_scopes
 from dashboard.acceptance.results import Cause, CriterionResult, GateResult
+from dashboard.acceptance.scope_check import check_places_found, check_stakeholder_scopes, require_criteria
 from dashboard.acceptance.status import RANK, STATUSES, Status
 from dashboard.acceptance.waivers import active_waiver
 from dashboard.engine import metrics
@@ -38,6 +42,28 @@ STATUS_RANK: dict[str, int] = RANK
 def attribute_values(session: PairSession, attribute: str) -> list[str]:
     """Distinct values of a place attribute (category, region, ...) present in either release, sorted."""
     return session.values(attribute)
+
+
+def _places(m: metrics.ScopeMetrics) -> tuple[int, int]:
+    return int(m.get("places_current") or 0), int(m.get("places_candidate") or 0)
+
+
+def _empty_side(places: tuple[int, int]) -> str | None:
+    """Which release has no place of the scope, when exactly one has none."""
+    if places[0] == 0 and places[1] > 0:
+        return "current"
+    if places[1] == 0 and places[0] > 0:
+        return "candidate"
+    return None
+
+
+def _overflow(m: metrics.ScopeMetrics) -> str | None:
+    """Why none of a scope's metrics can be trusted: its visit totals are not finite numbers (overflow)."""
+    for key in ("visits_current", "visits_candidate"):
+        v = m.get(key)
+        if isinstance(v, float) and not math.isfinite(v):
+            return f"{key} is not a finite number ({v}): the visits overflowed, no metric of this scope is judged"
+    return None
 
 
 def evaluate_gate(
@@ -58,6 +84,7 @@ def evaluate_gate(
     sweeps). Raises RelcheckError for an unknown release or a pair without common dates. Writes nothing.
     """
     today = today or dt.datetime.now(dt.UTC).date()
+    require_criteria(stakeholders)
     records = list(signoffs)
     with PairSession(store, current, candidate) as session:
         a_label, b_label = session.a.label, session.b.label
@@ -73,10 +100,21 @@ def evaluate_gate(
             for d in scopes:
                 defs.setdefault(d.scope_id, d)
         ordered = ordered_scopes(defs.values())
+        pair = f"{a_label} -> {b_label}"
+        known_values: dict[str, list[str]] = {}
+
+        def known(kind: str) -> list[str]:
+            if kind not in known_values:
+                known_values[kind] = session.values(kind)
+            return known_values[kind]
+
+        check_stakeholder_scopes(ordered, known, stakeholders.source, pair)
         computed: dict[str, metrics.ScopeMetrics] = {}
         if ordered:
             session.prepare(ordered)
             computed = {m.scope.scope_id: m for m in metrics.compute(session)}
+        places = {sid: _places(m) for sid, m in computed.items()}
+        check_places_found(ordered, places, stakeholders.source, pair)
         window = session.window
 
         judged: list[CriterionResult] = []
@@ -85,7 +123,8 @@ def evaluate_gate(
             for d in scopes:
                 value = computed[d.scope_id].get(crit.metric)
                 waiver = active_waiver(records, a_label, b_label, crit.name, d.scope_id, today) if records else None
-                r = judge(crit, d, value, waiver)
+                r = judge(crit, d, value, waiver, unavailable=_overflow(computed[d.scope_id]),
+                          empty_side=_empty_side(places[d.scope_id]))
                 if r.outcome.broken:
                     broken.setdefault(d.scope_id, set()).add(crit.metric)
                 judged.append(r)

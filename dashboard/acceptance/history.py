@@ -12,7 +12,7 @@ from typing import Any
 from dashboard.acceptance.criteria import applies_to_scope
 from dashboard.acceptance.gate_log import gate_history, verdict_timeline
 from dashboard.engine.metrics import compare
-from dashboard.engine.scopes import resolve_scope
+from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, check_scope, resolve_scope
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
 from dashboard.metric_catalog import METRIC_NAMES
@@ -28,6 +28,21 @@ def _chronological(store: Store, releases: Sequence[str] | None) -> list[Release
     else:
         rels = [store.release(rid) for rid in dict.fromkeys(releases)]
     return sorted(rels, key=lambda r: (_instant(r.created_at), r.sequence))
+
+
+def _values_in(store: Store, rels: Sequence[Release]) -> Any:
+    """``values(kind)``: the values of a scope kind present in any of the releases (for check_scope)."""
+    def values(kind: str) -> list[str]:
+        found: set[str] = set()
+        for prev, nxt in zip(rels, rels[1:], strict=False):
+            try:
+                with PairSession(store, prev.release_id, nxt.release_id) as session:
+                    found.update(session.values(kind))
+            except RelcheckError:
+                continue  # a pair without common dates still names no value
+        return sorted(found)
+
+    return values
 
 
 def metric_history(
@@ -51,6 +66,8 @@ def metric_history(
         if c.metric == metric and applies_to_scope(c, scope_def, stakeholders)  # type: ignore[arg-type]
     ]
     rels = _chronological(store, releases)
+    if scope_def.kind in ATTRIBUTE_KINDS or scope_def.kind in ROW_KINDS:
+        check_scope(scope_def, _values_in(store, rels))
     rows = []
     for prev, nxt in zip(rels, rels[1:], strict=False):
         row: dict[str, Any] = {

@@ -83,7 +83,8 @@ class CriterionResult:
     """One criterion judged on one scope.
 
     ``outcome`` is the judgement before sign-offs (pass, fail, warn, no_data); ``status`` is what the
-    scorecard shows (``waived`` when an active sign-off covers a fail or warn).
+    scorecard shows (``waived`` when an active sign-off covers a fail or warn). ``note`` says why a result
+    had no usable value or why it was failed without one (a block criterion without data fails).
     """
 
     criterion: str
@@ -98,6 +99,7 @@ class CriterionResult:
     outcome: Status
     waiver: Waiver | None = None
     cause: Cause | None = None
+    note: str | None = None
 
     @property
     def scope_kind(self) -> str:
@@ -116,6 +118,7 @@ class CriterionResult:
             "status": self.status,
             "waiver": self.waiver.to_json() if self.waiver else None,
             "cause": self.cause.to_json() if self.cause else None,
+            "note": self.note,
         }
 
 

@@ -5,7 +5,7 @@ split here sums exactly (to floating-point tolerance) to the scope's delta, so n
 hide between the bars:
 
 - **by source**: delta = Σ over upstream sources of (B_source − A_source);
-- **by effect**: delta = added_places − dropped_places + common_places (coverage churn against level);
+- **by effect**: delta = added + dropped + common places' terms, dropped negative (coverage churn against level);
 - **root causes**: Adtributor (Bhagwan et al., NSDI 2014) over region, category, brand, source and segment,
   and over pairs of them, so a fault such as "sdk_beta lost devices in W" is found as one element;
 - **by component**: Shapley values over ablation runs (the current release rebuilt with some components
@@ -84,7 +84,7 @@ from dashboard.attribution.totals import (
     source_deltas,
 )
 from dashboard.engine import metrics
-from dashboard.engine.scopes import ScopeDef, resolve_scope
+from dashboard.engine.scopes import ScopeDef, check_scope, resolve_scope
 from dashboard.engine.session import PairSession
 from dashboard.stakeholders import Stakeholders, load_stakeholders
 from dashboard.store.catalog import Store
@@ -117,6 +117,7 @@ def attribute(
     sd = scope_def(scope, stakeholders)
     metric = metric_name(metric)
     with PairSession(store, current, candidate) as s:
+        check_scope(sd, s.values)  # an unknown category, brand... is refused, not answered with zeros
         s.prepare([sd])
         sm = metrics.compute(s)[0]
         va, vb = float(sm.values["visits_current"]), float(sm.values["visits_candidate"])

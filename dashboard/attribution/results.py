@@ -51,10 +51,10 @@ PAIRS: tuple[tuple[str, str], ...] = tuple(p for p in itertools.combinations(DIM
 
 METHODS = ("exact_shapley", "paired", "first_order", "none")
 EFFECT_SIGN_CONVENTION = (
-    "total_delta = added_places - dropped_places + common_places; added_places = candidate visits of places "
-    "only in the candidate's scope, dropped_places = current visits of places only in the current's scope "
-    "(a positive number; its contribution to the delta is -dropped_places), common_places = change on "
-    "places in both"
+    "total_delta = added_places_delta + dropped_places_delta + common_places_delta, each term as it counts "
+    "in the delta: added_places_delta = candidate visits of places only in the candidate's scope (>= 0), "
+    "dropped_places_delta = minus the current visits of places only in the current's scope (<= 0), "
+    "common_places_delta = change on places in both; places_added, places_dropped, places_common count them"
 )
 
 
@@ -86,11 +86,12 @@ class SourceSplit:
 
 @dataclass(frozen=True)
 class EffectSplit:
-    """Coverage churn against level change; see EFFECT_SIGN_CONVENTION for the signs."""
+    """Coverage churn against level change: three signed terms that add up to the delta as they are
+    (dropped places count negative, as a source that lost visits does in the by-source split)."""
 
-    added_places: float
-    dropped_places: float
-    common_places: float
+    added_places_delta: float
+    dropped_places_delta: float
+    common_places_delta: float
     common_visits_current: float
     common_visits_candidate: float
     places_added: int
@@ -99,13 +100,13 @@ class EffectSplit:
 
     @property
     def total(self) -> float:
-        return self.added_places - self.dropped_places + self.common_places
+        return self.added_places_delta + self.dropped_places_delta + self.common_places_delta
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "added_places": self.added_places,
-            "dropped_places": self.dropped_places,
-            "common_places": self.common_places,
+            "added_places_delta": self.added_places_delta,
+            "dropped_places_delta": self.dropped_places_delta,
+            "common_places_delta": self.common_places_delta,
             "sign_convention": EFFECT_SIGN_CONVENTION,
             "places_added": self.places_added,
             "places_dropped": self.places_dropped,

@@ -54,8 +54,8 @@ def effect_split(session: PairSession, sd: ScopeDef) -> EffectSplit:
     ensure_prepared(session, [sd])
     row = session.engine.run("attr_effect", inputs=SP, scope_id=sd.scope_id).dicts()[0]
     return EffectSplit(
-        added_places=float(row["added_places"]), dropped_places=float(row["dropped_places"]),
-        common_places=float(row["common_places"]), common_visits_current=float(row["common_visits_current"]),
+        added_places_delta=float(row["added_places"]), dropped_places_delta=-float(row["dropped_places"]),
+        common_places_delta=float(row["common_places"]), common_visits_current=float(row["common_visits_current"]),
         common_visits_candidate=float(row["common_visits_candidate"]), places_added=int(row["places_added"]),
         places_dropped=int(row["places_dropped"]), places_common=int(row["places_common"]),
     )

@@ -21,8 +21,8 @@ Kinds and their keys (``kind`` is always required):
 kind            required                                optional
 =============== ======================================= ==========================================
 drop_source     source                                  regions, from, until
-scale_source    source, factor (finite, > 0)            regions, from, until
-noise           cv (finite, >= 0)                       seed (integer, default 0), source, regions,
+scale_source    source, factor (0 < factor <= 100)      regions, from, until
+noise           cv (0 <= cv <= 10)                      seed (integer, default 0), source, regions,
                                                         from, until
 duplicate_day   date                                    source, regions
 lose_day        date                                    source, regions
@@ -79,6 +79,10 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
 }
 ALL_PERTURBATION_KEYS: tuple[str, ...] = ("kind", *sorted({k for keys in KIND_KEYS.values() for k in keys}))
 MAX_SHIFT_DAYS = 7
+#: Plausibility limits: a scenario beyond them models no real fault, and its sums can overflow (a factor near
+#: the float maximum turned every metric into infinity and crashed the JSON output).
+MAX_FACTOR = 100.0
+MAX_CV = 10.0
 
 
 @dataclass(frozen=True)

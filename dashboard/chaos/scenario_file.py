@@ -16,6 +16,8 @@ from dashboard.chaos.scenario import (
     ALL_PERTURBATION_KEYS,
     KIND_KEYS,
     KINDS,
+    MAX_CV,
+    MAX_FACTOR,
     MAX_SHIFT_DAYS,
     REQUIRED_KEYS,
     Perturbation,
@@ -141,11 +143,15 @@ class _Validator(FieldChecks):
                 raise self.fail(
                     "factor must be > 0 (use kind = \"drop_source\" to remove a source)", f"{at}.factor", [factor]
                 )
+            if factor > MAX_FACTOR:
+                raise self.fail(f"factor must be at most {MAX_FACTOR:g} (a plausibility limit)", f"{at}.factor",
+                                [factor])
             p = replace(p, factor=factor)
         elif kind == "noise":
             cv = self.number(e, "cv", at)
-            if cv is None or cv < 0:
-                raise self.fail("cv (coefficient of variation) must be >= 0", f"{at}.cv", [cv])
+            if cv is None or cv < 0 or cv > MAX_CV:
+                raise self.fail(f"cv (coefficient of variation) must be between 0 and {MAX_CV:g} (a plausibility "
+                                "limit)", f"{at}.cv", [cv])
             p = replace(p, cv=cv, seed=self.integer(e, "seed", at, default=0))
         elif kind == "shift_dates":
             days = self.integer(e, "days", at, default=1)

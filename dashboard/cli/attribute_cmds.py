@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dashboard.cli.common import (
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -58,7 +59,7 @@ def attribute_cmd(current: str | None, candidate: str | None, scope: str, metric
     if fmt == "json":
         emit_json(result.to_json())
         return
-    click.echo(render_text(result))
+    echo(render_text(result))
 
 
 def _num(x: float | None) -> str:
@@ -76,16 +77,15 @@ def render_text(a: Attribution) -> str:
         "By source (sums to the delta):",
         render_table([r.to_json() for r in a.by_source.rows], ["source", "visits_current", "visits_candidate", "delta"]),
         "",
-        "By effect (delta = added_places - dropped_places + common_places):",
+        "By effect (the terms sum to the delta as printed; dropped places count negative):",
     ]
     e = a.by_effect
     out.append(render_table([
-        {"effect": "added_places", "places": e.places_added, "visits": e.added_places, "contribution": e.added_places},
-        {"effect": "dropped_places", "places": e.places_dropped, "visits": e.dropped_places,
-         "contribution": -e.dropped_places},
-        {"effect": "common_places", "places": e.places_common, "visits": e.common_places,
-         "contribution": e.common_places},
-    ], ["effect", "places", "visits", "contribution"]))
+        {"effect": "added_places", "places": e.places_added, "delta": e.added_places_delta},
+        {"effect": "dropped_places", "places": e.places_dropped, "delta": e.dropped_places_delta},
+        {"effect": "common_places", "places": e.places_common, "delta": e.common_places_delta},
+        {"effect": "(total)", "places": None, "delta": e.total},
+    ], ["effect", "places", "delta"]))
     rc = a.root_causes
     out += ["", "Root causes (Adtributor, top sets by surprise):"]
     if rc.ep_guarded:

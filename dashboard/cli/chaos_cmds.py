@@ -6,6 +6,7 @@ a finding, not an error), and 2 on a usage or data error (unknown release, bad s
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ import click
 
 from dashboard.cli.common import (
     CHAOS_FAMILIES,
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -22,6 +24,7 @@ from dashboard.cli.common import (
     stakeholders_option,
     store_option,
 )
+from dashboard.errors import RelcheckError
 from dashboard.paths import default_scenarios
 from dashboard.progress import terminal_progress
 from dashboard.stakeholders import load_stakeholders
@@ -90,7 +93,7 @@ def chaos(release_id: str | None, scenarios_path: Path | None, names: tuple[str,
     if fmt == "json":
         emit_json(result.to_json())
     else:
-        click.echo(_chaos_table(result))
+        echo(_chaos_table(result))
 
 
 def _sensitivity_rows(results: list[SensitivityResult]) -> list[dict[str, object]]:
@@ -133,8 +136,14 @@ def chaos_sensitivity(release_id: str | None, family: str, source: str | None, r
 
     An analysis, not a gate: exits 0 whatever breaks, 2 on errors.
     """
+    from dashboard.chaos.scenario import MAX_CV
     from dashboard.chaos.sensitivity import sensitivity
 
+    if family == "noise" and not 0 <= lo <= hi <= MAX_CV:
+        raise RelcheckError(f"--lo and --hi for noise must satisfy 0 <= lo <= hi <= {MAX_CV:g} (a plausibility "
+                            f"limit on the coefficient of variation); got [{lo:g}, {hi:g}]")
+    if not math.isfinite(tol) or not 0 < tol <= 1:
+        raise RelcheckError(f"--tol must be a number in (0, 1]; got {tol:g}")
     store = open_store(home)
     people = load_stakeholders(resolve_stakeholders(stakeholders))
     rid = release_id or store.current_id()
@@ -149,6 +158,6 @@ def chaos_sensitivity(release_id: str | None, family: str, source: str | None, r
         })
         return
     param = "factor" if family == "scale_source" else "cv"
-    click.echo(f"sensitivity of release {rid} to {family} ({param} in [{lo:g}, {hi:g}], tol {tol:g})"
+    echo(f"sensitivity of release {rid} to {family} ({param} in [{lo:g}, {hi:g}], tol {tol:g})"
                + (f" of {source}" if source else "") + (f" in {', '.join(regs)}" if regs else ""))
-    click.echo(render_table(rows, ["scope", "criterion", "metric", "severity", "breaks_at", "holds_at", "reading"]))
+    echo(render_table(rows, ["scope", "criterion", "metric", "severity", "breaks_at", "holds_at", "reading"]))

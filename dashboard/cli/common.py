@@ -54,6 +54,35 @@ def open_store(home: Path | None) -> Store:
     return Store(home)
 
 
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    named = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+    return named.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+
+
+def _is_control(ch: str) -> bool:
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029"
+
+
+def safe_text(text: object, keep: str = "\n\t") -> str:
+    """``text`` with control characters (C0, DEL, C1, line separators) written as escapes, except ``keep``.
+
+    Why: ids, names and sign-off authors come from files and options; raw, an ESC or CR in them can set
+    the terminal's title, clear the screen or overwrite a verdict line. Newline and tab stay where they
+    are the output's structure; inside a table cell nothing is kept (``keep=""``).
+    """
+    s = str(text)
+    if not any(_is_control(ch) and ch not in keep for ch in s):
+        return s
+    return "".join(_escape(ch) if _is_control(ch) and ch not in keep else ch for ch in s)
+
+
+def echo(message: object = "", err: bool = False) -> None:
+    """``click.echo`` with control characters escaped: every text line the CLI prints goes through here."""
+    click.echo(safe_text(message), err=err)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn RelcheckError into a one-paragraph message on stderr and exit code 2."""
 
@@ -62,7 +91,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RelcheckError as exc:
-            click.echo(f"relcheck: error: {exc}", err=True)
+            echo(f"relcheck: error: {exc}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper
@@ -71,7 +100,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(no rows)"
-    cells = [[table_cell(r.get(c)) for c in columns] for r in rows]
+    cells = [[safe_text(table_cell(r.get(c)), keep="") for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
     out = [line, "  ".join("-" * w for w in widths)]
@@ -84,12 +113,23 @@ def render_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else (json.dumps(r[c]) if isinstance(r.get(c), (list, dict)) else r[c]) for c in columns])
+        writer.writerow([_csv_cell(r.get(c)) for c in columns])
     return buf.getvalue().rstrip("\n")
 
 
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return safe_text(value) if isinstance(value, str) else value
+
+
 def emit_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, indent=2, sort_keys=False, default=str, allow_nan=False))
+    """Print JSON; non-finite numbers become null with a note (``reports.json_safe``), never a crash."""
+    from dashboard.reports.json_safe import finite_json
+
+    click.echo(json.dumps(finite_json(payload), indent=2, sort_keys=False, default=str, allow_nan=False))
 
 
 def format_option(choices: Sequence[str], default: str = "table") -> Callable[..., Any]:

@@ -9,6 +9,7 @@ import click
 
 from dashboard.cli.common import (
     BY_KINDS,
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -136,9 +137,9 @@ def compare(
         return
     rows = comparison.flat_rows()
     if fmt == "csv":
-        click.echo(render_csv(rows, FLAT_COLUMNS))
+        echo(render_csv(rows, FLAT_COLUMNS))
         return
     w = comparison.window
-    click.echo(f"current {comparison.current} vs candidate {comparison.candidate}, "
+    echo(f"current {comparison.current} vs candidate {comparison.candidate}, "
                f"window {w.start}..{w.end} ({w.days} days), {len(rows)} scope{'s' if len(rows) != 1 else ''}")
-    click.echo(render_table([{c: _shown(c, r[c]) for c in FLAT_COLUMNS} for r in rows], FLAT_COLUMNS))
+    echo(render_table([{c: _shown(c, r[c]) for c in FLAT_COLUMNS} for r in rows], FLAT_COLUMNS))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dashboard.cli.common import (
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -53,9 +54,10 @@ def _brief(result: dict[str, Any]) -> str:
         w = result["waiver"]
         until = f" until {w['expires']}" if w.get("expires") else ""
         return f"signed off by {w['by']}{until}: {w['reason']}"
+    parts = [result["note"]] if result.get("note") else []
     if result.get("cause"):
-        return result["cause"]["summary"]
-    return ""
+        parts.append(result["cause"]["summary"])
+    return "; ".join(parts)
 
 
 @click.command()
@@ -85,10 +87,10 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
         rows = sorted(payload["results"], key=lambda r: (STATUS_RANK[r["status"]], r["scope"], r["criterion"]))
         for r in rows:
             r["note"] = _brief(r)
-        click.echo(f"gate {cur} -> {cand}: {result.verdict.upper()}")
-        click.echo("  ".join(f"{k} {v}" for k, v in payload["counts"].items()))
-        click.echo("")
-        click.echo(render_table(
+        echo(f"gate {cur} -> {cand}: {result.verdict.upper()}")
+        echo("  ".join(f"{k} {v}" for k, v in payload["counts"].items()))
+        echo("")
+        echo(render_table(
             rows, ["status", "criterion", "scope", "metric", "value", "op", "threshold", "severity", "note"]
         ))
     sys.exit(0 if result.passed else 1)
@@ -118,7 +120,7 @@ def signoff(current: str | None, candidate: str | None, criterion: str, scope: s
         emit_json(record)
         return
     until = f" until {record['expires']}" if record["expires"] else " (no expiry)"
-    click.echo(f"signed off {record['criterion']!r} on {record['scope']} for {cur} -> {cand} "
+    echo(f"signed off {record['criterion']!r} on {record['scope']} for {cur} -> {cand} "
                f"by {record['by']}{until}; id {record['id']}")
 
 
@@ -133,7 +135,7 @@ def revoke_signoff_cmd(signoff_id: str, by: str, reason: str, home: Path | None)
     from dashboard.acceptance.signoff import revoke_signoff
 
     revoke_signoff(open_store(home), signoff_id, by, reason)
-    click.echo(f"revoked sign-off {signoff_id}")
+    echo(f"revoked sign-off {signoff_id}")
 
 
 @click.command()
@@ -154,9 +156,9 @@ def signoffs(current: str | None, candidate: str | None, fmt: str, home: Path | 
         emit_json(records)
         return
     if not records:
-        click.echo("no sign-offs")
+        echo("no sign-offs")
         return
-    click.echo(render_table(
+    echo(render_table(
         records, ["state", "at", "by", "current", "candidate", "criterion", "scope", "expires", "reason", "id"]
     ))
 
@@ -182,20 +184,20 @@ def history(scope: str | None, metric: str | None, stakeholders: Path | None, fm
             return
         for r in rows:
             r["statuses"] = " ".join(f"{c['criterion']}={c['status']}" for c in r["criteria"])
-        click.echo(render_table(rows, ["current", "candidate", "scope", "metric", "value", "statuses", "note"]))
+        echo(render_table(rows, ["current", "candidate", "scope", "metric", "value", "statuses", "note"]))
         return
     runs = gate_history(store)
     if fmt == "json":
         emit_json(runs)
         return
     if not runs:
-        click.echo("no gate runs recorded; run `relcheck gate`")
+        echo("no gate runs recorded; run `relcheck gate`")
         return
     for r in runs:
         c = r.get("counts", {})
         r["counts_"] = " ".join(f"{k}={c.get(k, 0)}" for k in ("pass", "fail", "warn", "waived", "no_data"))
         r["checksum"] = str(r.get("stakeholders_checksum", ""))[:19]
-    click.echo(render_table(runs, ["at", "current", "candidate", "verdict", "counts_", "checksum"]))
+    echo(render_table(runs, ["at", "current", "candidate", "verdict", "counts_", "checksum"]))
 
 
 @click.command()
@@ -214,4 +216,4 @@ def report(current: str | None, candidate: str | None, scope: str | None, out: P
     cur, cand = _pair(store, current, candidate)
     paths = write_report(store, cur, cand, out, _stakeholders(stakeholders), scope=scope)
     for kind, path in paths.items():
-        click.echo(f"{kind}: {path}")
+        echo(f"{kind}: {path}")

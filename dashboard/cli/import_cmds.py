@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import handle_errors, open_store, store_option
+from dashboard.cli.common import echo, handle_errors, open_store, store_option
 from dashboard.errors import RelcheckError
 from dashboard.progress import terminal_progress
 
@@ -62,7 +62,7 @@ def patterns(inputs: tuple[Path, ...], release_id: str | None, created_at: str |
     )
     rel = result.release
     for w in result.warnings:
-        click.echo(f"relcheck: warning: {w}", err=True)
-    click.echo(f"imported {rel.release_id} from {len(result.files)} patterns file(s): {result.weekly_rows} weekly rows "
+        echo(f"relcheck: warning: {w}", err=True)
+    echo(f"imported {rel.release_id} from {len(result.files)} patterns file(s): {result.weekly_rows} weekly rows "
                f"-> {rel.rows} visit rows, {rel.places} places, {rel.first_date}..{rel.last_date}, "
                f"weeks start {'/'.join(result.week_starts)}, {len(result.warnings)} warning(s), {rel.checksum[:19]}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import handle_errors, open_store, store_option
+from dashboard.cli.common import echo, handle_errors, open_store, store_option
 from dashboard.errors import RelcheckError
 
 
@@ -26,13 +26,13 @@ def repair(home: Path | None) -> None:
         raise RelcheckError(f"no store at {store.home}; nothing to repair")
     report = repair_catalog(store)
     if not report.repaired:
-        click.echo(f"{store.catalog_path} is readable; nothing to repair ({len(report.releases)} releases)")
+        echo(f"{store.catalog_path} is readable; nothing to repair ({len(report.releases)} releases)")
         return
-    click.echo(f"rebuilt {store.catalog_path}: {len(report.releases)} releases ({', '.join(report.releases)})")
+    echo(f"rebuilt {store.catalog_path}: {len(report.releases)} releases ({', '.join(report.releases)})")
     if report.corrupt_copy is not None:
-        click.echo(f"the unreadable catalog is kept as {report.corrupt_copy}")
+        echo(f"the unreadable catalog is kept as {report.corrupt_copy}")
     if report.sequence_guessed:
-        click.echo("ingest order taken from ingested_at (not recorded in their manifests): "
+        echo("ingest order taken from ingested_at (not recorded in their manifests): "
                    + ", ".join(report.sequence_guessed))
     if report.retired_skipped:
-        click.echo(f"skipped {len(report.retired_skipped)} retired folder(s) of replaced releases")
+        echo(f"skipped {len(report.retired_skipped)} retired folder(s) of replaced releases")

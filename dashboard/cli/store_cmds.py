@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from dashboard.cli.common import (
+    echo,
     emit_json,
     format_option,
     handle_errors,
@@ -39,7 +40,7 @@ def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path 
     for folder in folders:
         rel = ingest_release(store, folder, replace=replace, delimiter=delimiter,
                              progress=terminal_progress(f"ingest {folder}"))
-        click.echo(f"ingested {rel.release_id} ({rel.kind}): {rel.rows} visit rows, {rel.places} places, "
+        echo(f"ingested {rel.release_id} ({rel.kind}): {rel.rows} visit rows, {rel.places} places, "
                    f"{rel.first_date}..{rel.last_date}, {rel.checksum[:19]}")
 
 
@@ -61,13 +62,13 @@ def releases(fmt: str, home: Path | None) -> None:
         emit_json({"current": current, "releases": rows})
         return
     if not rows:
-        click.echo(f"no releases in {store.home}; run `relcheck sample` or `relcheck ingest FOLDER`")
+        echo(f"no releases in {store.home}; run `relcheck sample` or `relcheck ingest FOLDER`")
         return
     for d in rows:
         d["current"] = "*" if d["current"] else ""
         d["components"] = " ".join(f"{k}={v}" for k, v in d["components"].items())
         d["dates"] = f"{d['first_date']}..{d['last_date']}"
-    click.echo(render_table(rows, ["current", "release_id", "kind", "base", "created_at", "rows", "places", "dates", "components"]))
+    echo(render_table(rows, ["current", "release_id", "kind", "base", "created_at", "rows", "places", "dates", "components"]))
 
 
 @click.command()
@@ -80,7 +81,7 @@ def promote(release_id: str, by: str, reason: str, home: Path | None) -> None:
     """Mark RELEASE_ID as current (in production); the promotion history is kept."""
     store = open_store(home)
     store.promote(release_id, by=by, reason=reason)
-    click.echo(f"{release_id} is now current")
+    echo(f"{release_id} is now current")
 
 
 @click.command()
@@ -101,13 +102,13 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
 
     out = out or (Path("sample_data/releases") if preset == "demo" else Path("benchmarks/data/large"))
     result = generate(out, preset=preset, settings_path=settings, progress=terminal_progress(f"simulate {preset}"))
-    click.echo(f"wrote {len(result.release_dirs)} release snapshots to {out}")
+    echo(f"wrote {len(result.release_dirs)} release snapshots to {out}")
     if "patterns" in formats:
         from dashboard.store.patterns_sample import write_patterns
 
         for folder in result.release_dirs:
             write_patterns(folder, out.parent / "patterns" / folder.name)
-        click.echo(f"wrote them as weekly patterns files to {out.parent / 'patterns'}")
+        echo(f"wrote them as weekly patterns files to {out.parent / 'patterns'}")
     if no_ingest:
         return
     store = open_store(home)
@@ -115,11 +116,11 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
         ingest_release(store, folder, replace=True, progress=terminal_progress(f"ingest {folder.name}"))
     if store.current_id() != result.current_id:
         store.promote(result.current_id, by="relcheck sample", reason="sample data: the release in production")
-    click.echo(f"ingested into {store.home}: current {result.current_id}, candidate {result.candidate_id}")
+    echo(f"ingested into {store.home}: current {result.current_id}, candidate {result.candidate_id}")
 
 
 @click.command()
-@click.option("--port", default=8501, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
 @click.option("--headless/--no-headless", default=True, show_default=True)
 @store_option
 @handle_errors

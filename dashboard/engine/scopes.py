@@ -7,11 +7,11 @@ resolved per release, with that release's places table, in SQL (``scope_members_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.errors import NotFoundError, RelcheckError, suggest
 from dashboard.stakeholders.model import Customer, Deal, Stakeholders
 
 if TYPE_CHECKING:
@@ -47,13 +47,20 @@ class ScopeDef:
 
 
 def parse_scope(text: str) -> tuple[str, str | None]:
+    """The one scope parser every command and page uses: ``all`` or ``KIND:VALUE``, anything else refused.
+
+    ``all`` takes no value (``all:x`` is refused, not read as ``all``); an unknown kind gets a spelling hint.
+    """
     text = (text or "").strip()
     if text == "all":
         return "all", None
     kind, sep, value = text.partition(":")
-    if not sep or kind not in SCOPE_KINDS or not value:
+    if kind == "all":
+        raise RelcheckError(f"bad scope '{text}': the scope all takes no value; write all")
+    if not sep or kind not in SCOPE_KINDS or not value.strip():
+        hint = suggest(kind, SCOPE_KINDS[1:]) if sep and kind not in SCOPE_KINDS else ""
         raise RelcheckError(
-            f"bad scope '{text}': write all, or KIND:VALUE with KIND one of {', '.join(SCOPE_KINDS[1:])} "
+            f"bad scope '{text}'{hint}: write all, or KIND:VALUE with KIND one of {', '.join(SCOPE_KINDS[1:])} "
             "(e.g. customer:freshco, category:Grocery Stores, source:sdk_alpha)"
         )
     return kind, value
@@ -140,6 +147,18 @@ def defs_table(defs: Sequence[ScopeDef]) -> pa.Table:
 
 
 def check_known_values(kind: str, value: str | None, known: Sequence[str]) -> None:
+    """Refuse a category, region, brand, place, source or segment value present in neither release."""
     if value is not None and value not in known:
         shown = ", ".join(known[:30]) + (" …" if len(known) > 30 else "")
-        raise NotFoundError(f"unknown {kind} '{value}' in either release; known: {shown}")
+        raise NotFoundError(f"unknown {kind} '{value}' in either release{suggest(value, known)}; known: {shown}")
+
+
+def check_scope(d: ScopeDef, values: Callable[[str], Sequence[str]]) -> None:
+    """Refuse a value scope (category, region, brand, place, source, segment) whose value no release has.
+
+    ``values(kind)``: the values present (e.g. ``PairSession.values``). Every command that takes ``--scope``
+    calls this after :func:`resolve_scope`, so an unknown value is refused the same way everywhere instead of
+    answering zeros.
+    """
+    if d.kind in ATTRIBUTE_KINDS or d.kind in ROW_KINDS:
+        check_known_values(d.kind, d.value, values(d.kind))

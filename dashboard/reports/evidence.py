@@ -39,6 +39,7 @@ from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
 from dashboard.formatting import report_value
 from dashboard.metric_catalog import label as metric_label
+from dashboard.reports.json_safe import finite_json
 from dashboard.stakeholders.model import Stakeholders
 from dashboard.store.catalog import Store, utc_now
 
@@ -227,16 +228,26 @@ def render_html(
         + (f"; common window {_h(gate.window.start)} … {_h(gate.window.end)}" if gate.window else "")
         + f"; stakeholders {_h(Path(gate.stakeholders_source).name)} ({_h(gate.stakeholders_checksum[:23])}…)"
         + f"; generated {_h(generated_at)}</p>",
-        f'<div class="verdict {_h(gate.verdict)}" id="verdict">Verdict: <b>{_h(gate.verdict.upper())}</b></div>',
-        '<p class="counts">' + "".join(
-            f"<span>{_status_badge(k)} {v}</span>" for k, v in gate.counts.items()
-        ) + "</p>",
     ]
-    if scope is not None:
-        counts = {k: sum(1 for r in results if r.status == k) for k in gate.counts}
-        parts.append(
-            f"<p>Scope <b>{_h(scope)}</b>: " + ", ".join(f"{v} {_h(k)}" for k, v in counts.items()) + "</p>"
-        )
+    if scope is None:
+        parts += [
+            f'<div class="verdict {_h(gate.verdict)}" id="verdict">Verdict: <b>{_h(gate.verdict.upper())}</b></div>',
+            '<p class="counts">' + "".join(
+                f"<span>{_status_badge(k)} {v}</span>" for k, v in gate.counts.items()
+            ) + "</p>",
+        ]
+    else:
+        verdict, counts = scope_verdict(gate, scope)
+        parts += [
+            f'<div class="verdict {_h(verdict)}" id="verdict">Verdict for scope <b>{_h(scope)}</b>: '
+            f"<b>{_h(verdict.upper())}</b></div>",
+            '<p class="counts" id="scope-counts">' + "".join(
+                f"<span>{_status_badge(k)} {v}</span>" for k, v in counts.items()
+            ) + "</p>",
+            f'<p class="meta" id="release-verdict">Release-wide verdict (every scope of the pair, not only this '
+            f"one): <b>{_h(gate.verdict.upper())}</b>; "
+            + ", ".join(f"{v} {_h(k)}" for k, v in gate.counts.items()) + "</p>",
+        ]
 
     parts.append("<h2>Scorecard</h2>")
     parts.append(_table(
@@ -284,10 +295,10 @@ def render_html(
         ))
         eff = ev["effect"]
         parts.append(
-            f"<p><b>By effect</b>: places only in the candidate {_h(report_value(eff.added_places))} visits "
-            f"({eff.places_added} places), places only in the current release {_h(report_value(-eff.dropped_places))} "
-            f"visits ({eff.places_dropped} places), change on the {eff.places_common} places in both "
-            f"{_h(report_value(eff.common_places))} visits.</p>"
+            f"<p><b>By effect</b> (the terms sum to the delta): places only in the candidate "
+            f"{_h(report_value(eff.added_places_delta))} visits ({eff.places_added} places), places only in the "
+            f"current release {_h(report_value(eff.dropped_places_delta))} visits ({eff.places_dropped} places), "
+            f"change on the {eff.places_common} places in both {_h(report_value(eff.common_places_delta))} visits.</p>"
         )
         rc = ev["root_causes"]
         if rc.sets:
@@ -328,16 +339,33 @@ def render_html(
 # ---------------------------------------------------------------------------------------------------------
 
 
+def scope_verdict(gate: GateResult, scope: str) -> tuple[str, dict[str, int]]:
+    """One scope's own verdict (fail when any of its results fails) and counts, for a scoped pack.
+
+    Why: a pack handed to one customer must not head with a FAIL that belongs to other scopes.
+    """
+    counts = {k: sum(1 for r in gate.results if r.scope == scope and r.status == k) for k in gate.counts}
+    return ("fail" if counts.get(str(statuses.Status.FAIL)) else "pass"), counts
+
+
 def render_markdown(gate: GateResult, scope: str | None, signoffs: Sequence[dict[str, Any]]) -> str:
     results = [r for r in gate.results if scope is None or r.scope == scope]
-    icon = "✅" if gate.verdict == "pass" else "❌"
+    def icon(verdict: str) -> str:
+        return "✅" if verdict == "pass" else "❌"
+
     lines = [
         f"## Release gate: {_md(gate.current)} → {_md(gate.candidate)}" + (f" ({_md(scope)})" if scope else ""),
         "",
-        f"**Verdict: {gate.verdict.upper()}** {icon}",
-        "",
-        "Counts: " + ", ".join(f"{v} {k}" for k, v in gate.counts.items()) + ".",
     ]
+    if scope is None:
+        lines += [f"**Verdict: {gate.verdict.upper()}** {icon(gate.verdict)}", "",
+                  "Counts: " + ", ".join(f"{v} {k}" for k, v in gate.counts.items()) + "."]
+    else:
+        verdict, counts = scope_verdict(gate, scope)
+        lines += [f"**Verdict for scope `{_md(scope)}`: {verdict.upper()}** {icon(verdict)}", "",
+                  "Counts for this scope: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".", "",
+                  f"Release-wide verdict (every scope of the pair, not only this one): {gate.verdict.upper()}; "
+                  + ", ".join(f"{v} {k}" for k, v in gate.counts.items()) + "."]
     if gate.window:
         lines += ["", f"Common window {gate.window.start} … {gate.window.end}."]
     broken = [r for r in results if r.status in ("fail", "warn")]
@@ -397,6 +425,9 @@ def write_report(
 
     The gate is evaluated (not recorded) unless given. ``scope`` narrows the report to one scope string.
     """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RelcheckError(f"--out {out} is an existing file, not a folder: give a folder for the evidence pack")
     if gate is None:
         gate = run_gate(store, current, candidate, stakeholders, record=False)
     elif (gate.current, gate.candidate) != (current, candidate):
@@ -406,14 +437,14 @@ def write_report(
     evidence = _evidence(store, gate, defs)
     chart_html = _charts(gate, evidence)
     signoffs = list_signoffs(store, current, candidate)
-    out = Path(out_dir)
+    # Everything is rendered before the first file is written, so a failure leaves no partial pack.
+    texts = {
+        "html": render_html(gate, evidence, chart_html, signoffs, scope_id, utc_now()),
+        "markdown": render_markdown(gate, scope_id, signoffs),
+        "json": json.dumps(finite_json(gate.to_json()), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+    }
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "report.html", "markdown": out / "summary.md", "json": out / "gate.json"}
-    paths["html"].write_text(
-        render_html(gate, evidence, chart_html, signoffs, scope_id, utc_now()), encoding="utf-8"
-    )
-    paths["markdown"].write_text(render_markdown(gate, scope_id, signoffs), encoding="utf-8")
-    paths["json"].write_text(
-        json.dumps(gate.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    for kind, path in paths.items():
+        path.write_text(texts[kind], encoding="utf-8")
     return paths

@@ -82,7 +82,7 @@ def test_top_source_and_component_agree_with_the_attribution_module(store: Store
             assert r.cause.component == top and r.cause.component_method == comp.method
             assert r.cause.component_contribution == pytest.approx(comp.contributions[top])
         checked += 1
-    assert checked == 4
+    assert checked == 6  # the 4 broken bounds and the 2 block criteria without data (regions MW, S)
 
 
 def test_no_component_without_ablation_runs(store: Store) -> None:

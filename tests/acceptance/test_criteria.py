@@ -22,8 +22,28 @@ def test_judge_pass_fail_warn_no_data():
     assert judge(LEVEL, FRESHCO, 1.0).status == Status.PASS
     assert judge(LEVEL, FRESHCO, 16.7).status == Status.FAIL
     assert judge(SHARE, FRESHCO, 9.5).status == Status.WARN
-    r = judge(LEVEL, FRESHCO, math.nan)
+    r = judge(SHARE, FRESHCO, math.nan)  # warn: no_data stays no_data
     assert (r.status, r.outcome, r.value) == (Status.NO_DATA, Status.NO_DATA, None)
+    assert r.note and "cannot be computed" in r.note
+
+
+def test_a_block_criterion_without_data_fails():
+    for value in (None, math.nan, math.inf, -math.inf):
+        r = judge(LEVEL, FRESHCO, value)
+        assert (r.status, r.outcome, r.value) == (Status.FAIL, Status.FAIL, None), value
+        assert r.note and "fails unless signed off" in r.note
+    assert "overflowed" in (judge(LEVEL, FRESHCO, math.inf).note or "")
+    # A value the gate knows is untrustworthy (visits overflowed) is not judged even when it looks fine.
+    r = judge(LEVEL, FRESHCO, 1.0, unavailable="visits overflowed")
+    assert (r.status, r.value, r.note) == (Status.FAIL, None, "visits overflowed; a block criterion without "
+                                           "data fails unless signed off")
+    assert judge(SHARE, FRESHCO, 1.0, unavailable="visits overflowed").status == Status.NO_DATA
+
+
+def test_a_block_criterion_on_a_scope_empty_in_one_release_fails():
+    r = judge(LEVEL, FRESHCO, 1.0, empty_side="candidate")
+    assert r.status == Status.FAIL and "no place in the candidate release" in (r.note or "")
+    assert judge(SHARE, FRESHCO, 1.0, empty_side="candidate").status == Status.PASS  # warn: judged as is
 
 
 def test_a_waiver_turns_only_a_broken_bound_into_waived():
@@ -32,7 +52,9 @@ def test_a_waiver_turns_only_a_broken_bound_into_waived():
     assert r.waiver is not None and (r.waiver.by, r.waiver.reason, r.waiver.id) == ("Ann", "agreed", "s1")
     held = judge(LEVEL, FRESHCO, 1.0, SIGNOFF)
     assert (held.status, held.waiver) == (Status.PASS, None)
-    assert judge(LEVEL, FRESHCO, None, SIGNOFF).status == Status.NO_DATA
+    assert judge(SHARE, FRESHCO, None, SIGNOFF).status == Status.NO_DATA
+    # A block criterion without data fails, so a sign-off can waive it.
+    assert judge(LEVEL, FRESHCO, None, SIGNOFF).status == Status.WAIVED
 
 
 def test_result_carries_the_criterion_and_scope():

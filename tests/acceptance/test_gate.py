@@ -41,7 +41,7 @@ def test_every_status_on_tiny_releases(store: Store) -> None:
     g = run_gate(store, "r1", "r2", stakeholders(), record=False)
     assert statuses(g) == EXPECTED
     assert g.verdict == "fail"
-    assert g.counts == {"pass": 9, "fail": 1, "warn": 3, "waived": 0, "no_data": 4}
+    assert g.counts == {"pass": 9, "fail": 3, "warn": 3, "waived": 0, "no_data": 1}
     r = g.result(KEY_LEVEL, "customer:freshco")
     assert r is not None and r.value == pytest.approx(FRESHCO_LEVEL)
     assert r.op == "between" and r.threshold == [-5.0, 5.0] and r.severity == "block"
@@ -50,10 +50,13 @@ def test_every_status_on_tiny_releases(store: Store) -> None:
 
 
 def test_no_data_is_never_a_pass(store: Store) -> None:
+    """A warn criterion without data is no_data; a block criterion without data fails, with a note."""
     g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     for r in g.results:
         missing = r.value is None or (isinstance(r.value, float) and math.isnan(r.value))
-        assert (r.status == "no_data") == missing, r
+        want = ("fail" if r.severity == "block" else "no_data") if missing else r.status
+        assert r.status == want and (r.note is not None) == missing, r
+    assert any(r.value is None and r.status == "fail" for r in g.results)
 
 
 def test_where_filters_the_stakeholders(store: Store) -> None:
@@ -101,7 +104,7 @@ def test_independent_evaluation_agrees_with_the_gate(store: Store) -> None:
         crit = by_name[r.criterion]
         v = values[r.scope][crit["metric"]]
         if v is None or (isinstance(v, float) and math.isnan(v)):
-            want = "no_data"
+            want = "fail" if crit["severity"] == "block" else "no_data"
         elif ("min" in crit and v < crit["min"]) or ("max" in crit and v > crit["max"]):
             want = "fail" if crit["severity"] == "block" else "warn"
         else:
@@ -151,7 +154,7 @@ def test_json_shape(store: Store) -> None:
     assert set(payload["counts"]) == {"pass", "fail", "warn", "waived", "no_data"}
     assert sum(payload["counts"].values()) == len(payload["results"])
     keys = ["criterion", "scope", "scope_name", "metric", "value", "op", "threshold", "severity", "status",
-            "waiver", "cause"]
+            "waiver", "cause", "note"]
     for r in payload["results"]:
         assert list(r) == keys
         assert r["op"] in ("min", "max", "between")
@@ -172,8 +175,13 @@ def test_waived_result_in_json(store: Store) -> None:
     sign_off(store, "r1", "r2", KEY_LEVEL, "customer:freshco", "Ann Lee", "polygon fix, agreed with FreshCo",
              dt.date(2099, 12, 31), stakeholders=sh)
     g = run_gate(store, "r1", "r2", sh, record=False)
+    assert g.verdict == "fail"  # regions MW and S have no data for a block criterion: still failing
+    for region in ("region:MW", "region:S"):
+        sign_off(store, "r1", "r2", "regions stay aligned", region, "Ann Lee", "region retired", None,
+                 stakeholders=sh)
+    g = run_gate(store, "r1", "r2", sh, record=False)
     assert g.verdict == "pass"
-    assert g.counts == {"pass": 9, "fail": 0, "warn": 3, "waived": 1, "no_data": 4}
+    assert g.counts == {"pass": 9, "fail": 0, "warn": 3, "waived": 3, "no_data": 1}
     r = next(r for r in g.to_json()["results"] if r["scope"] == "customer:freshco" and r["criterion"] == KEY_LEVEL)
     assert r["status"] == "waived"
     assert set(r["waiver"]) == {"by", "reason", "at", "expires"}
@@ -185,3 +193,53 @@ def test_unknown_release_is_an_error(store: Store) -> None:
     with pytest.raises(RelcheckError, match="unknown release 'r9'"):
         run_gate(store, "r1", "r9", stakeholders())
     assert gate_history(store) == []
+
+
+# ------------------------------------------------------------------------ what the gate cannot check
+
+
+GHOST = '''
+[[customers]]
+id = "ghost"
+name = "Ghost Brand"
+tier = "standard"
+brands = ["freshco"]
+regions = ["NE"]
+'''
+
+
+def test_a_stakeholder_matching_no_place_in_either_release_is_refused(store: Store) -> None:
+    with pytest.raises(RelcheckError) as err:
+        run_gate(store, "r1", "r2", stakeholders(GHOST + STAKEHOLDERS_TOML))
+    msg = str(err.value)
+    assert "customer \"ghost\"" in msg and "field 'brands/competitors'" in msg and '"freshco"' in msg
+    assert "did you mean 'FreshCo'" in msg and "r1 -> r2" in msg
+    assert gate_history(store) == []  # refused before anything was judged or recorded
+
+
+def test_a_deal_whose_filters_select_nothing_together_is_refused(store: Store) -> None:
+    deal = '[[deals]]\nid = "odd"\nprospect = "Odd"\nstage = "trial"\ncategories = ["Coffee"]\nregions = ["W"]\n'
+    with pytest.raises(RelcheckError, match=r"deal \"odd\": no place has all of regions \['W'\], categories"):
+        run_gate(store, "r1", "r2", stakeholders(deal + STAKEHOLDERS_TOML), record=False)
+
+
+def test_a_stakeholders_file_without_criteria_is_refused(store: Store) -> None:
+    text = STAKEHOLDERS_TOML[: STAKEHOLDERS_TOML.index("[[criteria]]")]
+    with pytest.raises(RelcheckError, match="no \\[\\[criteria\\]\\]"):
+        run_gate(store, "r1", "r2", stakeholders(text))
+
+
+def test_a_scope_empty_in_one_release_fails_its_block_criteria(store: Store) -> None:
+    # Category Coffee exists in r1 only: a block bound it would pass (-100 % >= -200 %) still fails.
+    text = STAKEHOLDERS_TOML + '''
+[[criteria]]
+name = "categories exist"
+applies_to = "categories"
+metric = "level_change_pct"
+min = -200.0
+severity = "block"
+'''
+    g = run_gate(store, "r1", "r2", stakeholders(text), record=False, attribute=False)
+    r = g.result("categories exist", "category:Coffee")
+    assert r is not None and r.status == "fail" and "no place in the candidate release" in (r.note or "")
+    assert g.result("categories exist", "category:Fitness").status == "pass"  # type: ignore[union-attr]

@@ -39,10 +39,13 @@ def test_every_split_sums_to_the_scope_delta(churn: tuple[Store, dict[str, Any]]
     total = a.total_delta
     assert close(sum(r.delta for r in a.by_source.rows), total)
     e = a.by_effect
-    assert close(e.added_places - e.dropped_places + e.common_places, total)
+    # The terms add up as they are: dropped places count negative.
+    assert close(e.added_places_delta + e.dropped_places_delta + e.common_places_delta, total)
+    assert close(e.total, total) and e.dropped_places_delta <= 0.0 <= e.added_places_delta
     j = a.to_json()
     eff = j["by_effect"]
-    assert close(eff["added_places"] - eff["dropped_places"] + eff["common_places"], j["total_delta"])
+    assert close(eff["added_places_delta"] + eff["dropped_places_delta"] + eff["common_places_delta"],
+                 j["total_delta"])
     assert close(sum(c["value"] for c in j["by_component"]["contributions"]) + j["by_component"]["interaction"],
                  total)
     m = a.mix_rate
@@ -78,13 +81,13 @@ def test_by_source_and_effect_by_hand(churn: tuple[Store, dict[str, Any]]) -> No
     assert src["sdk_c"].visits_current == 0.0
     eff = at.by_effect(store, "cur", "cand")
     assert (eff.places_added, eff.places_dropped, eff.places_common) == (1, 1, 5)
-    assert close(eff.added_places, total(w["cand"], place_id="p7"))
-    assert close(eff.dropped_places, total(w["cur"], place_id="p6"))
+    assert close(eff.added_places_delta, total(w["cand"], place_id="p7"))
+    assert close(eff.dropped_places_delta, -total(w["cur"], place_id="p6"))
     # The relabelled cafe leaves the Cafes scope and enters Restaurants: dropped there, added here.
     cafes = at.by_effect(store, "cur", "cand", "category:Cafes")
-    assert cafes.places_dropped == 1 and close(cafes.dropped_places, total(w["cur"], place_id="p3"))
+    assert cafes.places_dropped == 1 and close(cafes.dropped_places_delta, -total(w["cur"], place_id="p3"))
     rest = at.by_effect(store, "cur", "cand", "category:Restaurants")
-    assert rest.places_added == 1 and rest.dropped_places == 0.0
+    assert rest.places_added == 1 and rest.dropped_places_delta == 0.0
 
 
 def test_identical_releases_attribute_nothing(tmp_path: Path) -> None:
@@ -95,7 +98,8 @@ def test_identical_releases_attribute_nothing(tmp_path: Path) -> None:
     a = at.attribute(store, "r1", "r2")
     assert a.total_delta == 0.0
     assert all(r.delta == 0.0 for r in a.by_source.rows)
-    assert (a.by_effect.added_places, a.by_effect.dropped_places, a.by_effect.common_places) == (0.0, 0.0, 0.0)
+    e = a.by_effect
+    assert (e.added_places_delta, e.dropped_places_delta, e.common_places_delta) == (0.0, 0.0, 0.0)
     assert a.root_causes.sets == [] and not a.root_causes.unexplained and a.root_causes.ep_guarded
     assert a.by_component.method == "none" and a.by_component.interaction == 0.0
     assert a.mix_rate.rate_part == 0.0 and a.mix_rate.mix_part == 0.0
@@ -179,7 +183,8 @@ def test_json_shape(fault_store: Store) -> None:
                 "mix_rate"):
         assert key in j
     assert set(j["by_source"][0]) == {"source", "visits_current", "visits_candidate", "delta"}
-    assert {"added_places", "dropped_places", "common_places", "sign_convention"} <= set(j["by_effect"])
+    assert {"added_places_delta", "dropped_places_delta", "common_places_delta", "sign_convention",
+            "places_added", "places_dropped", "places_common"} <= set(j["by_effect"])
     assert set(j["root_causes"][0]) >= {"dimensions", "values", "explanatory_power", "abs_explanatory_power",
                                         "surprise"}
     assert j["by_component"]["method"] in at.METHODS

@@ -158,7 +158,7 @@ def test_attribute_on_the_sample_sums_and_serialises(sample: tuple[Store, dict[s
     assert abs(total - gt["attribution_truth"]["scopes"]["region:W"]["delta"]) <= tol
     assert abs(sum(r.delta for r in a.by_source.rows) - total) <= tol
     e = a.by_effect
-    assert abs(e.added_places - e.dropped_places + e.common_places - total) <= tol
+    assert abs(e.added_places_delta + e.dropped_places_delta + e.common_places_delta - total) <= tol
     assert abs(a.mix_rate.rate_part + a.mix_rate.mix_part - a.mix_rate.change) <= 1e-9 * a.mix_rate.value_current
     assert a.by_component.method == "paired"
     json.dumps(a.to_json(), allow_nan=False)

@@ -100,3 +100,28 @@ def test_cli_help() -> None:
     for cmd in ("chaos", "chaos-sensitivity"):
         res = invoke(cmd, "--help")
         assert res.exit_code == 0 and "exits 0" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--family", "noise", "--hi", "1e300"), "hi <= 10"),
+        (("--family", "noise", "--lo", "-1"), "0 <= lo"),
+        (("--source", "y", "--hi", "1e308"), "[0, 1]"),
+        (("--source", "y", "--tol", "inf"), "--tol must be"),
+        (("--source", "y", "--tol", "0"), "--tol must be"),
+    ],
+)
+def test_cli_sensitivity_refuses_absurd_ranges(files: dict[str, Path], args: tuple[str, ...], message: str) -> None:
+    res = invoke("chaos-sensitivity", "--home", files["home"], "--stakeholders", files["levels"], *args)
+    assert res.exit_code == 2, res.output
+    assert message in res.stderr and res.stderr.startswith("relcheck: error:")
+
+
+def test_cli_chaos_absurd_factor_exits_2_with_the_limit(files: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "absurd.toml"
+    path.write_text('[[scenarios]]\nname = "s1"\n[[scenarios.perturbations]]\nkind = "scale_source"\n'
+                    'source = "x"\nfactor = 1.7e308\n', encoding="utf-8")
+    res = invoke("chaos", "--home", files["home"], "--scenarios", path, "--stakeholders", files["stakeholders"],
+                 "--format", "json")
+    assert res.exit_code == 2 and "at most 100" in res.stderr and res.stdout == ""

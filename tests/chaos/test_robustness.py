@@ -46,8 +46,10 @@ def test_dropping_every_source_fails_volume_and_gives_no_data(world: tuple[Store
             assert r.value == pytest.approx(-100.0), (scope, crit)
             assert r.status == ("warn" if crit == "category level" else "fail"), (scope, crit)
         else:
-            # A constant zero series has no correlation and no growth: no_data, never a silent pass.
-            assert r.value is None and r.status == "no_data", (scope, crit, r.value)
+            # A constant zero series has no correlation and no growth: no_data for a warn criterion, a fail
+            # (with a note) for a block one; never a silent pass.
+            want = "fail" if r.severity == "block" else "no_data"
+            assert r.value is None and r.status == want and r.note, (scope, crit, r.value)
 
 
 def test_virtual_candidates_write_nothing_and_record_no_gate_run(world: tuple[Store, Any]) -> None:

@@ -48,10 +48,10 @@ def test_sensitivity_shows_a_criterion_too_loose_for_an_outage(world: tuple[Stor
     corr = {(r.scope, r.criterion): r for r in out}[("customer:gymco", "daily series aligned")]
     assert corr.outcome == "never_breaks" and corr.holds_at == 0.05 and corr.value > 0.999
     # ... and only "breaks" at a complete outage, where the series is constant zero and has no correlation
-    # (no_data counts as broken).
+    # (a block criterion without data fails).
     out = sensitivity(store, RID, only(people, "daily series aligned"), source="y", tol=0.1)
     corr = {(r.scope, r.criterion): r for r in out}[("customer:gymco", "daily series aligned")]
-    assert corr.outcome == "breaks" and corr.breaks_at <= 0.1 and corr.status == "no_data"
+    assert corr.outcome == "breaks" and corr.breaks_at <= 0.1 and corr.status == "fail" and corr.value is None
 
 
 def test_sensitivity_to_noise(world: tuple[Store, Any]) -> None:

@@ -67,7 +67,7 @@ def test_gate_json_and_no_record(home: Path, sfile: Path) -> None:
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert list(payload) == ["current", "candidate", "verdict", "counts", "results"]
-    assert payload["verdict"] == "fail" and payload["counts"]["fail"] == 1
+    assert payload["verdict"] == "fail" and payload["counts"]["fail"] == 3  # freshco; regions MW, S without data
     assert gate_history(Store(home)) == []
 
 
@@ -77,15 +77,21 @@ def test_signoff_then_gate_passes_with_exit_0(home: Path, sfile: Path) -> None:
                     "--expires", "2099-12-31")
     assert result.exit_code == 0, result.output
     assert "signed off" in result.stdout
+    still = gate(home, sfile, "--format", "json")  # regions MW and S: a block criterion without data fails
+    assert still.exit_code == 1 and json.loads(still.stdout)["counts"]["fail"] == 2
+    for region in ("region:MW", "region:S"):
+        ok = invoke("signoff", "--home", home, "--stakeholders", sfile, "--criterion", "regions stay aligned",
+                    "--scope", region, "--by", "Cy", "--reason", "region retired")
+        assert ok.exit_code == 0, ok.output
     passed = gate(home, sfile, "--format", "json")
     assert passed.exit_code == 0, passed.output
     payload = json.loads(passed.stdout)
-    assert payload["verdict"] == "pass" and payload["counts"]["waived"] == 1
+    assert payload["verdict"] == "pass" and payload["counts"]["waived"] == 3
 
     listed = invoke("signoffs", "--home", home, "--format", "json")
     assert listed.exit_code == 0
     records = json.loads(listed.stdout)
-    assert len(records) == 1 and records[0]["by"] == "Ann Lee" and records[0]["state"] == "active"
+    assert len(records) == 3 and records[0]["by"] == "Ann Lee" and records[0]["state"] == "active"
     table = invoke("signoffs", "--home", home, "--current", "r1", "--candidate", "r2")
     assert table.exit_code == 0 and "Ann Lee" in table.stdout and "active" in table.stdout
 
@@ -135,7 +141,7 @@ def test_history(home: Path, sfile: Path) -> None:
     runs = json.loads(invoke("history", "--home", home, "--format", "json").stdout)
     assert [(r["current"], r["candidate"], r["verdict"]) for r in runs] == [("r1", "r2", "fail"), ("r2", "r1", "fail")]
     table = invoke("history", "--home", home)
-    assert table.exit_code == 0 and table.stdout.count("fail=1") == 2
+    assert table.exit_code == 0 and table.stdout.count("fail=3") == 2
     metric = invoke("history", "--home", home, "--stakeholders", sfile, "--scope", "customer:freshco",
                     "--metric", "level_change_pct", "--format", "json")
     assert metric.exit_code == 0, metric.output
@@ -152,7 +158,7 @@ def test_report(home: Path, sfile: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["gate.json", "report.html", "summary.md"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r"(?i)https?://|//cdn", page) is None
-    assert "**Verdict: FAIL**" in (out / "summary.md").read_text(encoding="utf-8")
+    assert "**Verdict for scope `customer:freshco`: FAIL**" in (out / "summary.md").read_text(encoding="utf-8")
     assert gate_history(Store(home)) == []  # a report does not record a gate run
     bad = invoke("report", "--home", home, "--stakeholders", sfile, "--out", out, "--scope", "nope")
     assert bad.exit_code == 2 and "bad scope" in bad.stderr

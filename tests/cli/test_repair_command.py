@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from gate_world import PLACES_A, STAKEHOLDERS_TOML, VISITS_A, build_store
+from gate_world import (
+    COMPONENTS_A,
+    COMPONENTS_B,
+    PLACES_A,
+    PLACES_B,
+    STAKEHOLDERS_TOML,
+    VISITS_A,
+    VISITS_B,
+    build_store,
+)
 from snapshots import write_snapshot
 
 from dashboard.cli import main
@@ -128,8 +137,12 @@ def test_readers_survive_a_replace(tmp_path: Path, home: Path) -> None:
         "gate": ["gate", "--current", "r1", "--candidate", "r2", "--format", "json"],
         "report": ["report", "--current", "r1", "--candidate", "r2"],
     }
-    snaps = {rid: write_snapshot(tmp_path / f"again-{rid}", rid, VISITS_A, PLACES_A,
-                                 created_at=f"2026-0{i + 1}-01T00:00:00Z") for i, rid in enumerate(("r1", "r2"))}
+    # Each release is replaced by the same data as it holds, so every reader must end as it would have
+    # without the replace: what is tested is that no reader loses its files, not a change of content.
+    snaps = {rid: write_snapshot(tmp_path / f"again-{rid}", rid, visits, places, components=components,
+                                 created_at=f"2026-0{i + 1}-01T00:00:00Z")
+             for i, (rid, visits, places, components) in enumerate((("r1", VISITS_A, PLACES_A, COMPONENTS_A),
+                                                                    ("r2", VISITS_B, PLACES_B, COMPONENTS_B)))}
     store = Store(home)
     runs: list[tuple[str, subprocess.CompletedProcess[str] | subprocess.Popen[str]]] = []
     replaces = 0

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_world import KEY_LEVEL, START, W, build_store, stakeholders
+from gate_world import KEY_LEVEL, STAKEHOLDERS_TOML, START, W, build_store, stakeholders
 
 from dashboard.acceptance.service import run_gate, sign_off
 from dashboard.errors import RelcheckError
 from dashboard.reports.evidence import write_report
-from dashboard.stakeholders.model import Stakeholders
 from dashboard.store.catalog import Store
 
 NETWORK = re.compile(r"(?i)https?://|//cdn|<script[^>]*\bsrc\s*=|<link[^>]*\bhref\s*=")
@@ -87,7 +86,7 @@ def test_pair_report(store: Store, tmp_path: Path) -> None:
 
     md = paths["markdown"].read_text(encoding="utf-8")
     assert "**Verdict: FAIL**" in md
-    assert "1 fail" in md and "1 waived" in md
+    assert "3 fail" in md and "1 waived" in md  # one key-customer fail and two regions without data
     assert KEY_LEVEL in md and "source sdk_a" in md  # the failing result with its cause
     assert "Ann &lt;Lee&gt;" in md  # the waiver, escaped for Markdown renderers that allow HTML
     assert NETWORK.search(md) is None
@@ -113,14 +112,36 @@ def test_scope_report(store: Store, tmp_path: Path) -> None:
     assert by_name["current (r1)"]["y"] == pytest.approx([4 * x for x in W])
     assert by_name["candidate (r2)"]["y"] == pytest.approx([4 * x for x in W])
     assert "region:W" in page and "customer:freshco" not in page.split("<h2>Scorecard</h2>")[1].split("<h2>")[0]
-    assert "Verdict: <b>FAIL</b>" in page  # the pair's verdict, even when this scope passes
+    # The pack heads with the scope's own verdict; the pair's FAIL comes below it, labelled release-wide.
+    head = page.split("<h2>Scorecard</h2>")[0]
+    assert "Verdict for scope <b>region:W</b>: <b>PASS</b>" in head
+    assert head.index('id="verdict"') < head.index('id="release-verdict"')
+    assert "Release-wide verdict (every scope of the pair, not only this one): <b>FAIL</b>" in head
+    assert "Verdict: <b>FAIL</b>" not in page
     md = paths["markdown"].read_text(encoding="utf-8")
-    assert "**Verdict: FAIL**" in md and "(region:W)" in md
+    assert "**Verdict for scope `region:W`: PASS**" in md and "(region:W)" in md
+    assert md.index("Verdict for scope") < md.index("Release-wide verdict") and "**Verdict: FAIL**" not in md
+    assert "Counts for this scope: 1 pass, 0 fail" in md
+
+
+def test_scope_report_of_a_failing_scope(store: Store, tmp_path: Path) -> None:
+    paths = write_report(store, "r1", "r2", tmp_path / "f", stakeholders(), scope="customer:freshco")
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert "**Verdict for scope `customer:freshco`: FAIL**" in md
+    assert "Counts for this scope: 0 pass, 1 fail, 1 warn, 0 waived, 0 no_data." in md
+
+
+def test_out_an_existing_file_is_refused_and_left_alone(store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "taken.txt"
+    target.write_text("mine", encoding="utf-8")
+    with pytest.raises(RelcheckError, match="existing file"):
+        write_report(store, "r1", "r2", target, stakeholders())
+    assert target.read_text(encoding="utf-8") == "mine"
 
 
 def test_passing_pair_charts_all_places(store: Store, tmp_path: Path) -> None:
     """Nothing fails or warns: the report charts every place, and says PASS."""
-    passing = Stakeholders(customers=(), deals=(), criteria=(), source="<empty>")
+    passing = stakeholders(STAKEHOLDERS_TOML[STAKEHOLDERS_TOML.index("[[criteria]]\nname = \"total level\""):])
     paths = write_report(store, "r1", "r2", tmp_path / "empty", passing)
     page = paths["html"].read_text(encoding="utf-8")
     assert "Verdict: <b>PASS</b>" in page
