@@ -27,7 +27,7 @@ from dashboard.store.ingest import ingest_release
 EVIL = "evil.example"
 PAYLOAD = (
     f"[click](http://{EVIL}) ![x](http://{EVIL}/i.png) <img src=x onerror=alert(1)> **bold** `tick` "
-    f"~~strike~~ $x$ :red[red] http://{EVIL}/bare <a href=http://{EVIL}>anchor</a>\n# heading"
+    f"~~strike~~ $x$ :red[red] http://{EVIL}/bare www.{EVIL} x@{EVIL} <a href=http://{EVIL}>anchor</a>\n# heading"
 )
 LITERAL = f"[click](http://{EVIL})"  # how the payload's start reads when it is shown as text
 
@@ -204,18 +204,19 @@ def markdown_problems(source: str) -> list[str]:
     if re.search(r"<h[1-6]\b", html):
         problems.append("heading")
     for tag, inner in re.findall(r"<(strong|em|del|s)>(.*?)</\1>", html, re.S):
-        if any(w in inner for w in _PAYLOAD_WORDS) and LITERAL not in inner:
+        if any(w in inner for w in _PAYLOAD_WORDS) and LITERAL not in visible(inner):
             problems.append(f"<{tag}> from a name")  # markup around a whole literal value is ours
     for inner in re.findall(r"<code>(.*?)</code>", html, re.S):
         if "tick" in inner and "bold" not in inner:  # a whole value in a code span is literal
             problems.append("code span from a name")
+    texts = [t.content for tok in _MD.parse(source) for t in (tok.children or []) if t.type == "text"]
+    if any(re.search(r"(?i)https?://|www\.|@[-\w]+\.", t) for t in texts):
+        problems.append("URL in text (GFM autolinks it)")
     outside_code = _CODE_SPAN.sub("", source)
     if re.search(r"(?<!\\)\$", outside_code):
         problems.append("LaTeX")
     if re.search(r"(?<!\\):red(?!\\)\[", outside_code):
         problems.append("colour directive")
-    if f"://{EVIL}" in outside_code:
-        problems.append("bare URL (autolinked)")
     return problems
 
 
@@ -230,7 +231,12 @@ def hostile_markup(at: Any) -> dict[str, list[str]]:
 
 def shows_payload_literally(at: Any) -> bool:
     """Some Markdown on the page reads the payload as text (so the check above looked at the names)."""
-    return any(LITERAL in _text(s) for s in markdown_strings(at))
+    return any(LITERAL in visible(_text(s)) for s in markdown_strings(at))
+
+
+def visible(text: str) -> str:
+    """Text as people read it: without the invisible word joiners that keep URLs from being autolinked."""
+    return text.replace("\u2060", "")
 
 
 def _text(source: str) -> str:

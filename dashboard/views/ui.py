@@ -112,6 +112,8 @@ class Ctx:
 # ------------------------------------------------------------------------------------------- escaping
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=/)|(?i:www)(?=\.)|@")
+_JOINER = "\u2060"
 
 
 def md(value: Any) -> str:
@@ -122,6 +124,9 @@ def md(value: Any) -> str:
     tabs become spaces and other control characters a visible ``\\xNN``, so nothing starts a block.
     """
     text = _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else f"\\x{ord(m.group()):02x}", str(value))
+    # GFM turns URLs and e-mail addresses in plain text into links even when escaped: an invisible word
+    # joiner after "scheme:", "www" and "@" keeps them text.
+    text = _AUTOLINK.sub(lambda m: m.group() + _JOINER, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
