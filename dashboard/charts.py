@@ -102,10 +102,31 @@ def _rows(data: Any, key_names: Sequence[str], value_names: Sequence[str]) -> li
     return out
 
 
+def plain(text: Any) -> Any:
+    """A string as literal text in Plotly, which reads a subset of HTML (links, bold, line breaks) in every
+    title, legend, tick label and hover text: ``&``, ``<`` and ``>`` become entities Plotly shows as is."""
+    if not isinstance(text, str):
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain_traces(fig: go.Figure) -> None:
+    """Names, category labels and bar texts of every trace as literal text (they carry user names)."""
+    for trace in fig.data:
+        for attr in ("name", "x", "y", "text", "hovertext"):
+            value = getattr(trace, attr, None)
+            if isinstance(value, str):
+                trace[attr] = plain(value)
+            elif isinstance(value, list | tuple) and any(isinstance(v, str) for v in value):
+                trace[attr] = [plain(v) for v in value]
+
+
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, **extra: Any) -> go.Figure:
-    fig.update_layout(title={"text": title}, **{**_LAYOUT, **extra})
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
+    """Title, axes and the shared look; every text built from names is made literal (:func:`plain`)."""
+    _plain_traces(fig)
+    fig.update_layout(title={"text": plain(title)}, **{**_LAYOUT, **extra})
+    fig.update_xaxes(title_text=plain(x_title))
+    fig.update_yaxes(title_text=plain(y_title))
     return fig
 
 

@@ -10,12 +10,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from dashboard.cli.store_cmds import streamlit_command
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = [
@@ -44,17 +45,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(home: Path, stakeholders: Path | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Start ``streamlit run dashboard/app.py`` on localhost and yield its base URL."""
+def streamlit_server(
+    home: Path, stakeholders: Path | None = None, timeout: float = 60.0, scenarios: Path | None = None
+) -> Iterator[str]:
+    """Start the dashboard as ``relcheck serve`` would, on localhost, and yield its base URL."""
     port = free_port()
     env = dict(os.environ, RELCHECK_HOME=str(home))
     if stakeholders is not None:
         env["RELCHECK_STAKEHOLDERS"] = str(stakeholders)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
+    if scenarios is not None:
+        env["RELCHECK_SCENARIOS"] = str(scenarios)
+    # The command `relcheck serve` runs (viewer mode, loopback), without file watching.
+    cmd = streamlit_command(REPO / "dashboard" / "app.py", port) + ["--server.fileWatcherType", "none"]
     log = open(home.parent / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     url = f"http://127.0.0.1:{port}"

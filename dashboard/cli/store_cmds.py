@@ -119,19 +119,72 @@ def sample(preset: str, out: Path | None, settings: Path | None, no_ingest: bool
     echo(f"ingested into {store.home}: current {result.current_id}, candidate {result.candidate_id}")
 
 
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+STOP_TIMEOUT = 10.0  # seconds the Streamlit child gets to stop after a forwarded signal
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only answers this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def streamlit_command(app: Path, port: int, host: str = "127.0.0.1", headless: bool = True) -> list[str]:
+    """The ``streamlit run`` command line of the dashboard: bound to ``host``, in viewer mode (no developer
+    toolbar or Deploy button), no usage statistics. The browser tests start the same command."""
+    return [sys.executable, "-m", "streamlit", "run", str(app),
+            "--server.port", str(port), "--server.address", host,
+            "--server.headless", "true" if headless else "false",
+            "--client.toolbarMode", "viewer",
+            "--browser.gatherUsageStats", "false"]
+
+
 @click.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The dashboard has no login and can write sign-offs: anything but "
+                   "a loopback address exposes it to the network.")
 @click.option("--headless/--no-headless", default=True, show_default=True)
 @store_option
 @handle_errors
-def serve(port: int, headless: bool, home: Path | None) -> None:
-    """Start the dashboard (streamlit) on localhost."""
+def serve(port: int, host: str, headless: bool, home: Path | None) -> None:
+    """Start the dashboard (streamlit), on localhost unless --host says otherwise.
+
+    SIGTERM and SIGINT are passed on to streamlit, which is waited for, so the port is free on exit.
+    """
+    import signal
+    import threading
+
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.exists():
         raise RelcheckError(f"dashboard app not found at {app}")
+    if not is_loopback(host):
+        echo(f"warning: serving on {host!r}, not a loopback address: anyone who can reach this machine "
+                   "can open the dashboard and record sign-offs (there is no login).", err=True)
     env = dict(os.environ)
     if home is not None:
         env["RELCHECK_HOME"] = str(home)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-           "--server.headless", "true" if headless else "false", "--browser.gatherUsageStats", "false"]
-    raise SystemExit(subprocess.call(cmd, env=env))
+    proc = subprocess.Popen(streamlit_command(app, port, host, headless), env=env)
+    stopping: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+        if not stopping:  # a child that ignores the signal is killed after STOP_TIMEOUT
+            timer = threading.Timer(STOP_TIMEOUT, lambda: proc.poll() is None and proc.kill())
+            timer.daemon = True
+            timer.start()
+        stopping.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, forward)
+    code = proc.wait()
+    if stopping:
+        raise SystemExit(128 + stopping[0] if code < 0 else code)
+    raise SystemExit(code)

@@ -18,7 +18,7 @@ METHODS = {
 }
 
 c = ui.ctx()
-ui.page_header("Attribution", c, f"scope `{c.scope}` (pick it in the sidebar)")
+ui.page_header("Attribution", c, f"scope {ui.code(c.scope)} (pick it in the sidebar)")
 c.require_pair()
 if c.scope.startswith(("customer:", "deal:")):
     c.require_stakeholders()
@@ -33,7 +33,7 @@ metric = ui.pick(
 )
 att = ui.call(data.attribution, c.store, c.key, c.scope, metric)
 st.caption(
-    f"Common window {att.window.start} … {att.window.end} · visits {att.visits_current:,.0f} (current) → "
+    f"Common window {ui.md(att.window.start)} … {ui.md(att.window.end)} · visits {att.visits_current:,.0f} (current) → "
     f"{att.visits_candidate:,.0f} (candidate), delta {att.total_delta:+,.0f}"
 )
 
@@ -102,7 +102,8 @@ if comp.players and comp.contributions:
         "attr_components",
     )
     st.caption(
-        f"Method: **{METHODS.get(comp.method, comp.method)}** · components that differ: {', '.join(comp.players)}"
+        f"Method: **{ui.md(METHODS.get(comp.method, comp.method))}** · components that differ: "
+        f"{ui.md(', '.join(comp.players))}"
         " · the bars (with any interaction) sum to the metric's change."
     )
     ui.table(
@@ -116,14 +117,14 @@ if comp.players and comp.contributions:
     )
 elif comp.players:
     st.info(
-        f"Components that differ: {', '.join(comp.players)}, but the ablation runs in the store cannot split "
+        f"Components that differ: {ui.md(', '.join(comp.players))}, but the ablation runs in the store cannot split "
         "the change between them (ingest one run per component: the current release with that component at the "
         "candidate's version)."
     )
 else:
     st.info("No pipeline component differs between these releases, or no ablation run exists for them.")
 for note in comp.notes:
-    st.caption(note)
+    st.caption(ui.md(note))
 
 st.subheader("Region × source")
 matrix = ui.call(data.region_source, c.store, c.key, c.scope)

@@ -49,5 +49,5 @@ ui.vega(
 names = [s.partition(":")[2] for s in df["scope"]]
 focus = c.scope.partition(":")[2] if c.scope.startswith("category:") else None
 name = ui.pick("Category", sorted(names), "category", default=focus or names[0])
-st.subheader(name)
+st.subheader(ui.md(name))
 scope_view.render(c, f"category:{name}", "category")

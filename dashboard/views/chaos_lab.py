@@ -17,14 +17,14 @@ sh = c.require_stakeholders()
 path = default_scenarios()
 if not path.exists():
     ui.stop_error(
-        f"No scenario file at `{path}`. Write one (see `sample_data/chaos.toml`) and point "
+        f"No scenario file at {ui.code(path)}. Write one (see `sample_data/chaos.toml`) and point "
         "`RELCHECK_SCENARIOS` at it."
     )
 scenarios = ui.call(data.scenarios, str(path), data.stamp(path))
 if not scenarios:
-    ui.stop_error(f"The scenario file `{path}` declares no scenario.")
+    ui.stop_error(f"The scenario file {ui.code(path)} declares no scenario.")
 st.caption(
-    f"Scenarios from `{path.name}` perturb a release the way upstream faults do, without writing anything; "
+    f"Scenarios from {ui.code(path.name)} perturb a release the way upstream faults do, without writing anything; "
     "each runs as a virtual candidate against the unperturbed release and is judged by every criterion."
 )
 
@@ -101,7 +101,7 @@ if scopes:
     row = result.cell(cell_scenario, cell_scope)
     if row is not None:
         st.caption(
-            f"Worst status: **{row['status']}**"
-            + (f" · breaks first on `{row['metric']}` ({row['criterion']})" if row.get("metric") else "")
-            + f" · level change {metric_value('level_change_pct', cell_data.values.get('level_change_pct'))}"
+            f"Worst status: **{ui.md(row['status'])}**"
+            + (f" · breaks first on {ui.code(row['metric'])} ({ui.md(row['criterion'])})" if row.get("metric") else "")
+            + f" · level change {ui.md(metric_value('level_change_pct', cell_data.values.get('level_change_pct')))}"
         )

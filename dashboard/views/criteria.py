@@ -23,7 +23,7 @@ ui.page_header("Criteria & sign-off", c)
 sh = c.require_stakeholders()
 
 st.subheader("Acceptance criteria")
-st.caption(f"From `{sh.source}`")
+st.caption(f"From {ui.code(sh.source)}")
 crit = pd.DataFrame(
     [
         {
@@ -117,11 +117,12 @@ else:
                 gate,
             )
         except RelcheckError as exc:
-            st.error(str(exc))
+            st.error(ui.md(exc))
         else:
             # Shown after the rerun that redraws the gate with the new waiver (st.rerun drops this run's output).
             st.session_state[SIGNED_OFF] = (
-                f"Signed off by {rec['by']}: {rec['criterion']} on {rec['scope']} now shows as waived."
+                f"Signed off by {ui.md(rec['by'])}: {ui.md(rec['criterion'])} on {ui.md(rec['scope'])} "
+                "now shows as waived."
             )
             st.rerun()
 
@@ -186,7 +187,7 @@ if st.button("Build evidence pack", key="report_build"):
                 gate=gate,
             )
         except RelcheckError as exc:
-            st.error(str(exc))
+            st.error(ui.md(exc))
         else:
             st.session_state["_report"] = (pack_key, {k: Path(p).read_bytes() for k, p in paths.items()})
 built = st.session_state.get("_report")

@@ -12,13 +12,13 @@ ui.page_header("Customers", c)
 c.require_pair()
 sh = c.require_stakeholders()
 if not sh.customers:
-    ui.stop_error(f"The stakeholders file `{sh.source}` lists no customers; add a `[[customers]]` entry.")
+    ui.stop_error(f"The stakeholders file {ui.code(sh.source)} lists no customers; add a `[[customers]]` entry.")
 
 comp = ui.call(data.comparison, c.store, c.key, "customer")
 gate, msg = c.gate()
 statuses = review.scope_statuses(gate) if gate is not None else {}
 if gate is None:
-    st.caption(f"Gate statuses unavailable: {msg}")
+    st.caption(f"Gate statuses unavailable: {ui.md(msg)}")
 df = ui.comparison_frame(review.risk_order(comp.scopes, statuses), statuses)
 tiers = {x.id: x.tier for x in sh.customers}
 df.insert(2, "tier", [tiers.get(s.partition(":")[2], "") for s in df["scope"]])
@@ -52,9 +52,11 @@ cid = ui.pick(
     help="Default: the customer chosen as scope in the sidebar, else the riskiest.",
 )
 customer = sh.customer(cid)
-st.subheader(f"{customer.name} ({customer.tier})")
+st.subheader(ui.md(f"{customer.name} ({customer.tier})"))
 st.caption(
-    f"Own brands: {', '.join(customer.brands) or '—'} · competitors: {', '.join(customer.competitors) or '—'}"
-    f" · regions: {', '.join(customer.regions) or 'all'}"
+    ui.md(
+        f"Own brands: {', '.join(customer.brands) or '—'} · competitors: {', '.join(customer.competitors) or '—'}"
+        f" · regions: {', '.join(customer.regions) or 'all'}"
+    )
 )
 scope_view.render(c, f"customer:{cid}", "customer", own_brands=customer.brands)

@@ -12,7 +12,7 @@ ui.page_header("Deals", c)
 c.require_pair()
 sh = c.require_stakeholders()
 if not sh.deals:
-    ui.stop_error(f"The stakeholders file `{sh.source}` lists no deals; add a `[[deals]]` entry.")
+    ui.stop_error(f"The stakeholders file {ui.code(sh.source)} lists no deals; add a `[[deals]]` entry.")
 
 comp = ui.call(data.comparison, c.store, c.key, "deal")
 gate, msg = c.gate()
@@ -27,11 +27,11 @@ if not df.empty:
 watch = review.trials_at_risk(sh, statuses)
 trials, broken = watch.trials, watch.broken
 if trials:
-    text = f"{len(trials)} deal(s) in trial: {', '.join(d.prospect for d in trials)}."
+    text = ui.md(f"{len(trials)} deal(s) in trial: {', '.join(d.prospect for d in trials)}.")
     if broken:
         st.error(
             text
-            + f" This release moves numbers a prospect is evaluating: {', '.join(d.prospect for d in broken)}.",
+            + ui.md(f" This release moves numbers a prospect is evaluating: {', '.join(d.prospect for d in broken)}."),
             icon=":material/science:",
         )
     else:
@@ -67,11 +67,13 @@ first = df["scope"].iloc[0].partition(":")[2] if not df.empty else ids[0]
 did = ui.pick("Deal", ids, "deal", default=focus or first)
 deal = sh.deal(did)
 st.subheader(
-    f"{deal.prospect} — {deal.stage}"
+    ui.md(f"{deal.prospect} — {deal.stage}")
     + (" :violet-badge[:material/science: TRIAL]" if deal.stage == "trial" else "")
 )
 st.caption(
-    f"Owner: {deal.owner or '—'} · categories: {', '.join(deal.categories) or 'all'} · "
-    f"regions: {', '.join(deal.regions) or 'all'} · brands: {', '.join(deal.brands) or 'all'}"
+    ui.md(
+        f"Owner: {deal.owner or '—'} · categories: {', '.join(deal.categories) or 'all'} · "
+        f"regions: {', '.join(deal.regions) or 'all'} · brands: {', '.join(deal.brands) or 'all'}"
+    )
 )
 scope_view.render(c, f"deal:{did}", "deal")

@@ -77,7 +77,7 @@ try:
             place_ids=list(places),
         )
 except RelcheckError as exc:
-    ui.stop_error(f"Cannot write this scope as a snippet: {exc}")
+    ui.stop_error(f"Cannot write this scope as a snippet: {ui.md(exc)}")
 st.code(text, language="toml")
 st.download_button(
     "Download snippet",

@@ -16,7 +16,7 @@ from dashboard.views import data, ui
 
 c = ui.ctx()
 st.title("Releases")
-st.caption(f"Store `{c.store.home}`")
+st.caption(f"Store {ui.code(c.store.home)}")
 
 try:
     current_id = c.store.current_id()
@@ -75,7 +75,7 @@ if promos:
     ui.table(pd.DataFrame(promos, columns=["at", "release_id", "by", "reason"]), "promotions")
 else:
     st.caption(
-        f"No promotion yet: the first ingested release ({current_id}) is current. `relcheck promote ID` marks one."
+        f"No promotion yet: the first ingested release ({ui.md(current_id)}) is current. `relcheck promote ID` marks one."
     )
 
 st.subheader("Verdict history")
@@ -108,7 +108,7 @@ with ui.section_guard():
         ui.table(hist, "verdict_history")
 
 st.subheader("A metric across consecutive releases")
-st.caption(f"Scope `{c.scope}` (pick it in the sidebar); each bar compares one release with the next.")
+st.caption(f"Scope {ui.code(c.scope)} (pick it in the sidebar); each bar compares one release with the next.")
 names = [m for m, info in METRICS.items() if info.judgeable]
 metric = ui.pick("Metric", names, "history_metric", default="level_change_pct")
 with ui.section_guard():

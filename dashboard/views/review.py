@@ -27,18 +27,18 @@ c.require_pair()
 # -------------------------------------------------------------------------------------------- verdict
 gate = None
 if c.stakeholders is None:
-    st.error(f"No verdict: the stakeholders file could not be read: {c.stakeholders_error}")
+    st.error(f"No verdict: the stakeholders file could not be read: {ui.md(c.stakeholders_error)}")
 else:
     gate, msg = c.gate()
     if gate is None:
-        st.info(f"No verdict yet: {msg}")
+        st.info(f"No verdict yet: {ui.md(msg)}")
     else:
         ui.verdict_banner(gate, f" for {c.current} → {c.candidate}")
 
 # ------------------------------------------------------------------------------------------- headline
 overall = ui.call(data.comparison, c.store, c.key, "all")
 st.subheader("Headline: all places")
-st.caption(f"Common window {overall.window.start} … {overall.window.end} ({overall.window.days} days)")
+st.caption(ui.md(f"Common window {overall.window.start} … {overall.window.end} ({overall.window.days} days)"))
 allv = overall.scopes[0].values
 ui.metric_tiles(allv, ("visits_current", "visits_candidate", "delta", "level_change_pct"))
 ui.metric_tiles(allv, ("daily_corr", "weekly_growth_mae_pp", "places_added", "places_dropped"))
@@ -85,7 +85,7 @@ for by in ("customer", "deal", "category"):
         continue
     comp, msg = ui.try_call(data.comparison, c.store, c.key, by)
     if comp is None:
-        st.caption(f"{by}: {msg}")
+        st.caption(f"{by}: {ui.md(msg)}")
         continue
     scopes += comp.scopes
 movers = ui.comparison_frame(review.biggest_movers(scopes))
@@ -103,5 +103,5 @@ if not movers.empty:
 # ------------------------------------------------------------------------------------------- manifest
 st.subheader("Manifest diff: pipeline components")
 changed = review.changed_components(diff)
-st.caption("Changed: " + (", ".join(changed) if changed else "none"))
+st.caption("Changed: " + ui.md(", ".join(changed) if changed else "none"))
 ui.table(manifest, "manifest_diff")

@@ -29,12 +29,13 @@ def render(
     v = detail.values
     name = detail.scope.name or detail.scope.scope_id
     st.caption(
-        f"Scope `{detail.scope.scope_id}` · common window {detail.window['start']} … {detail.window['end']} · "
+        f"Scope {ui.code(detail.scope.scope_id)} · common window {ui.md(detail.window['start'])} … "
+        f"{ui.md(detail.window['end'])} · "
         f"places {v.get('places_current', 0):,} (current) / {v.get('places_candidate', 0):,} (candidate)"
     )
     if not v.get("places_current") and not v.get("places_candidate"):
         st.warning(
-            f"The scope `{detail.scope.scope_id}` has no places in either release, so there is nothing to "
+            f"The scope {ui.code(detail.scope.scope_id)} has no places in either release, so there is nothing to "
             "compare. Check its brands, categories, regions and place ids against the releases' places "
             "(the Explore page lists what exists)."
         )
@@ -104,7 +105,7 @@ def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
         return
     gate, msg = c.gate()
     if gate is None:
-        st.caption(f"Acceptance criteria: {msg}")
+        st.caption(f"Acceptance criteria: {ui.md(msg)}")
         return
     rows = [r for r in gate.results if r.scope == scope_id]
     if not rows:

@@ -7,6 +7,8 @@ the resolved state with :func:`ctx` and only draw what the core returns.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,21 +96,52 @@ class Ctx:
     def require_pair(self) -> None:
         """Stop the page with the core's message when the pair cannot be compared."""
         if self.pair_error:
-            st.error(self.pair_error)
+            st.error(md(self.pair_error))
             st.stop()
 
     def require_stakeholders(self) -> Stakeholders:
         if self.stakeholders is None:
             st.error(
-                f"The stakeholders file could not be read: {self.stakeholders_error}\n\n"
+                f"The stakeholders file could not be read: {md(self.stakeholders_error)}\n\n"
                 "Fix the file, or point `RELCHECK_STAKEHOLDERS` at another one."
             )
             st.stop()
         return self.stakeholders
 
 
+# ------------------------------------------------------------------------------------------- escaping
+_MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?=/)|(?i:www)(?=\.)|@")
+_JOINER = "\u2060"
+
+
+def md(value: Any) -> str:
+    """``value`` as literal text inside Markdown: names, ids, link parameters and core messages come from
+    users, and Streamlit renders Markdown (links, images, LaTeX, colours) in bodies, labels and help.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark shows it as itself); line breaks and
+    tabs become spaces and other control characters a visible ``\\xNN``, so nothing starts a block.
+    """
+    text = _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else f"\\x{ord(m.group()):02x}", str(value))
+    # GFM turns URLs and e-mail addresses in plain text into links even when escaped: an invisible word
+    # joiner after "scheme:", "www" and "@" keeps them text.
+    text = _AUTOLINK.sub(lambda m: m.group() + _JOINER, text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def code(value: Any) -> str:
+    """``value`` as an inline code span (literal by definition), fenced by more backticks than any run of
+    backticks inside it, so the value cannot close the span and continue as Markdown."""
+    text = _CONTROL.sub(" ", str(value))
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 # ------------------------------------------------------------------------------------------- messages
 def stop_error(message: str) -> NoReturn:
+    """Show ``message`` (Markdown: escape what it quotes with :func:`md`) and stop the page."""
     st.error(message)
     st.stop()
     raise AssertionError("unreachable")  # st.stop raises
@@ -119,11 +152,11 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except RelcheckError as exc:
-        stop_error(str(exc))
+        stop_error(md(exc))
 
 
 def try_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, str | None]:
-    """Like :func:`call` but does not stop the page: (result, message)."""
+    """Like :func:`call` but does not stop the page: (result, message as plain text: escape it to show it)."""
     try:
         return fn(*args, **kwargs), None
     except RelcheckError as exc:
@@ -136,7 +169,7 @@ def section_guard() -> Any:
     try:
         yield
     except RelcheckError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 
 # -------------------------------------------------------------------------------------------- sidebar
@@ -155,7 +188,7 @@ def sidebar() -> Ctx | None:
     releases = store.releases() if store.exists() else []
     if not releases:
         st.title("relcheck")
-        st.warning(f"The store at `{store.home}` holds no release yet.\n\n{FIX_EMPTY}")
+        st.warning(f"The store at {code(store.home)} holds no release yet.\n\n{FIX_EMPTY}")
         return None
     ids = [r.release_id for r in releases]
     try:
@@ -175,7 +208,7 @@ def sidebar() -> Ctx | None:
             index=ids.index(cur_default),
             key=K_CURRENT,
             bind="query-params",
-            help=f"Default: the release marked current ({cur_default}). " + fmt_help(),
+            help=f"Default: the release marked current ({md(cur_default)}). " + fmt_help(),
         )
         candidate = st.selectbox(
             "Candidate",
@@ -183,15 +216,15 @@ def sidebar() -> Ctx | None:
             index=ids.index(cand_default),
             key=K_CANDIDATE,
             bind="query-params",
-            help=f"Default: the newest other release ({cand_default}). " + fmt_help(),
+            help=f"Default: the newest other release ({md(cand_default)}). " + fmt_help(),
         )
     bad = [(role, raw[role]) for role in (K_CURRENT, K_CANDIDATE) if raw[role] and raw[role] not in ids]
     if bad:
         role, value = bad[0]
         st.title("relcheck")
         st.error(
-            f"Unknown release `{value}` for {role} in the link. Releases in `{store.home}`: "
-            f"{', '.join(ids)}.\n\nPick one in the sidebar, or ingest it with `relcheck ingest FOLDER`."
+            f"Unknown release {code(value)} for {role} in the link. Releases in {code(store.home)}: "
+            f"{md(', '.join(ids))}.\n\nPick one in the sidebar, or ingest it with `relcheck ingest FOLDER`."
         )
         return None
 
@@ -209,7 +242,7 @@ def sidebar() -> Ctx | None:
     _, c.pair_error = try_call(data.pair_window, store, c.key)
     values, error = try_call(_scope_options, store, c.key)
     if error:
-        st.sidebar.error(error)
+        st.sidebar.error(md(error))
     options += values or []
     c.scope_options = options
     with st.sidebar:
@@ -235,18 +268,18 @@ def sidebar() -> Ctx | None:
         if kinds.get(current) == "ablation" or kinds.get(candidate) == "ablation":
             st.caption("An ablation run is selected: it rebuilds its base with some components swapped.")
         if sh is not None:
-            st.caption(f"Stakeholders: `{Path(sh.source).name}`")
+            st.caption(f"Stakeholders: {code(Path(sh.source).name)}")
         else:
             st.caption("Stakeholders file unreadable: see the Criteria page.")
     raw_scope = raw[K_SCOPE]
     if raw_scope and raw_scope not in options:
         st.warning(
-            f"Unknown scope `{raw_scope}` in the link for this release pair; showing `all` instead. "
+            f"Unknown scope {code(raw_scope)} in the link for this release pair; showing `all` instead. "
             "Scopes are written `all` or KIND:VALUE (customer:ID, deal:ID, category:NAME, region:NAME, "
             "brand:NAME, source:NAME, segment:NAME)."
         )
     if c.pair_error:
-        st.sidebar.error(c.pair_error)
+        st.sidebar.error(md(c.pair_error))
     st.session_state[_CTX] = c
     return c
 
@@ -274,8 +307,9 @@ def ctx() -> Ctx:
 
 
 def page_header(title: str, c: Ctx, caption: str | None = None) -> None:
+    """Title and the pair; ``caption`` is Markdown (escape what it quotes)."""
     st.title(title)
-    bits = [f"current **{c.current}** → candidate **{c.candidate}**"]
+    bits = [f"current **{md(c.current)}** → candidate **{md(c.candidate)}**"]
     if caption:
         bits.append(caption)
     st.caption(" · ".join(bits))
@@ -294,7 +328,7 @@ def _status_style(value: Any) -> str:
 
 def verdict_banner(gate: GateResult, what: str = "") -> None:
     counts = " · ".join(f"{s} {n}" for s, n in gate.counts.items() if n)
-    text = f"**Verdict: {gate.verdict.upper()}**{what} — {counts}"
+    text = f"**Verdict: {gate.verdict.upper()}**{md(what)} — {md(counts)}"
     if gate.verdict == "pass":
         st.success(text, icon=":material/check_circle:")
     else:

@@ -13,9 +13,11 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlparse
 
 import pytest
 from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
+from hostile_world import CATEGORY, EVIL, PAYLOAD, build
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from dashboard.store.catalog import Store
@@ -213,3 +215,53 @@ def test_concurrent_browser_sessions_do_not_interfere(server, browser: Browser) 
         t.join(timeout=240)
     assert not errors, errors
     assert seen == {k: k for k in links}
+
+
+def test_viewer_mode_has_no_deploy_button(server, page: Page) -> None:
+    """The server runs the command of `relcheck serve`: viewer mode, no developer toolbar."""
+    url, _ = server
+    page.goto(url)
+    wait_ready(page)
+    expect(page.locator('[data-testid="stToolbar"]')).to_be_attached(timeout=LOAD)  # the header did render
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+    assert page.get_by_role("button", name="Deploy").count() == 0
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    files = build(tmp_path_factory.mktemp("hostile-browser"))
+    with streamlit_server(files["home"], files["stakeholders"], scenarios=files["scenarios"]) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "customers?customer=acme&scope={scope}&x_name={payload}",
+        "categories?category={category}&scope={scope}",
+        "attribution?scope={scope}&metric={payload}",
+        "?candidate={payload}",
+        "releases?scope={payload}&release={payload}",
+    ],
+)
+def test_hostile_deep_link_renders_no_outside_link_or_image(hostile_server, page: Page, path: str) -> None:
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url) if urlparse(r.url).hostname == EVIL else None)
+    link = path.format(
+        payload=quote(PAYLOAD), scope=quote(f"category:{CATEGORY}"), category=quote(CATEGORY)
+    )
+    page.goto(f"{hostile_server}/{link}")
+    wait_ready(page)
+    expect(page.get_by_text("[click](http:").first).to_be_attached(timeout=LOAD)  # shown, as text
+    outside = page.evaluate(
+        """evil => [...document.querySelectorAll('a[href], img[src], image, [srcset]')]
+            .filter(e => ['href', 'src', 'xlink:href', 'srcset'].some(a => (e.getAttribute(a) || '').includes(evil)))
+            .map(e => e.outerHTML.slice(0, 300) + ' IN ' + (e.closest('[data-testid]') || e).getAttribute('data-testid'))""",
+        EVIL,
+    )
+    assert outside == []
+    assert page.locator("h1", has_text="heading").count() == 0
+    assert page.locator("strong", has_text="bold").count() == 0
+    assert page.locator(".katex").count() == 0
+    assert requested == []
+    assert page.locator('[data-testid="stException"]').count() == 0
