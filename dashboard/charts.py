@@ -284,6 +284,30 @@ def effect_split_chart(by_effect: Any, title: str, unit: str = "visits") -> go.F
     return _waterfall(steps, total, "total delta", title, "effect", f"delta ({unit})")
 
 
+JOINT_UNEXPLAINED = "unexplained"
+
+
+def joint_waterfall_chart(joint: Any, total_delta: float, title: str, unit: str = "visits") -> go.Figure:
+    """The joint explanation as a waterfall: its segments in the order chosen, then the unexplained
+    remainder, ending in the total delta (segments + unexplained = the delta, so the bars close on it).
+
+    ``joint``: the core's joint explanation (an object with ``to_json()``) or its dict: ``segments`` (each
+    ``dimensions``, ``values``, ``delta``) and ``unexplained``. A bar is labelled ``dim=value ∧ dim=value``.
+    """
+    if hasattr(joint, "to_json"):
+        joint = joint.to_json()
+    steps = [
+        (" ∧ ".join(f"{d}={v}" for d, v in zip(seg["dimensions"], seg["values"], strict=True)),
+         finite_number(seg["delta"]) or 0.0)
+        for seg in joint.get("segments", [])
+    ]
+    steps.append((JOINT_UNEXPLAINED, finite_number(joint.get("unexplained")) or 0.0))
+    fig = _waterfall(steps, total_delta, "total delta", title, "segment", f"delta ({unit})")
+    if len(steps) == 1:
+        _empty(fig, "no segment explains a share of the movement: all of the delta is unexplained")
+    return fig
+
+
 _EFFECT_LABELS = {
     "added": "places only in candidate",
     "places_added": "places only in candidate",

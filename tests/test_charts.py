@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
+from dashboard.attribution.joint import joint_explanation
 
 
 def _fig_json(fig) -> dict:
@@ -94,6 +95,32 @@ def test_source_waterfall_takes_a_frame():
     df = pd.DataFrame({"source": ["x"], "delta": [3.0]})
     (trace,) = _traces(charts.source_waterfall_chart(df, 3.0, "t"))
     assert trace["y"] == [3.0, 3.0]
+
+
+def test_joint_waterfall_keeps_the_segments_order_then_unexplained_then_the_total():
+    cells = [
+        {"source": s, "region": r, "visits_current": 100.0,
+         "visits_candidate": 100.0 * (0.5 if (s, r) == ("b", "W") else 1.2 if r == "E" else 1.0)}
+        for s in ("a", "b", "c") for r in ("W", "E", "N")
+    ]
+    joint = joint_explanation(cells, dimensions=("source", "region"))
+    (trace,) = _traces(charts.joint_waterfall_chart(joint, joint.total_delta, "joint"))
+    labels = [s.label for s in joint.segments]
+    assert labels[:2] == ["region=E", "source=b ∧ region=W"]  # the order chosen, not sorted by size
+    assert trace["x"] == [*labels, "unexplained", "total delta"]
+    assert trace["y"][:-1] == pytest.approx([*(s.delta for s in joint.segments), joint.unexplained])
+    assert trace["measure"] == ["relative"] * (len(labels) + 1) + ["total"]
+    assert sum(trace["y"][:-1]) == pytest.approx(trace["y"][-1]) and trace["y"][-1] == pytest.approx(10.0)
+
+
+def test_joint_waterfall_from_the_json_shape_and_with_nothing_explained():
+    doc = {"method": "m", "segments": [{"dimensions": ["brand"], "values": ["X"], "delta": -3.0,
+                                       "share_of_movement": 0.6}], "unexplained": 1.0}
+    (trace,) = _traces(charts.joint_waterfall_chart(doc, -2.0, "t"))
+    assert trace["x"] == ["brand=X", "unexplained", "total delta"] and trace["y"] == [-3.0, 1.0, -2.0]
+    fig = _fig_json(charts.joint_waterfall_chart({"segments": [], "unexplained": 4.0}, 4.0, "t"))
+    assert fig["data"][0]["x"] == ["unexplained", "total delta"]
+    assert "no segment" in fig["layout"]["annotations"][0]["text"]
 
 
 def test_effect_split_from_the_core_shape_counts_dropped_against_the_delta():

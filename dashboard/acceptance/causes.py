@@ -1,4 +1,5 @@
-"""Causes of failing results: the source that moved a scope most, and the pipeline component behind a metric.
+"""Causes of failing results: the source that moved a scope most, the pipeline component behind a metric, and
+the joint explanation's top segment of a scope where Adtributor finds no explanatory set.
 
 Kept apart from the pure gate so the gate only judges; the work itself is attribution's (the split by source
 and Shapley over ablation runs), asked for the failing scopes only.
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.acceptance.results import Cause
+from dashboard.attribution.algorithms import root_causes_of
 from dashboard.attribution.components import component_causes
-from dashboard.attribution.totals import source_causes
+from dashboard.attribution.joint import JointSegment
+from dashboard.attribution.totals import dimension_cube, joint_of, source_causes
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
@@ -26,8 +29,10 @@ def causes(
     full: dict[str, dict[str, Any]],
 ) -> dict[tuple[str, str], Cause]:
     """Causes for the failing scopes only: the top source once per scope (one query for all of them), the
-    top component per (scope, metric) when ablation runs exist between the two stored releases."""
+    top component per (scope, metric) when ablation runs exist between the two stored releases, and the joint
+    explanation's top segment of each scope where Adtributor has no set."""
     sources = source_causes(session, [defs[sid] for sid in sorted(broken)])
+    segments = {sid: top_segment(session, defs[sid]) for sid in sorted(broken)}
     components: dict[tuple[str, str], dict[str, Any]] = {}
     if session.a.release is not None and session.b.release is not None:
         components = component_causes(
@@ -49,5 +54,15 @@ def causes(
                 component_metric=metric if comp else None,
                 component_contribution=comp["contribution"] if comp else None,
                 component_method=comp["method"] if comp else None,
+                segment=segments[sid],
             )
     return out
+
+
+def top_segment(session: PairSession, sd: ScopeDef) -> JointSegment | None:
+    """The joint explanation's first segment when Adtributor finds no set for the scope (else None: the
+    Adtributor set is the published answer, the joint explanation only fills its gap)."""
+    if root_causes_of(dimension_cube(session, sd)).sets:
+        return None
+    joint = joint_of(session, sd)
+    return joint.segments[0] if joint.segments else None

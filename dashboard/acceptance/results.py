@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from dashboard.acceptance.status import BROKEN, Status
+from dashboard.attribution.joint import JointSegment
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import Window
 
@@ -36,6 +37,8 @@ class Cause:
 
     ``source_abs_share`` is the source's |delta| over the sum of every source's |delta| in the scope, so a
     source that explains most of the movement reads near 1 even when other sources cancel out.
+    ``segment`` is the joint explanation's top segment, set only when Adtributor finds no explanatory set for
+    the scope (and serialised only then, so the gate JSON of the other causes is unchanged).
     """
 
     scope_delta: float
@@ -48,6 +51,7 @@ class Cause:
     component_metric: str | None = None
     component_contribution: float | None = None
     component_method: str | None = None
+    segment: JointSegment | None = None
 
     @property
     def summary(self) -> str:
@@ -60,6 +64,9 @@ class Cause:
             parts.append(
                 f"component {self.component} {self.component_contribution:+.4g} on {self.component_metric}{how}"
             )
+        if self.segment is not None:
+            parts.append(f"segment {self.segment.label} {self.segment.delta:+,.0f} visits, "
+                         f"{self.segment.share_of_movement:.0%} of the movement")
         return "; ".join(parts) if parts else "no source or component moved this scope"
 
     def to_json(self) -> dict[str, Any]:
@@ -75,7 +82,7 @@ class Cause:
             "component_metric": self.component_metric,
             "component_contribution": self.component_contribution,
             "component_method": self.component_method,
-        }
+        } | ({"segment": self.segment.to_json()} if self.segment is not None else {})
 
 
 @dataclass(frozen=True)

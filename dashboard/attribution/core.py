@@ -47,6 +47,7 @@ from dashboard.attribution.components import (
     metric_values,
     scope_metrics,
 )
+from dashboard.attribution.joint import JointExplanation, JointSegment
 from dashboard.attribution.results import (
     DIMENSIONS,
     EFFECT_SIGN_CONVENTION,
@@ -80,6 +81,8 @@ from dashboard.attribution.totals import (
     dimension_cube,
     effect_split,
     ensure_prepared,
+    joint_of,
+    scope_cells,
     source_causes,
     source_deltas,
 )
@@ -124,6 +127,7 @@ def attribute(
         cube = dimension_cube(s, sd)
         effect = effect_split(s, sd)
         mix = brand_mix_rate(s, sd)
+        joint_x = joint_of(s, sd)
         window = s.window
         v_full = sm.values.get(metric)
     comp = component_attribution(store, current, candidate, sd, window, metric,
@@ -132,7 +136,7 @@ def attribute(
         current=current, candidate=candidate, scope=sd.scope_id, window=window,
         visits_current=va, visits_candidate=vb,
         by_source=source_split(cube, sd.scope_id, vb - va), by_effect=effect,
-        root_causes=root_causes_of(cube), by_component=comp, mix_rate=mix,
+        root_causes=root_causes_of(cube), by_component=comp, mix_rate=mix, joint_explanation=joint_x,
     )
 
 
@@ -176,6 +180,12 @@ def mix_rate(store: Store, current: str | None = None, candidate: str | None = N
     return _lens(store, current, candidate, scope, stakeholders, brand_mix_rate)
 
 
+def joint(store: Store, current: str | None = None, candidate: str | None = None, scope: Scope = "all",
+          stakeholders: StakeholdersArg = None) -> JointExplanation:
+    """The joint explanation of one scope's delta: a few segments that together explain it (:mod:`.joint`)."""
+    return _lens(store, current, candidate, scope, stakeholders, joint_of)
+
+
 def region_source_matrix(store: Store, current: str | None = None, candidate: str | None = None,
                          scope: Scope = "all", stakeholders: StakeholdersArg = None) -> list[MatrixCell]:
     """Delta per region × source of one scope, for the attribution heatmap."""
@@ -203,11 +213,11 @@ __all__ = [
     "DIMENSIONS", "EFFECT_SIGN_CONVENTION", "LOG_BASE", "METHODS", "MIN_SURPRISE", "NESTED_PAIRS", "PAIRS",
     "PAIR_GAIN", "PAIR_RULE", "TEEP", "TEP", "TOP_K", "ZERO_DELTA_REL",
     "Attribution", "BrandMixRate", "ComponentAttribution", "ComponentRun", "Cube", "EffectSplit", "ElementScore",
-    "MatrixCell", "MixRate", "RootCause", "RootCauses", "SourceDelta", "SourceSplit",
+    "JointExplanation", "JointSegment", "MatrixCell", "MixRate", "RootCause", "RootCauses", "SourceDelta", "SourceSplit",
     "adtributor", "attribute", "brand_mix_rate", "by_component", "by_component_many", "by_effect", "by_source",
     "component_attribution", "component_attributions", "component_causes", "component_runs", "covers",
-    "dimension_cube", "effect_split", "ensure_prepared", "exact_shapley", "explanatory_set", "kitagawa",
+    "dimension_cube", "effect_split", "ensure_prepared", "exact_shapley", "explanatory_set", "joint", "joint_of", "kitagawa",
     "matrix_of", "metric_name", "metric_values", "mix_rate", "region_source_matrix", "root_causes",
-    "root_causes_of", "scope_def", "scope_metrics", "score_elements", "shapley_from_runs", "source_causes",
+    "root_causes_of", "scope_cells", "scope_def", "scope_metrics", "score_elements", "shapley_from_runs", "source_causes",
     "source_deltas", "source_split", "surprise",
 ]

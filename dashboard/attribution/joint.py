@@ -82,6 +82,12 @@ class JointSegment:
     def label(self) -> str:
         return " ∧ ".join(f"{d}={v}" for d, v in zip(self.dimensions, self.values, strict=True))
 
+    @property
+    def scope(self) -> str:
+        """The scope a reader opens to look closer: ``dimension:value`` of the first dimension (a pair
+        has no scope of its own, so it links to its first value's: source, region, category...)."""
+        return f"{self.dimensions[0]}:{self.values[0]}"
+
     def to_json(self) -> dict[str, Any]:
         return {"dimensions": list(self.dimensions), "values": list(self.values), "delta": self.delta,
                 "share_of_movement": self.share_of_movement}

@@ -10,6 +10,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.attribution.joint import JointExplanation
 from dashboard.engine.session import Window
 
 #: Adtributor thresholds: an element enters a set only when it explains more than TEEP of the change,
@@ -364,6 +365,7 @@ class Attribution:
     root_causes: RootCauses
     by_component: ComponentAttribution
     mix_rate: MixRate
+    joint_explanation: JointExplanation
 
     @property
     def total_delta(self) -> float:
@@ -386,6 +388,7 @@ class Attribution:
             "root_cause_method": {k: v for k, v in rc.items() if k not in ("root_causes", "unexplained")},
             "by_component": self.by_component.to_json(),
             "mix_rate": self.mix_rate.to_json(),
+            "joint_explanation": self.joint_explanation.to_json(),
         }
 
 

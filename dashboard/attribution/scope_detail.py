@@ -1,4 +1,5 @@
-"""One scope in depth, as a page shows it: metrics, daily and weekly series, brand shares, sources, places.
+"""One scope in depth, as a page shows it: metrics, daily and weekly series, brand shares, sources, places,
+and the joint explanation's top segments.
 
 The Customers, Categories, Deals and Explore pages draw this result and nothing else, so what they show
 is computed (and tested) here, in one comparison session, not in the views.
@@ -10,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dashboard.attribution.totals import source_deltas
+from dashboard.attribution.joint import JointExplanation
+from dashboard.attribution.totals import joint_of, source_deltas
 from dashboard.engine import metrics
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession, Side
@@ -26,7 +28,8 @@ class ScopeDetail:
 
     ``daily`` (date, current, candidate), ``weekly`` (week, current, candidate and their growth),
     ``shares`` (brand shares in both releases), ``places`` (biggest |delta| first) are the session's frames;
-    ``sources`` lists visits per source in both releases and their delta, largest |delta| first.
+    ``sources`` lists visits per source in both releases and their delta, largest |delta| first;
+    ``joint`` is the joint explanation of the scope's delta (a few segments that together explain it).
     """
 
     scope: ScopeDef
@@ -38,6 +41,7 @@ class ScopeDetail:
     shares: pd.DataFrame
     sources: list[dict[str, Any]]
     places: pd.DataFrame
+    joint: JointExplanation
 
 
 def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
@@ -55,6 +59,7 @@ def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
         shares=session.brand_shares(sid),
         sources=source_deltas(session, [scope]).get(sid, []),
         places=session.place_deltas(sid),
+        joint=joint_of(session, scope),
     )
 
 

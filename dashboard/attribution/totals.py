@@ -11,11 +11,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from dashboard.attribution.algorithms import kitagawa
+from dashboard.attribution.joint import JointExplanation, joint_explanation
 from dashboard.attribution.results import DIMENSIONS, Cube, EffectSplit, MixRate
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import SIDES, SP, PairSession, side_inputs
 
 DEFS = {"scope_defs": "scope_defs"}
+#: The relations attr_cells.sql reads, each under its own name.
+CELLS_INPUTS = {"source_totals_a": "source_totals_a", "source_totals_b": "source_totals_b", "places_a": "places_a",
+                "places_b": "places_b", "members_a": "members_a", "members_b": "members_b", "scope_defs": "scope_defs"}
 
 
 def ensure_prepared(session: PairSession, defs: Sequence[ScopeDef]) -> None:
@@ -47,6 +51,19 @@ def dimension_cube(session: PairSession, sd: ScopeDef) -> Cube:
             cell[idx] += float(row["visits"] or 0.0)
     frozen = {d: {k: (v[0], v[1]) for k, v in el.items()} for d, el in cubes.items()}
     return Cube(totals["a"], totals["b"], frozen)
+
+
+def scope_cells(session: PairSession, sd: ScopeDef) -> list[dict[str, Any]]:
+    """The scope's finest cells (source, region, category, brand, segment) with ``visits_current`` and
+    ``visits_candidate``, each release labelling its own places; their deltas sum to the scope's delta."""
+    ensure_prepared(session, [sd])
+    session.source_totals()
+    return session.engine.run("attr_cells", inputs=CELLS_INPUTS, scope_id=sd.scope_id).dicts()
+
+
+def joint_of(session: PairSession, sd: ScopeDef) -> JointExplanation:
+    """The joint explanation of one scope's delta (:mod:`.joint`) over its finest cells (one query)."""
+    return joint_explanation(scope_cells(session, sd))
 
 
 def effect_split(session: PairSession, sd: ScopeDef) -> EffectSplit:

@@ -98,6 +98,13 @@ def render_text(a: Attribution) -> str:
          "surprise": s.surprise}
         for i, s in enumerate(rc.sets)
     ], ["rank", "dimensions", "elements", "explanatory_power", "abs_explanatory_power", "surprise"]))
+    j = a.joint_explanation
+    out += ["", f"Joint explanation ({j.method}: segments that together explain the delta; "
+                f"segments + unexplained = {_num(j.total_delta)}):"]
+    rows = [{"rank": i + 1, "segment": s.label, "delta": s.delta, "share_of_movement": f"{s.share_of_movement:.1%}"}
+            for i, s in enumerate(j.segments)]
+    rows.append({"rank": "", "segment": "(unexplained)", "delta": j.unexplained, "share_of_movement": ""})
+    out.append(render_table(rows, ["rank", "segment", "delta", "share_of_movement"]))
     c = a.by_component
     out += ["", f"By component (metric {c.metric}, method {c.method}; contributions + interaction = "
                 f"{_num(c.total)}):"]

@@ -26,6 +26,7 @@ from dashboard.acceptance.results import GateResult
 from dashboard.acceptance.service import run_gate
 from dashboard.acceptance.signoff import is_valid, list_signoffs
 from dashboard.attribution import core as attribution
+from dashboard.attribution.joint import JointSegment
 from dashboard.engine import metrics
 from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
@@ -112,6 +113,7 @@ def _evidence(store: Store, gate: GateResult, defs: Sequence[ScopeDef]) -> dict[
             daily = session.daily_series(sid)
             cube = attribution.dimension_cube(session, d)
             split = attribution.source_split(cube, sid, float(values.get("delta") or 0.0))
+            rc = attribution.root_causes_of(cube)
             out[sid] = {
                 "scope": d,
                 "metrics": values,
@@ -119,9 +121,15 @@ def _evidence(store: Store, gate: GateResult, defs: Sequence[ScopeDef]) -> dict[
                 "sources": [{"source": r.source, "current": r.visits_current, "candidate": r.visits_candidate,
                              "delta": r.delta} for r in split.rows],
                 "effect": attribution.effect_split(session, d),
-                "root_causes": attribution.root_causes_of(cube),
+                "root_causes": rc,
+                # the joint explanation stands in where Adtributor has no set (issue 15)
+                "joint": None if rc.sets else attribution.joint_of(session, d),
             }
     return out
+
+
+def _segment(segment: JointSegment | None) -> str:
+    return "—" if segment is None else f"{segment.label} {report_value(segment.delta)}"
 
 
 def _charts(gate: GateResult, evidence: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
@@ -312,14 +320,29 @@ def render_html(
             ))
         elif rc.unexplained:
             parts.append('<p class="note">No dimension explains this delta (no explanatory set).</p>')
+        joint = ev.get("joint")
+        if joint is not None and joint.segments:
+            parts.append("<p><b>Joint explanation</b> (segments that together explain the delta, where "
+                         "Adtributor has no set; segments + unexplained = the delta):</p>")
+            parts.append(_table(
+                ["rank", "segment", "delta", "share of movement"],
+                [[str(i + 1), _h(x.label), _h(report_value(x.delta)), _h(f"{x.share_of_movement:.0%}")]
+                 for i, x in enumerate(joint.segments)]
+                + [["", "(unexplained)", _h(report_value(joint.unexplained)), ""]],
+                numeric=(2, 3),
+            ))
     causes = [r for r in results if r.cause is not None]
     if causes:
         parts.append("<h3>Top cause of each failing or warning result</h3>")
+        # the joint explanation's top segment, only where Adtributor had no set for some scope
+        with_segment = any(r.cause.segment is not None for r in causes)
         parts.append(_table(
-            ["status", "criterion", "scope", "top source", "source delta", "top component", "contribution"],
+            ["status", "criterion", "scope", "top source", "source delta", "top component", "contribution"]
+            + (["top segment (joint explanation)"] if with_segment else []),
             [[_status_badge(r.status), _h(r.criterion), _h(r.scope), _h(r.cause.source),
               _h(report_value(r.cause.source_delta)), _h(r.cause.component or "—"),
-              _h(report_value(r.cause.component_contribution))] for r in causes],
+              _h(report_value(r.cause.component_contribution))]
+             + ([_h(_segment(r.cause.segment))] if with_segment else []) for r in causes],
             numeric=(4, 6),
         ))
 

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
-from dashboard.views import data, ui
+from dashboard.views import data, joint_section, ui
 
 METHODS = {
     "exact_shapley": "exact Shapley (every subset of components has a run)",
@@ -87,6 +87,8 @@ ui.table(causes, "root_causes")
 st.caption(
     "Signed explanatory power can mislead when changes cancel; absolute EP (|Δj| / Σ|Δj|) sits beside it."
 )
+
+joint_section.draw(c, att.joint_explanation, att.total_delta)
 
 st.subheader("Pipeline components (Shapley)")
 comp = att.by_component

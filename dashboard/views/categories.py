@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.acceptance import review
-from dashboard.views import data, scope_view, ui
+from dashboard.views import data, joint_section, scope_view, ui
 
 c = ui.ctx()
 ui.page_header("Categories", c)
@@ -51,3 +51,4 @@ focus = c.scope.partition(":")[2] if c.scope.startswith("category:") else None
 name = ui.pick("Category", sorted(names), "category", default=focus or names[0])
 st.subheader(ui.md(name))
 scope_view.render(c, f"category:{name}", "category")
+joint_section.top_segments(c, f"category:{name}", "category")

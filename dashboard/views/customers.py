@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.acceptance import review
-from dashboard.views import data, scope_view, ui
+from dashboard.views import data, joint_section, scope_view, ui
 
 c = ui.ctx()
 ui.page_header("Customers", c)
@@ -60,3 +60,4 @@ st.caption(
     )
 )
 scope_view.render(c, f"customer:{cid}", "customer", own_brands=customer.brands)
+joint_section.top_segments(c, f"customer:{cid}", "customer")

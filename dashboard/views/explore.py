@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.errors import RelcheckError
 from dashboard.stakeholders import stakeholder_snippet
-from dashboard.views import data, scope_view, ui
+from dashboard.views import data, joint_section, scope_view, ui
 
 c = ui.ctx()
 ui.page_header("Explore", c, "an edge-case check on any set of places")
@@ -35,6 +35,7 @@ if not (brands or categories or regions or places):
 
 scope = data.Adhoc(name or "my-scope", tuple(brands), tuple(categories), tuple(regions), tuple(places))
 detail = scope_view.render(c, scope, "explore", own_brands=())
+joint_section.top_segments(c, scope, "explore")
 
 st.subheader("Keep it: a stakeholders-file snippet")
 kind = st.radio(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from attribution.attribution_support import fault_world, ingest
 from gate_world import (
     EXPECTED,
     FRESHCO_LEVEL,
@@ -15,8 +17,14 @@ from gate_world import (
     statuses,
 )
 
+from dashboard.acceptance import causes as causes_module
+from dashboard.acceptance.causes import top_segment
 from dashboard.acceptance.service import run_gate
 from dashboard.attribution import totals
+from dashboard.attribution.core import joint_of, root_causes_of
+from dashboard.attribution.results import RootCauses
+from dashboard.attribution.totals import dimension_cube
+from dashboard.engine.scopes import simple_scope
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
 
@@ -97,3 +105,45 @@ def test_attribute_false_skips_causes(store: Store) -> None:
     g = run_gate(store, "r1", "r2", stakeholders(), record=False, attribute=False)
     assert all(r.cause is None for r in g.results)
     assert statuses(g) == EXPECTED
+
+
+# ------------------------------------------------------------------------ the joint explanation's segment
+
+
+def test_a_cause_with_an_adtributor_set_carries_no_segment_and_its_json_is_unchanged(store: Store) -> None:
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False)
+    causes = [r.cause for r in g.results if r.cause is not None]
+    assert causes and all(c.segment is None for c in causes)
+    assert all("segment" not in c.to_json() for c in causes)
+
+
+def test_the_top_segment_fills_in_only_where_adtributor_has_no_set(tmp_path: Path) -> None:
+    """A uniform +10 % leaves Adtributor without a set (nothing localises it); the cause then names the joint
+    explanation's first segment. The fault world (sdk_b halved in W) has a set: no segment."""
+
+    st = Store(tmp_path / "store")
+    places, cur, cand = fault_world()
+    ingest(st, tmp_path, "r1", cur, places)
+    ingest(st, tmp_path, "r2", [{**r, "visits": r["visits"] * 1.1} for r in cur], places)
+    ingest(st, tmp_path, "r3", cand, places)
+    scope = simple_scope("all")
+    with PairSession(st, "r1", "r2") as s:
+        assert root_causes_of(dimension_cube(s, scope)).sets == []
+        seg = top_segment(s, scope)
+        assert seg is not None and seg == joint_of(s, scope).segments[0]
+    with PairSession(st, "r1", "r3") as s:
+        assert root_causes_of(dimension_cube(s, scope)).sets and top_segment(s, scope) is None
+
+
+def test_the_gate_cause_shows_the_segment_when_adtributor_has_no_set(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(causes_module, "root_causes_of",
+                        lambda cube: RootCauses([], True, False, cube.visits_current, cube.visits_candidate))
+    g = run_gate(store, "r1", "r2", stakeholders(), record=False)
+    cause = g.result(KEY_LEVEL, "customer:freshco").cause  # type: ignore[union-attr]
+    assert cause is not None and cause.segment is not None
+    # FreshCo's move is all sdk_a on p1: the segment names it, and its delta is the scope's
+    assert cause.segment.delta == pytest.approx(0.5 * S)
+    doc = cause.to_json()
+    assert doc["segment"] == cause.segment.to_json() and "segment " + cause.segment.label in doc["summary"]

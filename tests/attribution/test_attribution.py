@@ -62,6 +62,9 @@ def test_every_split_sums_to_the_scope_delta(churn: tuple[Store, dict[str, Any]]
             assert close(sum(el.explanatory_power or 0.0 for el in table), 1.0), dims
     matrix = at.region_source_matrix(store, "cur", "cand", scope, stakeholders=STAKEHOLDERS)
     assert close(sum(c.delta for c in matrix), total)
+    # The joint explanation's cells carry places added, dropped, relabelled and re-branded: exact too.
+    jx = j["joint_explanation"]
+    assert close(math.fsum([*(x["delta"] for x in jx["segments"]), jx["unexplained"]]), total)
     json.dumps(j, allow_nan=False)
 
 
@@ -199,6 +202,12 @@ def test_cli_attribute(fault_store: Store) -> None:
     j = json.loads(res.output)
     assert j["scope"] == "all" and j["current"] == "cur" and j["candidate"] == "cand"
     assert j["root_causes"][0]["values"] == ["sdk_b", "W"]
+    # the joint explanation beside Adtributor: the halved cell, as one pair of values, and nothing left over
+    first = j["joint_explanation"]["segments"][0]
+    assert (first["dimensions"], first["values"]) == (["source", "region"], ["sdk_b", "W"])
+    assert math.isclose(first["delta"], j["total_delta"], rel_tol=1e-9)
+    text = runner.invoke(main, ["attribute", "--home", str(fault_store.home)]).output
+    assert "Joint explanation" in text and "source=sdk_b ∧ region=W" in text and "(unexplained)" in text
     res = runner.invoke(main, ["attribute", "--home", str(fault_store.home), "--scope", "region:W",
                                "--metric", "level_change_pct"])
     assert res.exit_code == 0, res.output

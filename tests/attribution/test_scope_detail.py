@@ -29,6 +29,9 @@ def test_freshco_in_depth(store: Store) -> None:
     assert set(d.shares.columns) >= {"brand"} and set(d.shares["brand"]) == {"FreshCo", "ValueMart"}
     assert sum(s["delta"] for s in d.sources) == pytest.approx(0.5 * S)  # the sources' deltas sum to the scope's
     assert list(d.places["place_id"])[0] == "p1"  # the biggest |delta| first
+    # the joint explanation of the scope: all of FreshCo's move is on p1, one segment holds it
+    assert d.joint.total_delta == pytest.approx(0.5 * S) and d.joint.segments
+    assert d.joint.segments[0].delta == pytest.approx(0.5 * S) and d.joint.unexplained == pytest.approx(0.0)
 
 
 def test_source_deltas_largest_first_and_summing_to_the_delta(store: Store) -> None:

@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from gate_world import KEY_LEVEL, STAKEHOLDERS_TOML, START, W, build_store, stakeholders
 
+from dashboard.acceptance import causes as causes_module
 from dashboard.acceptance.service import run_gate, sign_off
+from dashboard.attribution import core as attribution_core
+from dashboard.attribution.results import RootCauses
 from dashboard.errors import RelcheckError
 from dashboard.reports.evidence import write_report
 from dashboard.store.catalog import Store
@@ -158,3 +161,29 @@ def test_unknown_scope_is_an_error(store: Store, tmp_path: Path, scope: str, mes
     with pytest.raises(RelcheckError, match=message):
         write_report(store, "r1", "r2", tmp_path / "bad", stakeholders(), scope=scope)
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_joint_explanation_stands_in_where_adtributor_has_no_set(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Adtributor's answer emptied, the pack shows the joint explanation's segments for the chart scopes
+    and the top segment in the causes table and the summary; the plain pack above shows neither."""
+    plain = write_report(store, "r1", "r2", tmp_path / "plain", stakeholders())["html"].read_text(encoding="utf-8")
+    assert "Joint explanation" not in plain and "top segment" not in plain
+
+    def no_set(cube: Any, pairs: bool = True) -> RootCauses:
+        return RootCauses([], True, False, cube.visits_current, cube.visits_candidate)
+
+    monkeypatch.setattr(causes_module, "root_causes_of", no_set)
+    monkeypatch.setattr(attribution_core, "root_causes_of", no_set)
+    paths = write_report(store, "r1", "r2", tmp_path / "joint", stakeholders())
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "<b>Joint explanation</b>" in page and "top segment (joint explanation)" in page
+    assert "(unexplained)" in page
+    # FreshCo moved only on p1 (+0.5·S): its first segment holds all of that, and the pack names it
+    cause = run_gate(store, "r1", "r2", stakeholders(), record=False).result(KEY_LEVEL, "customer:freshco").cause
+    assert cause is not None and cause.segment is not None
+    assert cause.segment.delta == pytest.approx(0.5 * sum(W)) and cause.segment.share_of_movement == 1.0
+    assert cause.segment.label in page.split("<b>Joint explanation</b>")[1]
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert f"segment {cause.segment.label}" in md

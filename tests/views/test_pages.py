@@ -112,6 +112,30 @@ def test_attribution_splits_by_component(app_env):
     assert at.dataframe  # root causes and friends
 
 
+def test_attribution_shows_the_joint_explanation_as_a_linked_waterfall(app_env):
+    at = open_page("attribution")
+    assert "Joint explanation" in texts(at.subheader)
+    figs = plotly_specs(at)
+    trace = figs["Delta by segment (joint explanation)"]["data"][0]
+    assert trace["type"] == "waterfall" and trace["x"][-2:] == ["unexplained", "total delta"]
+    total = figs["Delta by upstream source"]["data"][0]["y"][-1]
+    assert trace["y"][-1] == pytest.approx(total) and sum(trace["y"][:-1]) == pytest.approx(total)
+    table = next(df.value for df in at.dataframe if "share_of_movement" in df.value.columns)
+    segments = table[table["segment"] != "unexplained"]
+    assert len(segments) == len(trace["x"]) - 2 >= 1
+    # each segment links to its scope on the Attribution page, for the same pair
+    first = segments.iloc[0]
+    assert first["open"].startswith("attribution?current=r1&candidate=r2&scope=")
+    assert first["scope"] == first["segment"].split(" ∧ ")[0].replace("=", ":", 1)
+
+
+def test_scope_pages_show_the_top_segments_of_their_scope(app_env):
+    at = open_page("customers")
+    assert "Top segments (joint explanation)" in texts(at.subheader)
+    table = next(df.value for df in at.dataframe if "share_of_movement" in df.value.columns)
+    assert 1 <= len(table) <= 5 and table["open"].str.startswith("attribution?").all()
+
+
 def test_explore_ad_hoc_scope_and_snippet(app_env):
     at = open_page("explore")
     assert "Pick at least one" in texts(at.info)
