@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dashboard.errors import RelcheckError
-from dashboard.formatting import table_cell
+from dashboard.formatting import safe_text, table_cell
 from dashboard.paths import default_stakeholders
 
 if TYPE_CHECKING:
@@ -52,30 +52,6 @@ def open_store(home: Path | None) -> Store:
     from dashboard.store.catalog import Store
 
     return Store(home)
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    named = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
-    return named.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
-
-
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029"
-
-
-def safe_text(text: object, keep: str = "\n\t") -> str:
-    """``text`` with control characters (C0, DEL, C1, line separators) written as escapes, except ``keep``.
-
-    Why: ids, names and sign-off authors come from files and options; raw, an ESC or CR in them can set
-    the terminal's title, clear the screen or overwrite a verdict line. Newline and tab stay where they
-    are the output's structure; inside a table cell nothing is kept (``keep=""``).
-    """
-    s = str(text)
-    if not any(_is_control(ch) and ch not in keep for ch in s):
-        return s
-    return "".join(_escape(ch) if _is_control(ch) and ch not in keep else ch for ch in s)
 
 
 def echo(message: object = "", err: bool = False) -> None:
