@@ -12,8 +12,8 @@ from typing import Any
 from dashboard.acceptance.results import Cause
 from dashboard.attribution.algorithms import root_causes_of
 from dashboard.attribution.components import component_causes
-from dashboard.attribution.joint import JointSegment
-from dashboard.attribution.totals import dimension_cube, joint_of, source_causes
+from dashboard.attribution.joint import JointSegment, joint_explanation
+from dashboard.attribution.totals import cube_of_cells, scope_cells, source_causes
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
@@ -62,7 +62,8 @@ def causes(
 def top_segment(session: PairSession, sd: ScopeDef) -> JointSegment | None:
     """The joint explanation's first segment when Adtributor finds no set for the scope (else None: the
     Adtributor set is the published answer, the joint explanation only fills its gap)."""
-    if root_causes_of(dimension_cube(session, sd)).sets:
+    cells = scope_cells(session, sd)  # one query answers both questions
+    if root_causes_of(cube_of_cells(cells)).sets:
         return None
-    joint = joint_of(session, sd)
+    joint = joint_explanation(cells)
     return joint.segments[0] if joint.segments else None

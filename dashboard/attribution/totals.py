@@ -7,12 +7,13 @@ and hands plain totals to :mod:`.algorithms`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from dashboard.attribution.algorithms import kitagawa
 from dashboard.attribution.joint import JointExplanation, joint_explanation
-from dashboard.attribution.results import DIMENSIONS, Cube, EffectSplit, MixRate
+from dashboard.attribution.results import DIMENSIONS, PAIRS, Cube, EffectSplit, MixRate
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import SIDES, SP, PairSession, side_inputs
 
@@ -59,6 +60,25 @@ def scope_cells(session: PairSession, sd: ScopeDef) -> list[dict[str, Any]]:
     ensure_prepared(session, [sd])
     session.source_totals()
     return session.engine.run("attr_cells", inputs=CELLS_INPUTS, scope_id=sd.scope_id).dicts()
+
+
+def cube_of_cells(cells: Sequence[dict[str, Any]]) -> Cube:
+    """The dimension cube (:func:`dimension_cube`'s shape) summed from a scope's finest cells in Python.
+
+    For the gate's causes, which only ask whether Adtributor finds a set: one query for the cells serves both
+    that question and the joint explanation. Sums are compensated (math.fsum), like the SQL's fsum; the
+    published `attribute` output keeps reading :func:`dimension_cube`.
+    """
+    groups: dict[tuple[str, ...], dict[tuple[str, ...], tuple[list[float], list[float]]]] = {}
+    for dims in [(d,) for d in DIMENSIONS] + list(PAIRS):
+        el = groups.setdefault(dims, {})
+        for c in cells:
+            a, b = el.setdefault(tuple(str(c[d]) for d in dims), ([], []))
+            a.append(float(c["visits_current"] or 0.0))
+            b.append(float(c["visits_candidate"] or 0.0))
+    cubes = {dims: {k: (math.fsum(a), math.fsum(b)) for k, (a, b) in el.items()} for dims, el in groups.items()}
+    return Cube(math.fsum(float(c["visits_current"] or 0.0) for c in cells),
+                math.fsum(float(c["visits_candidate"] or 0.0) for c in cells), cubes)
 
 
 def joint_of(session: PairSession, sd: ScopeDef) -> JointExplanation:
