@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from dashboard.errors import NotFoundError, RelcheckError, suggest
 from dashboard.stakeholders.model import Customer, Deal, Stakeholders
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 SCOPE_KINDS = ("all", "customer", "deal", "category", "region", "brand", "place", "source", "segment")
 BY_KINDS = ("customer", "deal", "category", "region", "brand", "source", "segment", "place")
@@ -125,25 +122,17 @@ def stakeholder_scopes(kind: str, stakeholders: Stakeholders) -> list[ScopeDef]:
     raise ValueError(kind)
 
 
-def defs_table(defs: Sequence[ScopeDef]) -> pa.Table:
-    """The small table SQL joins places against (``scope_defs``), typed so empty lists stay lists."""
-    import pyarrow as pa  # heavy: only when a comparison runs
-
-    strings = pa.list_(pa.string())
-    schema = pa.schema([("scope_id", pa.string()), ("mode", pa.string()), ("value", pa.string()),
-                        ("brands", strings), ("regions", strings), ("categories", strings), ("place_ids", strings)])
-    return pa.table(
-        {
-            "scope_id": [d.scope_id for d in defs],
-            "mode": [d.mode for d in defs],
-            "value": [d.value for d in defs],
-            "brands": [list(d.brands) for d in defs],
-            "regions": [list(d.regions) for d in defs],
-            "categories": [list(d.categories) for d in defs],
-            "place_ids": [list(d.place_ids) for d in defs],
-        },
-        schema=schema,
-    )
+def defs_params(defs: Sequence[ScopeDef]) -> dict[str, list[Any]]:
+    """The parameters of queries/scope_defs.sql: one list per column, one element per scope."""
+    return {
+        "def_ids": [d.scope_id for d in defs],
+        "def_modes": [d.mode for d in defs],
+        "def_values": [d.value for d in defs],
+        "def_brands": [list(d.brands) for d in defs],
+        "def_regions": [list(d.regions) for d in defs],
+        "def_categories": [list(d.categories) for d in defs],
+        "def_place_ids": [list(d.place_ids) for d in defs],
+    }
 
 
 def check_known_values(kind: str, value: str | None, known: Sequence[str]) -> None:

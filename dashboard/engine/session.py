@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_table, simple_scope
+from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_params, simple_scope
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store
 
@@ -201,7 +201,7 @@ class PairSession:
                 raise ValueError(f"by_attribute={by_attribute!r} cannot resolve {', '.join(odd)} scopes")
         self.defs = list(defs)
         eng = self.engine
-        eng.register("scope_defs", defs_table(self.defs))
+        eng.materialise("scope_defs", "scope_defs", **defs_params(self.defs))
         defs_in = {"scope_defs": "scope_defs"}
         eng.materialise("scopes", "scope_ids", inputs=defs_in)
         has_rows = any(d.kind in ROW_KINDS for d in self.defs)

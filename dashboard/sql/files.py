@@ -70,7 +70,8 @@ def declared_reads(sql: str) -> frozenset[str]:
     text = re.sub(r"query_table\(\$\w+\)", "", text)
     while re.search(r"\([^()]*\)", text):
         text = re.sub(r"\([^()]*\)", "", text)
-    return frozenset(r.strip() for r in text.split(",") if re.fullmatch(r"[A-Za-z_]\w*", r.strip()))
+    return frozenset(r.strip() for r in text.split(",")
+                     if re.fullmatch(r"[A-Za-z_]\w*", r.strip()) and r.strip() != "none")
 
 
 @functools.cache
