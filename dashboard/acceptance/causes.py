@@ -13,7 +13,7 @@ from dashboard.acceptance.results import Cause
 from dashboard.attribution.algorithms import root_causes_of
 from dashboard.attribution.components import component_causes
 from dashboard.attribution.joint import JointSegment, joint_explanation
-from dashboard.attribution.totals import cube_of_cells, scope_cells, source_causes
+from dashboard.attribution.totals import cube_of_cells, scope_cells, scope_cells_many, source_causes
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
@@ -32,7 +32,8 @@ def causes(
     top component per (scope, metric) when ablation runs exist between the two stored releases, and the joint
     explanation's top segment of each scope where Adtributor has no set."""
     sources = source_causes(session, [defs[sid] for sid in sorted(broken)])
-    segments = {sid: top_segment(session, defs[sid]) for sid in sorted(broken)}
+    cells = scope_cells_many(session, [defs[sid] for sid in sorted(broken)])  # one query for every scope
+    segments = {sid: top_segment(session, defs[sid], cells.get(sid)) for sid in sorted(broken)}
     components: dict[tuple[str, str], dict[str, Any]] = {}
     if session.a.release is not None and session.b.release is not None:
         components = component_causes(
@@ -59,10 +60,13 @@ def causes(
     return out
 
 
-def top_segment(session: PairSession, sd: ScopeDef) -> JointSegment | None:
+def top_segment(session: PairSession, sd: ScopeDef,
+                cells: list[dict[str, Any]] | None = None) -> JointSegment | None:
     """The joint explanation's first segment when Adtributor finds no set for the scope (else None: the
-    Adtributor set is the published answer, the joint explanation only fills its gap)."""
-    cells = scope_cells(session, sd)  # one query answers both questions
+    Adtributor set is the published answer, the joint explanation only fills its gap). The scope's cells
+    answer both questions; pass them when they were read for many scopes at once."""
+    if cells is None:
+        cells = scope_cells(session, sd)
     if root_causes_of(cube_of_cells(cells)).sets:
         return None
     joint = joint_explanation(cells)

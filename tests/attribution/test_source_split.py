@@ -114,3 +114,20 @@ def test_the_cube_from_cells_is_the_cube_from_sql(sample_store: Store, kind: str
             got = ours.get(key, (0.0, 0.0))
             assert got[0] == pytest.approx(a, rel=1e-12, abs=1e-9) and got[1] == pytest.approx(b, rel=1e-12, abs=1e-9)
     assert bool(root_causes_of(cells).sets) == bool(root_causes_of(sql).sets)
+
+
+def test_the_cells_of_many_scopes_are_each_scopes_cells(sample_store: Store) -> None:
+    """The gate reads every failing scope's cells in one query; each scope's rows equal its own query's."""
+    from dashboard.attribution.totals import scope_cells, scope_cells_many
+
+    defs = [scope_of(sample_store, k) for k in ("all", "customer", "deal", "category", "source", "segment")]
+    with PairSession(sample_store, *sample_store.pair()) as session:
+        many = scope_cells_many(session, defs)
+        for sd in defs:
+            one = scope_cells(session, sd)
+            assert len(many[sd.scope_id]) == len(one) > 0
+            for got, want in zip(many[sd.scope_id], one, strict=True):
+                assert {k: got[k] for k in ("source", "region", "category", "brand", "segment")} == \
+                       {k: want[k] for k in ("source", "region", "category", "brand", "segment")}
+                assert got["visits_current"] == pytest.approx(want["visits_current"], rel=1e-12)
+                assert got["visits_candidate"] == pytest.approx(want["visits_candidate"], rel=1e-12)
