@@ -23,6 +23,8 @@ SELECT
     min(date) AS first_date,
     max(date) AS last_date,
     count(raw_visits) AS raw_visits_rows,
-    -- Only meaningful once every row is within the per-row limit (then it cannot overflow).
-    sum(visits) FILTER (WHERE isfinite(visits)) AS visits_total
+    -- For the per-release limit only, so a lower bound is enough (a release over it is over the limit for
+    -- sure): each row rounded down, summed exactly as integers (a float sum over every row cost 0.4 s per
+    -- 18 M rows; this ~0.05 s). Non-finite rows cast to NULL and are refused by their own rule.
+    sum(TRY_CAST(floor(visits) AS HUGEINT)) AS visits_total
 FROM visits_flags

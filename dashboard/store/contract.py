@@ -278,7 +278,7 @@ def _release_bounds(visits_file: Path, vprof: dict[str, Any], limits: Limits) ->
     if not total <= MAX_VISITS_PER_RELEASE:  # also catches inf and NaN
         problems.append(ContractError(
             str(visits_file), f"the release's total visits must be at most {MAX_VISITS_PER_RELEASE:g} (plausibility limit)",
-            field="visits", examples=[f"total {total:g}"],
+            field="visits", examples=[f"total at least {total:g}"],
         ))
     first, last = vprof.get("first_date"), vprof.get("last_date")
     if first is not None and last is not None and (last - first).days > limits.max_span_days:
