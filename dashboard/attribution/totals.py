@@ -57,9 +57,7 @@ def dimension_cube(session: PairSession, sd: ScopeDef) -> Cube:
 def scope_cells(session: PairSession, sd: ScopeDef) -> list[dict[str, Any]]:
     """The scope's finest cells (source, region, category, brand, segment) with ``visits_current`` and
     ``visits_candidate``, each release labelling its own places; their deltas sum to the scope's delta."""
-    ensure_prepared(session, [sd])
-    session.source_totals()
-    return session.engine.run("attr_cells", inputs=CELLS_INPUTS, scope_id=sd.scope_id).dicts()
+    return scope_cells_many(session, [sd])[sd.scope_id]
 
 
 def cube_of_cells(cells: Sequence[dict[str, Any]]) -> Cube:
@@ -82,13 +80,13 @@ def cube_of_cells(cells: Sequence[dict[str, Any]]) -> Cube:
 
 
 def scope_cells_many(session: PairSession, defs: Sequence[ScopeDef]) -> dict[str, list[dict[str, Any]]]:
-    """:func:`scope_cells` of many scopes in one query (the gate's causes), by scope id, rows in the same order."""
+    """:func:`scope_cells` of many scopes in one query (the gate's causes), by scope id."""
     if not defs:
         return {}
     ensure_prepared(session, defs)
     session.source_totals()
     out: dict[str, list[dict[str, Any]]] = {d.scope_id: [] for d in defs}
-    rows = session.engine.run("attr_cells_of_scopes", inputs=CELLS_INPUTS,
+    rows = session.engine.run("attr_cells", inputs=CELLS_INPUTS,
                               scope_ids=[d.scope_id for d in defs]).dicts()
     for row in rows:
         out[row.pop("scope_id")].append(row)
