@@ -49,9 +49,10 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 METHOD = "greedy_absolute_movement"
 #: The dimensions of a finest cell, in canonical order (the order of DIMENSIONS in attribution.core).
@@ -125,6 +126,8 @@ def _number(cell: Mapping[str, Any], name: str) -> float:
 
 def _weighted_median(codes: np.ndarray, ratio: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
     """Per group, the lower weighted median of ``ratio`` (the L1 fit of a uniform change); 0 if empty."""
+    import numpy as np
+
     out = np.zeros(n)
     if codes.size == 0:
         return out
@@ -161,6 +164,8 @@ class _Cells:
 
 
 def _codes(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    import numpy as np
+
     vals = sorted(set(column), key=_sort_key)
     index = {v: i for i, v in enumerate(vals)}
     return np.fromiter((index[v] for v in column), dtype=np.int64, count=len(column)), vals
@@ -168,6 +173,8 @@ def _codes(column: list[Any]) -> tuple[np.ndarray, list[Any]]:
 
 def _cells(cells: Iterable[Mapping[str, Any]], dims: Sequence[str]) -> _Cells:
     """Cells summed per key in a canonical order, and every candidate segment over them."""
+    import numpy as np
+
     totals: dict[tuple[Any, ...], list[float]] = {}
     for cell in cells:
         key = tuple(cell.get(d) for d in dims)
@@ -217,6 +224,8 @@ def joint_explanation(
     has ``visits_current`` and ``visits_candidate`` (>= 0). Cells with the same values are summed. See the
     module docstring for the method.
     """
+    import numpy as np
+
     if max_segments < 0 or not 0 <= min_share <= 1 or pair_gain < 1:
         raise ValueError("max_segments >= 0, 0 <= min_share <= 1 and pair_gain >= 1 are required")
     dims = tuple(dimensions)
@@ -276,6 +285,8 @@ def _rekey_credit(sibling: np.ndarray, open_cells: np.ndarray, vanished: np.ndar
                   appeared: np.ndarray) -> np.ndarray:
     """Per cell, the movement that is a re-keying along one dimension: visits that vanished from a cell
     and appeared in a cell with the same key but for that dimension (a relabel, a renamed brand)."""
+    import numpy as np
+
     n = int(sibling.max()) + 1
     lost = np.bincount(sibling, weights=np.where(open_cells, vanished, 0.0), minlength=n)
     gained = np.bincount(sibling, weights=np.where(open_cells, appeared, 0.0), minlength=n)
@@ -297,6 +308,8 @@ class _Fit:
 def _fit(g: _Grouping, open_cells: np.ndarray, rekey: Mapping[int, np.ndarray], ratio: np.ndarray,
          base: np.ndarray, delta: np.ndarray, movement: np.ndarray) -> _Fit:
     """Score every candidate of a grouping on the open cells (see the module docstring)."""
+    import numpy as np
+
     n = len(g.values)
     # a re-keying along a dimension the candidate fixes leaves it (category=old) and is not its own
     credits = [c for d, c in rekey.items() if d not in g.dims]
@@ -320,6 +333,8 @@ def _fit(g: _Grouping, open_cells: np.ndarray, rekey: Mapping[int, np.ndarray], 
 
 def _best(groupings: list[_Grouping], fits: list[_Fit]) -> tuple[int, int] | None:
     """Highest score; ties to fewer dimensions, then dimension order, then values as strings."""
+    import numpy as np
+
     best: tuple[Any, ...] | None = None
     for gi, (g, fit) in enumerate(zip(groupings, fits, strict=True)):
         if fit.score.size == 0:

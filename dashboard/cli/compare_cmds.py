@@ -124,7 +124,9 @@ def compare(
       relcheck compare --scope deal:pacific-fitness-trial --format json
     """
     from dashboard.engine.metrics import FLAT_COLUMNS, compare_releases
+    from dashboard.prefetch import prefetch
 
+    prefetch("numpy", "scipy.special")  # needed after the scans (confidence interval); imported while they run
     store = open_store(home)
     holders: Stakeholders | None = None
     if stakeholders is not None or _needs_stakeholders(by, scope):

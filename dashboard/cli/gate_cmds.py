@@ -78,7 +78,9 @@ def gate(current: str | None, candidate: str | None, stakeholders: Path | None, 
     cur, cand = _pair(store, current, candidate)
     from dashboard.acceptance.service import run_gate
     from dashboard.acceptance.status import RANK as STATUS_RANK
+    from dashboard.prefetch import prefetch
 
+    prefetch("numpy", "scipy.special")  # needed after the scans; imported while they run
     result = run_gate(store, cur, cand, _stakeholders(stakeholders), record=not no_record)
     payload = result.to_json()
     if fmt == "json":

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
     BY_KINDS,
@@ -118,6 +116,8 @@ def level_change_ci95_many(
     n = len(visits_current)
     if n == 0:
         return []
+    import numpy as np  # here, not at the top: a command imports it while its scans run (dashboard.prefetch)
+
     va = np.asarray(visits_current, dtype=float)
     vb = np.asarray(visits_candidate, dtype=float)
     ka = np.array([np.nan if k is None else round(float(k)) for k in raw_current], dtype=float)
