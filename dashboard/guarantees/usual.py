@@ -47,7 +47,7 @@ class Usual:
     def beyond(self, value: Any) -> bool:
         """Whether a value lies outside both the noise band and the historical range (False when neither is known)."""
         v = finite_number(value)
-        spans = [s for s in (self.band, (self.low, self.high)) if s[0] is not None and s[1] is not None]
+        spans = [s for s in (self.band, (self.low, self.high)) if s is not None and None not in s]
         if v is None or not spans:
             return False
         lo = min(float(s[0]) for s in spans)  # type: ignore[arg-type]
