@@ -49,3 +49,18 @@ def test_bad_threshold_noise_is_refused(bound: str, metric: str, rule: str) -> N
     assert message.startswith("team/stakeholders.toml") and "threshold_noise" in message and rule in message
     if rule == "not both":
         assert "max = 5" in message and "threshold_noise = 3" in message and "example" in message
+
+
+def test_criterion_snippet_round_trips_with_its_stakeholder() -> None:
+    from dashboard.stakeholders import criterion_snippet, stakeholder_snippet
+
+    deal = stakeholder_snippet("deal", id="gyms", prospect="Gyms", stage="trial", regions=["W"])
+    fixed = criterion_snippet("gyms: level", "deals", "level_change_pct", where_id="gyms", min=-2.5, max=2.5,
+                              context=deal)
+    noise = criterion_snippet("gyms: level", "deals", "level_change_pct", where_id="gyms", threshold_noise=3,
+                              context=deal)
+    a = parse_stakeholders(deal + fixed).criteria[0]
+    b = parse_stakeholders(deal + noise).criteria[0]
+    assert (a.min, a.max, a.where) == (-2.5, 2.5, {"id": "gyms"}) and b.threshold_noise == 3.0
+    with pytest.raises(ContractError, match="not both"):
+        criterion_snippet("x", "deals", "level_change_pct", where_id="gyms", max=1, threshold_noise=3, context=deal)
