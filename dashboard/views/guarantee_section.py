@@ -21,6 +21,7 @@ from dashboard.guarantees import suggest
 from dashboard.guarantees.backtest import Backtest, backtest, default_criterion
 from dashboard.guarantees.usual import MARKED, Usual, beyond_usual, usual_movement
 from dashboard.metric_catalog import label as metric_label
+from dashboard.paths import default_scenarios
 from dashboard.stakeholders import criterion_snippet, parse_stakeholders
 from dashboard.stakeholders.model import NOISE_BOUNDS
 from dashboard.store.catalog import Store
@@ -42,9 +43,12 @@ def _scope_def(key: data.Key, scope: str | data.Adhoc | ScopeDef) -> ScopeDef:
 
 # ------------------------------------------------------------------------------------------- cached core
 @st.cache_data(show_spinner="Backtesting over the release history…", max_entries=32)
-def backtest_of(_store: Store, key: data.Key, scope: str | data.Adhoc, metric: str) -> Backtest:
-    """The metric judged within 3x its noise floor on every past release pair (dashboard.guarantees.backtest)."""
-    return backtest(_store, _scope_def(key, scope), default_criterion(metric))
+def backtest_of(_store: Store, key: data.Key, scope: str | data.Adhoc, metric: str,
+                scenarios_path: str | None = None, scenarios_stamp: int = 0) -> Backtest:
+    """The metric judged within 3x its noise floor on every past release pair (dashboard.guarantees.backtest),
+    and on the chaos scenarios of ``scenarios_path`` when given."""
+    chosen = data.scenarios(scenarios_path, scenarios_stamp) if scenarios_path else None
+    return backtest(_store, _scope_def(key, scope), default_criterion(metric), scenarios=chosen)
 
 
 @st.cache_data(show_spinner="Measuring the usual movement…", max_entries=32)
@@ -130,7 +134,11 @@ def render(c: ui.Ctx, scope: str | data.Adhoc, prefix: str, snippet: str | None 
                "scope's noise floor (replicate runs); points break the threshold in red.")
     options = ["level_change_pct", *(m for m in NOISE_BOUNDS if m != "level_change_pct")]
     metric = st.selectbox("Metric", options, format_func=metric_label, key=f"{prefix}_g_metric")
-    bt, msg = ui.try_call(backtest_of, c.store, c.key, scope, metric)
+    chaos = st.checkbox("Also replay the chaos scenarios on the current release", value=False,
+                        key=f"{prefix}_g_chaos", help=f"Scenarios of {default_scenarios()}")
+    path = default_scenarios()
+    bt, msg = ui.try_call(backtest_of, c.store, c.key, scope, metric, str(path) if chaos else None,
+                          data.stamp(path) if chaos else 0)
     if bt is None:
         st.info(f"No backtest: {ui.md(msg)}")
         return
@@ -148,8 +156,13 @@ def render(c: ui.Ctx, scope: str | data.Adhoc, prefix: str, snippet: str | None 
              "value": p.value, "held": suggest.holds(p.value, threshold, bt.op, bt.neutral)} for p in bt.pairs]
     band = None if floor.value is None else (bt.neutral - floor.value, bt.neutral + floor.value)
     bounds = suggest.bounds(threshold, bt.op, bt.neutral)
+    chaos_rows = [{"label": p.candidate.split(" + chaos: ", 1)[-1], "value": p.value,
+                   "held": suggest.holds(p.value, threshold, bt.op, bt.neutral)} for p in bt.chaos or ()]
     ui.plot(guarantee_history_chart(rows, band, bounds, f"{metric_label(metric)} over the release history",
-                                    metric_label(metric)), f"{prefix}_guarantee_chart")
+                                    metric_label(metric), chaos=chaos_rows), f"{prefix}_guarantee_chart")
+    caught = [r["label"] for r in chaos_rows if r["value"] is not None and not r["held"]]
+    if chaos_rows:
+        st.caption(f"Chaos scenarios this bound would catch: {ui.md(', '.join(caught) or 'none')}")
     broken = [r for r in rows if r["value"] is not None and not r["held"]]
     missing = [r["label"] for r in rows if r["value"] is None]
     if broken:

@@ -24,6 +24,12 @@ def test_explore_designs_a_guarantee_with_history_chart_slider_and_snippet(app_e
     crit = parsed.criteria[0]
     assert parsed.deals[0].id == "gyms-west" and crit.where == {"id": "gyms-west"}
     assert crit.metric == "level_change_pct" and crit.max == -crit.min
+    # The chaos scenarios show beside the history, and the page says which ones the bound would catch.
+    at = at.checkbox(key="explore_g_chaos").check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    chart = plotly_specs(at)["Level change (%) over the release history"]
+    assert chart["data"][1]["x"] == ["sdk_b outage"] and chart["data"][1]["y"][0] < 0
+    assert "Chaos scenarios this bound would catch: sdk_b outage" in texts(at.caption)
 
 
 def test_scope_pages_show_usual_movement_and_review_marks_the_scorecard(app_env):
