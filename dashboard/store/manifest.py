@@ -153,7 +153,8 @@ def parse_manifest(path: Path) -> Manifest:
                 "a replicate needs the release id it re-runs"
             raise ContractError(str(path), what, field="base", examples=[_shown(base)])
     elif base is not None:
-        raise ContractError(str(path), "only an ablation run has a base (and a replicate: kind = 'replicate')", field="base", examples=[base])
+        raise ContractError(str(path), "only an ablation run has a base (and a replicate: kind = 'replicate')",
+                            field="base", examples=[base])
     comps = data.get("components")
     if not isinstance(comps, dict) or not comps:
         raise ContractError(str(path), "is required: a table of pipeline component = version", field="components")
