@@ -39,7 +39,6 @@ def guarantee_history_chart(
         mode="lines+markers", name="past release pairs", line={"color": "#8c8c8c", "width": 1},
         marker={"size": 11, "color": [STATUS_COLORS["pass"] if p.get("held") else STATUS_COLORS["fail"]
                                       for p in shown]},
-        hovertemplate="%{x}<br>%{y:.4g}<extra></extra>",
     ))
     chaos_shown = [p for p in chaos if finite_number(p.get("value")) is not None]
     if chaos_shown:
