@@ -12,6 +12,7 @@ from typing import Any
 from dashboard.acceptance.results import CriterionResult
 from dashboard.acceptance.status import Status
 from dashboard.acceptance.waivers import as_waiver
+from dashboard.engine.noise import NoiseFloor
 from dashboard.engine.scopes import ScopeDef, customer_scope, deal_scope, simple_scope
 from dashboard.stakeholders.model import Criterion, Stakeholders
 
@@ -68,6 +69,16 @@ def json_value(v: Any) -> Any:
     return v
 
 
+def _resolve(criterion: Criterion, floor: NoiseFloor | None) -> tuple[Criterion, str | None, str | None]:
+    """A noise-relative criterion made absolute with the scope's noise floor: (criterion, how, why not)."""
+    k = criterion.threshold_noise
+    if floor is None or floor.value is None:
+        reason = floor.reason if floor is not None and floor.reason else "no noise floor was computed"
+        return criterion, None, f"no data: the noise floor of {criterion.metric} on this scope is unknown ({reason})"
+    resolved = criterion.resolved(floor.value)
+    return resolved, f"threshold = {k:g} x noise floor {floor.describe()}", None
+
+
 def judge(
     criterion: Criterion,
     scope: ScopeDef,
@@ -76,6 +87,7 @@ def judge(
     *,
     unavailable: str | None = None,
     empty_side: str | None = None,
+    noise_floor: NoiseFloor | None = None,
 ) -> CriterionResult:
     """One criterion on one scope's value. ``waiver``: the active sign-off of this result, if any.
 
@@ -86,9 +98,14 @@ def judge(
     NaN, an overflow to infinity, or ``unavailable`` set by the gate, e.g. visits that overflowed) is
     ``no_data`` for a warn criterion but ``fail`` for a block one, with a ``note`` saying why; and a block
     criterion on a scope with no place in one release (``empty_side``: "current" or "candidate") fails
-    whatever its value.
+    whatever its value. A noise-relative criterion (``threshold_noise = k``) is judged with its bound made
+    absolute by ``noise_floor`` (shown as the threshold, the note says how); without a known floor it has
+    no data, as above, and the note gives the reason.
     """
-    note = unavailable
+    resolution = why = None
+    if criterion.noise_relative:  # unresolved (floor unknown), it judges any value no_data
+        criterion, resolution, why = _resolve(criterion, noise_floor)
+    note = unavailable or why
     if isinstance(value, float) and not math.isfinite(value) and not math.isnan(value):
         note = note or f"{criterion.metric} is not a finite number ({value}): the sums overflowed"
     value = None if unavailable else json_value(value)
@@ -102,6 +119,8 @@ def judge(
     elif empty_side and block and outcome == Status.PASS:
         outcome = Status.FAIL
         note = f"the scope has no place in the {empty_side} release; a block criterion fails unless signed off"
+    if resolution:
+        note = f"{resolution}; {note}" if note else resolution
     waived = outcome.broken and waiver is not None
     return CriterionResult(
         criterion=criterion.name,

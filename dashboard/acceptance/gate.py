@@ -30,6 +30,7 @@ from dashboard.acceptance.scope_check import check_places_found, check_stakehold
 from dashboard.acceptance.status import RANK, STATUSES, Status
 from dashboard.acceptance.waivers import active_waiver
 from dashboard.engine import metrics
+from dashboard.engine.noise import NoiseFloor, noise_floors
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession, Side
 from dashboard.stakeholders.model import Criterion, Stakeholders
@@ -64,6 +65,17 @@ def _overflow(m: metrics.ScopeMetrics) -> str | None:
         if isinstance(v, float) and not math.isfinite(v):
             return f"{key} is not a finite number ({v}): the visits overflowed, no metric of this scope is judged"
     return None
+
+
+def _noise_floors(store: Store, session: PairSession, per_criterion: list[tuple[Criterion, list[ScopeDef]]],
+                  computed: dict[str, metrics.ScopeMetrics]) -> dict[str, dict[str, NoiseFloor]]:
+    """The noise floors the noise-relative criteria need: of the current release, over the pair's window."""
+    relative = [(c, scopes) for c, scopes in per_criterion if c.noise_relative]
+    if not relative or session.a.release is None:
+        return {}
+    defs = {d.scope_id: d for _, scopes in relative for d in scopes}
+    return noise_floors(store, session.a.release.release_id, list(defs.values()), {c.metric for c, _ in relative},
+                        window=session.window, base_metrics=computed)
 
 
 def evaluate_gate(
@@ -116,6 +128,7 @@ def evaluate_gate(
         places = {sid: _places(m) for sid, m in computed.items()}
         check_places_found(ordered, places, stakeholders.source, pair)
         window = session.window
+        floors = _noise_floors(store, session, per_criterion, computed)
 
         judged: list[CriterionResult] = []
         broken: dict[str, set[str]] = {}
@@ -124,7 +137,8 @@ def evaluate_gate(
                 value = computed[d.scope_id].get(crit.metric)
                 waiver = active_waiver(records, a_label, b_label, crit.name, d.scope_id, today) if records else None
                 r = judge(crit, d, value, waiver, unavailable=_overflow(computed[d.scope_id]),
-                          empty_side=_empty_side(places[d.scope_id]))
+                          empty_side=_empty_side(places[d.scope_id]),
+                          noise_floor=floors.get(d.scope_id, {}).get(crit.metric))
                 if r.outcome.broken:
                     broken.setdefault(d.scope_id, set()).add(crit.metric)
                 judged.append(r)

@@ -119,6 +119,8 @@ def margin(result: CriterionResult) -> float | None:
     if not math.isfinite(v):
         return None
     t = result.threshold
+    if t is None:  # a noise-relative bound whose noise floor is unknown
+        return None
     if isinstance(t, list | tuple):
         return min(v - float(t[0]), float(t[1]) - v)
     return v - float(t) if result.op == "min" else float(t) - v

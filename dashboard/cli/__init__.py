@@ -26,6 +26,7 @@ EXIT_PASS, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 #: Command name -> "module:attribute" of its click command. The only list of commands.
 COMMANDS: dict[str, str] = {
     "attribute": "dashboard.cli.attribute_cmds:attribute_cmd",
+    "backtest": "dashboard.cli.backtest_cmds:backtest",
     "chaos": "dashboard.cli.chaos_cmds:chaos",
     "chaos-sensitivity": "dashboard.cli.chaos_cmds:chaos_sensitivity",
     "compare": "dashboard.cli.compare_cmds:compare",

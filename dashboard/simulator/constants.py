@@ -140,14 +140,15 @@ HOLIDAYS: dict[str, dict[str, float]] = {
 # Component versions and their behaviour. Version strings are what manifests carry; behaviour keys are what
 # the simulation uses, so two versions with the same behaviour produce byte-identical output.
 SOURCE_INGEST_VERSIONS: dict[str, dict[str, Any]] = {
+    "v1": {"sources": ("bidstream_x", "sdk_beta"), "device_loss": False},
     "v2": {"sources": ("bidstream_x", "sdk_alpha", "sdk_beta"), "device_loss": False},
     "v3": {"sources": SOURCES, "device_loss": False},
     "v4": {"sources": SOURCES, "device_loss": True},
 }
-POI_DB_VERSIONS = {"2026-07": 0, "2026-08": 1, "2026-10": 2, "2026-11": 3}
+POI_DB_VERSIONS = {"2026-03": 0, "2026-07": 0, "2026-08": 1, "2026-10": 2, "2026-11": 3}
 STOP_DETECTION_VERSIONS = {"200m-5min": 5, "200m-4min": 4, "200m-4min-r2": 4}
 ATTRIBUTION_VERSIONS = {"point_radius_75m": "point_radius", "gauss_poi": "gauss"}
-NORMALIZATION_VERSIONS = {"state_scaling-v1": 1, "state_scaling-v2": 2}
+NORMALIZATION_VERSIONS = {"state_scaling-v0": 0, "state_scaling-v1": 1, "state_scaling-v2": 2}
 
 HISTORY_VERSIONS: tuple[dict[str, str], ...] = (
     {"source_ingest": "v2", "poi_db": "2026-07", "stop_detection": "200m-5min", "attribution": "point_radius_75m",
@@ -167,6 +168,34 @@ CURRENT_DESCRIPTION = "October POI database (backfill of newly found places); th
 CANDIDATE_DESCRIPTION = ("sdk_beta feed v4, November POI database (parking-inclusive grocery polygons, openings, "
                          "closings, re-keys, category recalibration), gaussian attribution, state scaling v2 "
                          "(new population base), stop detection rebuilt with unchanged parameters")
+
+#: The population base state scaling v0 used (older census figures), per region; v1 uses 1.0 everywhere.
+NORM_V0_REGION_SCALE = {"NE": 0.97, "SW": 1.06}
+
+# The older monthly history (before the two history releases above), written after the ablations so the
+# ingestion order of the releases above stays as it was. Each re-runs the same evaluation window with its own
+# panel sampling seed (an offset from the world's seed), so a quiet month differs from the one before by
+# sampling noise only. (release id, created_at, versions, description, seed offset)
+OLDER_HISTORY: tuple[tuple[str, str, dict[str, str], str, int], ...] = (
+    ("2026.04.0", "2026-04-02T10:00:00Z",
+     {"source_ingest": "v1", "poi_db": "2026-03", "stop_detection": "200m-5min", "attribution": "point_radius_75m",
+      "normalization": "state_scaling-v0"},
+     "two sources (bidstream_x, sdk_beta), March POI database, state scaling v0 (older census base)", 1),
+    ("2026.05.0", "2026-05-07T10:00:00Z",
+     {"source_ingest": "v2", "poi_db": "2026-03", "stop_detection": "200m-5min", "attribution": "point_radius_75m",
+      "normalization": "state_scaling-v0"},
+     "sdk_alpha onboarded (source_ingest v2)", 2),
+    ("2026.06.0", "2026-06-04T10:00:00Z",
+     {"source_ingest": "v2", "poi_db": "2026-03", "stop_detection": "200m-5min", "attribution": "point_radius_75m",
+      "normalization": "state_scaling-v0"},
+     "monthly re-run, no component change (a quiet release)", 3),
+    ("2026.07.0", "2026-07-02T10:00:00Z",
+     {"source_ingest": "v2", "poi_db": "2026-07", "stop_detection": "200m-5min", "attribution": "point_radius_75m",
+      "normalization": "state_scaling-v1"},
+     "state scaling v1 (new census base); July POI database rebuilt with the same places and polygons", 4),
+)
+#: Replicates of the current release: the same components, another panel sampling seed (offset, as above).
+REPLICATE_SEED_OFFSETS: tuple[int, ...] = (101, 102, 103)
 
 POINT_RADIUS_M = 75.0
 GAUSS_CUTOFF_SIGMAS = 3.0

@@ -15,12 +15,16 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from dashboard.simulator.constants import (
+    ATTRIBUTION_VERSIONS,
     CAT_INDEX,
     CATEGORIES,
     COMPONENTS,
+    NORMALIZATION_VERSIONS,
     POI_DB_VERSIONS,
     SEGMENTS,
+    SOURCE_INGEST_VERSIONS,
     SOURCES,
+    STOP_DETECTION_VERSIONS,
 )
 from dashboard.simulator.pipeline import Config, Pipeline
 from dashboard.simulator.runs import RunTotals
@@ -119,7 +123,68 @@ def build_ground_truth(pipe: Pipeline, plan: list[ReleaseSpec], lattice: dict[in
             "mask_bits": {c: 1 << i for i, c in enumerate(COMPONENTS)},
             "scopes": scopes,
         },
+        "history": history_truth(plan),
+        "replicates": replicate_truth(pipe, plan, totals.get(cur)),
     }
+
+
+#: What each component's version does in the simulation: two versions that behave the same change nothing.
+BEHAVIOUR: dict[str, dict[str, Any]] = {
+    "source_ingest": SOURCE_INGEST_VERSIONS, "poi_db": POI_DB_VERSIONS, "stop_detection": STOP_DETECTION_VERSIONS,
+    "attribution": ATTRIBUTION_VERSIONS, "normalization": NORMALIZATION_VERSIONS,
+}
+
+
+def history_truth(plan: list[ReleaseSpec]) -> dict[str, Any]:
+    """Every consecutive pair of releases of kind "release" (by created_at) and what changed between them.
+
+    ``changed``: components whose version differs; ``effective``: those whose behaviour differs too (a
+    rebuilt component with unchanged behaviour is in ``changed`` only); ``resampled``: the two runs drew the
+    panel with different seeds, so even a pair without an effective change differs by sampling noise.
+    A pair is ``quiet`` when no component's behaviour changed.
+    """
+    releases = sorted((r for r in plan if r.kind == "release"), key=lambda r: r.created_at)
+    pairs = []
+    for a, b in zip(releases, releases[1:], strict=False):
+        changed = [c for c in COMPONENTS if a.config[c] != b.config[c]]
+        effective = [c for c in changed if BEHAVIOUR[c][a.config[c]] != BEHAVIOUR[c][b.config[c]]]
+        pairs.append({"current": a.release_id, "candidate": b.release_id, "changed": changed,
+                      "effective": effective, "resampled": a.seed_offset != b.seed_offset, "quiet": not effective})
+    return {"order": "created_at", "releases": [r.release_id for r in releases], "pairs": pairs}
+
+
+def replicate_truth(pipe: Pipeline, plan: list[ReleaseSpec], base: RunTotals | None) -> dict[str, Any]:
+    """The replicates and the spread the simulator expects between a replicate and its base, per scope.
+
+    Visits of a place are Σ f·k over its cells with k ~ Poisson(λ) drawn per run, so a scope's visits have
+    variance Σ f²·λ; a replicate and its base are two independent draws, hence the level change between them
+    has a standard deviation of about 100·sqrt(2·Σ f²λ) / Σ fλ percent: small scopes are noisier.
+    """
+    reps = [r for r in plan if r.kind == "replicate"]
+    out: dict[str, Any] = {"base": reps[0].base if reps else None, "release_ids": [r.release_id for r in reps],
+                           "seed_offsets": [r.seed_offset for r in reps],
+                           "metric": "level_change_pct between the base and one replicate, standard deviation",
+                           "expected_level_change_sd_pct": {}}
+    if not reps or base is None or base.place_var is None or base.place_mean is None:
+        return out
+    w = pipe.w
+    db = POI_DB_VERSIONS[reps[0].config["poi_db"]]
+    listed, cats = pipe.listed(db), pipe.categories(db)
+    var, mean = base.place_var, base.place_mean
+
+    def sd(sel: np.ndarray) -> float | None:
+        m = float(mean[sel & listed].sum())
+        return None if m <= 0 else 100.0 * math.sqrt(2.0 * float(var[sel & listed].sum())) / m
+
+    spread: dict[str, float | None] = {"all": sd(np.ones(w.n, bool))}
+    for r, rn in enumerate(w.region_names):
+        spread[f"region:{rn}"] = sd(w.region == r)
+    for ci, c in enumerate(CATEGORIES):
+        spread[f"category:{c.name}"] = sd(cats == ci)
+    for bi, b in enumerate(w.brand_names):
+        spread[f"brand:{b}"] = sd(w.brand == bi)
+    out["expected_level_change_sd_pct"] = spread
+    return out
 
 
 def _changes(pipe: Pipeline, lattice: dict[int, Config], totals: dict[Config, RunTotals]) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from dashboard.simulator.constants import (
     GAUSS_CUTOFF_SIGMAS,
     GAUSS_MAX_M,
     NEIGHBOURS,
+    NORM_V0_REGION_SCALE,
     NORMALIZATION_VERSIONS,
     POI_DB_VERSIONS,
     POINT_RADIUS_M,
@@ -228,6 +229,8 @@ class Pipeline:
         version, sources = cfg.norm_key
         region_scale = {r: 1.0 for r in w.region_names}
         seg_w = {g: 1.0 for g in SEGMENTS}
+        if version == 0:
+            region_scale.update(NORM_V0_REGION_SCALE)
         if version >= 2:
             region_scale.update(dict(s.norm_region_scale))
             seg_w.update(dict(s.norm_segment_weight))

@@ -21,8 +21,10 @@ from dashboard.simulator.constants import (
     CURRENT_VERSIONS,
     HISTORY_DESCRIPTIONS,
     HISTORY_VERSIONS,
+    OLDER_HISTORY,
     POI_DB_VERSIONS,
     REGIONS,
+    REPLICATE_SEED_OFFSETS,
     SOURCES,
 )
 from dashboard.simulator.pipeline import Config, Pipeline, cell_uniforms, poisson_quantile
@@ -37,6 +39,10 @@ class RunTotals:
     place: np.ndarray
     region_source_day: np.ndarray
     segment: np.ndarray
+    #: Per place: Σ f²·λ over its cells (f visits per raw visit, λ the expected raw count), the variance of
+    #: its visits under re-sampling of the panel draws (Poisson), and Σ f·λ, their expectation.
+    place_var: np.ndarray | None = None
+    place_mean: np.ndarray | None = None
 
     @property
     def total(self) -> float:
@@ -50,7 +56,8 @@ def subset_config(current: Config, candidate: Config, swapped: Iterable[str]) ->
 
 
 def release_plan(s: Settings) -> list[ReleaseSpec]:
-    """The folders to write, in ingestion order: history, current, candidate, then the ablations."""
+    """The folders to write, in ingestion order: history, current, candidate, the ablations, then the older
+    monthly history and the replicates of the current release (appended, so the order before them holds)."""
     cur, cand = Config.of(CURRENT_VERSIONS), Config.of(CANDIDATE_VERSIONS)
     plan: list[ReleaseSpec] = []
     if s.write_history:
@@ -77,7 +84,28 @@ def release_plan(s: Settings) -> list[ReleaseSpec]:
                 f"ablation: {s.candidate_id} without its {comp} change ({s.current_id} rebuilt with every "
                 f"component but {comp} at {s.candidate_id}'s versions)",
                 subset_config(cur, cand, others), s.days))
+    if s.write_history:
+        for rid, created, versions, desc, offset in OLDER_HISTORY:
+            plan.append(ReleaseSpec(rid, "release", None, created, desc, Config.of(versions),
+                                    s.days - s.history_short_days, offset))
+    made = dt.datetime.fromisoformat(s.current_created.replace("Z", "+00:00")) + dt.timedelta(hours=1)
+    for i, offset in enumerate(REPLICATE_SEED_OFFSETS[:s.replicates]):
+        stamp = (made + dt.timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        plan.append(ReleaseSpec(
+            f"{s.current_id}-rep{i + 1}", "replicate", s.current_id, stamp,
+            f"replicate {i + 1} of {s.current_id}: the same components re-run with another panel sampling seed",
+            cur, s.days, offset))
     return plan
+
+
+def resample(seed: int, offset: int, places: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Fresh Poisson counts for a run with its own sampling seed: one generator per world place, so the
+    counts do not depend on how places are chunked. (No common random numbers here: a re-sampled run is
+    meant to differ from the others by sampling noise.)"""
+    out = np.empty(lam.shape, dtype=np.int64)
+    for i, q in enumerate(places):
+        out[i] = np.random.default_rng([seed, offset, int(q)]).poisson(lam[i])
+    return out
 
 
 def run_group(pipe: Pipeline, cfg: Config, configs: list[Config], writes: list[ReleaseSpec], out_dir: Path,
@@ -92,17 +120,20 @@ def run_group(pipe: Pipeline, cfg: Config, configs: list[Config], writes: list[R
     expected = pipe.attributed(cfg)
     factors = {c: pipe.factors(c) for c in configs}
     writers = [ReleaseWriter(spec, out_dir / spec.release_id, pipe) for spec in writes]
-    acc = {c: RunTotals(np.zeros(w.n), np.zeros((len(REGIONS), len(SOURCES), s.days)), np.zeros(pipe.G))
-           for c in configs}
+    acc = {c: RunTotals(np.zeros(w.n), np.zeros((len(REGIONS), len(SOURCES), s.days)), np.zeros(pipe.G),
+                        np.zeros(w.n), np.zeros(w.n)) for c in configs}
     start = np.datetime64(s.start, "D")
+    replicated = {wr.spec.config for wr in writers if wr.spec.kind == "replicate"}
     for lo in range(0, len(order), s.chunk_places):
         qs = order[lo:lo + s.chunk_places]
         lam = expected[qs]
-        u = cell_uniforms(s.seed, qs, s.days, len(SOURCES), pipe.G)
-        raw = poisson_quantile(u, lam).reshape(lam.shape)
         fd = first_day[qs]
         mask = (np.arange(s.days)[None, :] >= fd[:, None])[:, :, None, None]
-        raw = raw * mask
+        raws: dict[int, np.ndarray] = {}
+        u = cell_uniforms(s.seed, qs, s.days, len(SOURCES), pipe.G)
+        raw = raws[0] = poisson_quantile(u, lam).reshape(lam.shape) * mask
+        for offset in sorted({wr.spec.seed_offset for wr in writers} - {0}):
+            raws[offset] = resample(s.seed, offset, qs, lam) * mask
         by_norm: dict[tuple[Any, ...], np.ndarray] = {}
         for c in configs:
             if c.norm_key not in by_norm:
@@ -110,13 +141,22 @@ def run_group(pipe: Pipeline, cfg: Config, configs: list[Config], writes: list[R
             vis = by_norm[c.norm_key]
             a = acc[c]
             a.place[qs] += vis.sum(axis=(1, 2, 3))
+            if c in replicated:
+                f = factors[c][qs][:, None, None, :]
+                lam_in = lam * mask
+                assert a.place_var is not None and a.place_mean is not None
+                a.place_var[qs] += (lam_in * f * f).sum(axis=(1, 2, 3))
+                a.place_mean[qs] += (lam_in * f).sum(axis=(1, 2, 3))
             per = vis.sum(axis=3)  # (q, days, sources)
             for r in range(len(REGIONS)):
                 a.region_source_day[r] += per[w.region[qs] == r].sum(axis=0).T
             a.segment += vis.sum(axis=(0, 1, 2))
         for wr in writers:
-            vis = by_norm[wr.spec.config.norm_key]
-            wr.write(ids[qs], fd, raw, vis, start, s.segments)
+            if wr.spec.seed_offset:  # another sampling seed: its own counts, the same normalization
+                r = raws[wr.spec.seed_offset]
+                wr.write(ids[qs], fd, r, r * factors[wr.spec.config][qs][:, None, None, :], start, s.segments)
+            else:
+                wr.write(ids[qs], fd, raw, by_norm[wr.spec.config.norm_key], start, s.segments)
     for wr in writers:
         wr.close(pipe.places_table(db))
     totals.update(acc)

@@ -15,7 +15,16 @@ from typing import Any
 import numpy as np
 
 from dashboard.errors import RelcheckError
-from dashboard.simulator.constants import CAT_INDEX, CATEGORIES, REGIONS, SOURCES
+from dashboard.simulator.constants import (
+    CAT_INDEX,
+    CATEGORIES,
+    OLDER_HISTORY,
+    REGIONS,
+    REPLICATE_SEED_OFFSETS,
+    SOURCES,
+)
+
+OLDER_HISTORY_IDS = tuple(h[0] for h in OLDER_HISTORY)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,7 @@ class Settings:
     kernel_samples: int = 64
     write_history: bool = True
     write_ablations: bool = True
+    replicates: int = 3
     history_short_days: int = 7
     chunk_places: int = 2048
     history_ids: tuple[str, ...] = ("2026.08.0", "2026.09.0")
@@ -65,7 +75,7 @@ class Settings:
 
 LARGE = {"preset": "large", "places": 50_000, "start": dt.date(2026, 5, 4), "days": 91, "segments": False,
          "malls": 40, "tenants_per_mall": 10, "kernel_samples": 12, "write_history": False,
-         "write_ablations": False, "opened": 600, "closed": 450, "rekeyed": 500, "backfilled": 0}
+         "write_ablations": False, "replicates": 0, "opened": 600, "closed": 450, "rekeyed": 500, "backfilled": 0}
 
 # Where each key of the settings TOML goes: (section, key) -> Settings field.
 _TOML_FIELDS: dict[tuple[str, str], str] = {
@@ -76,7 +86,7 @@ _TOML_FIELDS: dict[tuple[str, str], str] = {
     ("releases", "history_ids"): "history_ids", ("releases", "history_created"): "history_created",
     ("releases", "history_short_days"): "history_short_days", ("releases", "current_id"): "current_id",
     ("releases", "current_created"): "current_created", ("releases", "candidate_id"): "candidate_id",
-    ("releases", "candidate_created"): "candidate_created",
+    ("releases", "candidate_created"): "candidate_created", ("releases", "replicates"): "replicates",
     ("changes.device_loss", "source"): "loss_source", ("changes.device_loss", "region"): "loss_region",
     ("changes.device_loss", "date"): "loss_date", ("changes.device_loss", "fraction"): "loss_fraction",
     ("changes.parking_polygons", "brands"): "parking_brands",
@@ -206,6 +216,8 @@ def _check_settings(s: Settings) -> None:
     for name in (s.relabel_from, s.relabel_to):
         if name not in CAT_INDEX:
             raise RelcheckError(f"unknown category {name!r} in simulator settings")
-    ids = [*s.history_ids, s.current_id, s.candidate_id]
+    if not 0 <= s.replicates <= len(REPLICATE_SEED_OFFSETS):
+        raise RelcheckError(f"simulator replicates must be 0 to {len(REPLICATE_SEED_OFFSETS)}, got {s.replicates}")
+    ids = [*s.history_ids, s.current_id, s.candidate_id, *(OLDER_HISTORY_IDS if s.write_history else ())]
     if len(set(ids)) != len(ids) or len(s.history_created) != len(s.history_ids):
         raise RelcheckError("release ids must be unique and each history release needs a created_at")

@@ -29,6 +29,8 @@ class ReleaseSpec:
     description: str
     config: Config
     days: int
+    #: Offset from the world's seed of this run's panel sampling draws (0: the common random numbers).
+    seed_offset: int = 0
 
 
 def _toml_str(v: str) -> str:

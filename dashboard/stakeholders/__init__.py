@@ -11,7 +11,7 @@ from dashboard.stakeholders.model import (
     Stakeholders,
     as_dict,
 )
-from dashboard.stakeholders.snippet import stakeholder_snippet, toml_string
+from dashboard.stakeholders.snippet import criterion_snippet, stakeholder_snippet, toml_string
 from dashboard.stakeholders.validator import load_stakeholders, parse_stakeholders
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Deal",
     "Stakeholders",
     "as_dict",
+    "criterion_snippet",
     "load_stakeholders",
     "parse_stakeholders",
     "stakeholder_snippet",

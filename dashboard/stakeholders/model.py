@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Literal
 
 from dashboard.errors import NotFoundError, suggest
@@ -21,6 +21,21 @@ SEVERITIES: tuple[str, ...] = ("block", "warn")
 
 #: Metrics a criterion may judge: the scalar ones of the catalogue (section 5).
 JUDGEABLE_METRICS: tuple[str, ...] = tuple(name for name, info in METRICS.items() if info.judgeable)
+
+#: Metrics a criterion may bound by a multiple of the scope's noise floor (``threshold_noise = k``), with the
+#: metric's value when nothing changed and how the bound reads: "both" (neutral ± k·floor), "max" (at most
+#: neutral + k·floor) or "min" (at least neutral − k·floor). Totals (visits, places) have no neutral value.
+NOISE_BOUNDS: dict[str, tuple[float, Literal["both", "max", "min"]]] = {
+    "delta": (0.0, "both"),
+    "level_change_pct": (0.0, "both"),
+    "daily_corr": (1.0, "min"),
+    "weekly_growth_mae_pp": (0.0, "max"),
+    "growth_sign_agreement": (1.0, "min"),
+    "max_share_shift_pp": (0.0, "max"),
+    "rank_corr": (1.0, "min"),
+    "places_added": (0.0, "max"),
+    "places_dropped": (0.0, "max"),
+}
 
 Status = Literal["pass", "fail", "warn", "no_data"]
 WhereValue = str | tuple[str, ...]
@@ -64,27 +79,49 @@ class Criterion:
     min: float | None = None
     max: float | None = None
     severity: str = "block"
+    #: The bound as a multiple of the scope's noise floor (instead of min/max): resolved per scope by the gate.
+    threshold_noise: float | None = None
+
+    @property
+    def noise_relative(self) -> bool:
+        """Whether the bound is k times the scope's noise floor, to be resolved (:meth:`resolved`) per scope."""
+        return self.threshold_noise is not None and self.min is None and self.max is None
 
     @property
     def op(self) -> Literal["min", "max", "between"]:
         """How the threshold reads, for scorecards: a floor, a ceiling or both."""
+        if self.noise_relative:
+            shape = NOISE_BOUNDS[self.metric][1]
+            return "between" if shape == "both" else shape
         if self.min is not None and self.max is not None:
             return "between"
         return "min" if self.min is not None else "max"
 
     @property
-    def threshold(self) -> float | list[float]:
-        """The bound as shown beside the value: a number, or [min, max] for "between"."""
+    def threshold(self) -> float | list[float] | None:
+        """The bound as shown beside the value: a number, or [min, max] for "between"; None while a
+        noise-relative bound is not resolved."""
         if self.op == "between":
-            return [self.min, self.max]  # type: ignore[list-item]
-        return self.min if self.min is not None else self.max  # type: ignore[return-value]
+            return None if self.min is None else [self.min, self.max]  # type: ignore[list-item]
+        return self.min if self.min is not None else self.max
+
+    def resolved(self, noise_floor: float) -> Criterion:
+        """This criterion with its noise-relative bound made absolute for a scope whose noise floor is given:
+        neutral ± k·floor, at most neutral + k·floor, or at least neutral − k·floor (see NOISE_BOUNDS)."""
+        if not self.noise_relative:
+            return self
+        neutral, shape = NOISE_BOUNDS[self.metric]
+        width = float(self.threshold_noise) * float(noise_floor)  # type: ignore[arg-type]
+        lo = neutral - width if shape in ("both", "min") else None
+        hi = neutral + width if shape in ("both", "max") else None
+        return replace(self, min=lo, max=hi)
 
     def evaluate(self, value: float | None) -> Status:
         """Judge one metric value; a value that cannot be computed is no_data, never a silent pass.
 
         A value exactly at a bound passes (min: value >= min; max: value <= max).
         """
-        if value is None:
+        if value is None or (self.noise_relative and self.min is None and self.max is None):
             return "no_data"
         try:
             v = float(value)
@@ -175,6 +212,8 @@ def as_dict(entity: Customer | Deal | Criterion) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(entity):
         v = getattr(entity, f.name)
+        if f.name == "threshold_noise" and v is None:
+            continue  # absent from files that do not use it, so their exports stay as they were
         if isinstance(v, tuple):
             v = list(v)
         elif isinstance(v, dict):

@@ -6,6 +6,7 @@ validator, so a download is always a valid entry.
 
 from __future__ import annotations
 
+import builtins
 from typing import Literal
 
 from dashboard.errors import ContractError, suggest
@@ -65,3 +66,40 @@ def stakeholder_snippet(kind: Literal["customer", "deal"], **fields_: object) ->
     snippet = "\n".join(lines) + "\n"
     parse_stakeholders(snippet, source="<snippet>")
     return snippet
+
+
+def criterion_snippet(
+    name: str,
+    applies_to: str,
+    metric: str,
+    *,
+    where_id: str | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    threshold_noise: float | None = None,
+    severity: str = "warn",
+    context: str = "",
+) -> str:
+    """A ``[[criteria]]`` block: a fixed bound (min/max) or ``threshold_noise``, for one stakeholder by id.
+
+    ``context``: the entries the block refers to (a customer or deal snippet); the block is parsed back with
+    them, so a bound the file would refuse (both kinds, min above max) is a ContractError here too.
+    """
+    items: list[tuple[str, str]] = [("name", toml_string(name)), ("applies_to", toml_string(applies_to))]
+    if where_id is not None:
+        items.append(("where", "{ id = " + toml_string(where_id) + " }"))
+    items.append(("metric", toml_string(metric)))
+    for key, value in (("min", min), ("max", max), ("threshold_noise", threshold_noise)):
+        if value is not None:
+            items.append((key, _toml_number(value)))
+    items.append(("severity", toml_string(severity)))
+    width = builtins.max(len(k) for k, _ in items)
+    block = "[[criteria]]\n" + "\n".join(f"{k.ljust(width)} = {v}" for k, v in items) + "\n"
+    parse_stakeholders((context + "\n" if context else "") + block, source="<snippet>")
+    return block
+
+
+def _toml_number(value: float) -> str:
+    """A finite number as TOML: 4 significant digits, always with a decimal point or exponent."""
+    text = f"{float(value):.4g}"
+    return text if any(ch in text for ch in ".enai") else text + ".0"

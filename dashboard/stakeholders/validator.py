@@ -18,6 +18,7 @@ from dashboard.stakeholders.fields import FieldChecks
 from dashboard.stakeholders.model import (
     APPLIES_TO,
     JUDGEABLE_METRICS,
+    NOISE_BOUNDS,
     SEVERITIES,
     STAGES,
     TIERS,
@@ -43,7 +44,9 @@ DEAL_KEYS: tuple[str, ...] = (
     "brands",
     "place_ids",
 )
-CRITERION_KEYS: tuple[str, ...] = ("name", "applies_to", "where", "metric", "min", "max", "severity")
+CRITERION_KEYS: tuple[str, ...] = (
+    "name", "applies_to", "where", "metric", "min", "max", "threshold_noise", "severity",
+)
 
 #: Fields a criterion's `where` may filter on, per `applies_to`. Categories, regions and "all" have no
 #: entry in the file, only a name, so they can be filtered by that name alone.
@@ -170,14 +173,39 @@ class _Validator(FieldChecks):
         severity = self.choice(e, "severity", at, SEVERITIES, default=None)
         lo = self.number(e, "min", at)
         hi = self.number(e, "max", at)
+        k = self.number(e, "threshold_noise", at)
+        if k is not None:
+            self.noise_bound(k, lo, hi, metric, at)
+            where = self.where(e, at, applies_to, ids)
+            return Criterion(name=name, applies_to=applies_to, metric=metric, severity=severity, where=where,
+                             threshold_noise=k)
         if lo is None and hi is None:
-            raise self.fail("a criterion needs a bound: set min, max or both", f"{at}.max")
+            raise self.fail("a criterion needs a bound: set min, max or both, or threshold_noise", f"{at}.max")
         if lo is not None and hi is not None and lo > hi:
             raise self.fail(f"min ({lo:g}) is greater than max ({hi:g}); nothing could pass", f"{at}.min")
         where = self.where(e, at, applies_to, ids)
         return Criterion(
             name=name, applies_to=applies_to, metric=metric, severity=severity, where=where, min=lo, max=hi
         )
+
+    def noise_bound(self, k: float, lo: float | None, hi: float | None, metric: str, at: str) -> None:
+        """``threshold_noise = k``: k times the scope's noise floor, alone, positive, on a change metric."""
+        if lo is not None or hi is not None:
+            given = ", ".join(f"{n} = {v:g}" for n, v in (("min", lo), ("max", hi)) if v is not None)
+            raise self.fail(
+                f"give either a fixed threshold (min/max) or threshold_noise, not both (found {given} and "
+                f"threshold_noise = {k:g}); example: threshold_noise = 3 alone",
+                f"{at}.threshold_noise",
+            )
+        if not k > 0:
+            raise self.fail(f"threshold_noise must be a positive multiple of the noise floor, got {k:g}; "
+                            "example: threshold_noise = 3", f"{at}.threshold_noise")
+        if metric not in NOISE_BOUNDS:
+            raise self.fail(
+                f"metric {quoted(metric)} has no noise floor (it is a total, not a change); threshold_noise "
+                f"applies to {', '.join(NOISE_BOUNDS)}; example: metric = \"level_change_pct\", threshold_noise = 3",
+                f"{at}.threshold_noise",
+            )
 
     # -- fields --------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import validate_snapshot
+from dashboard.store.manifest import check_base
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -95,6 +96,8 @@ def ingest_release(
         rid = snap.manifest.release_id
         if not replace and store.exists() and rid in store.release_ids():
             raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
+        stored = store.releases() if store.exists() else []
+        check_base(snap.manifest, snap.manifest_file, {r.release_id: (r.kind, r.components) for r in stored})
         checksum = _sha256([snap.manifest_file, snap.visits_file, snap.places_file])
 
         # Under the writer lock, so another ingest's cleanup never sees this folder before its .pid.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ LIMIT_KEYS = ("first_date", "last_date", "max_span_days")
 #: C0 controls, DEL and C1 controls: they reach a terminal raw (escape sequences), so they are refused.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+#: "replicate": its base re-run with the same components and another random seed (its noise floor).
+KINDS = ("release", "ablation", "replicate")
 MANIFEST_KEYS = ("release_id", "created_at", "description", "kind", "base", "components", "limits")
 
 
@@ -141,15 +144,17 @@ def parse_manifest(path: Path) -> Manifest:
             field="created_at", examples=[created_s],
         )
     kind = data.get("kind", "release")
-    if kind not in ("release", "ablation"):
-        raise ContractError(str(path), "must be 'release' or 'ablation'", field="kind", examples=[kind])
+    if kind not in KINDS:
+        raise ContractError(str(path), "must be 'release', 'ablation' or 'replicate'", field="kind", examples=[kind])
     base = data.get("base")
-    if kind == "ablation":
+    if kind in ("ablation", "replicate"):
         if not isinstance(base, str) or not RELEASE_ID.fullmatch(base):
-            raise ContractError(str(path), "an ablation run needs the release id it starts from", field="base",
-                                examples=[_shown(base)])
+            what = "an ablation run needs the release id it starts from" if kind == "ablation" else \
+                "a replicate needs the release id it re-runs"
+            raise ContractError(str(path), what, field="base", examples=[_shown(base)])
     elif base is not None:
-        raise ContractError(str(path), "only an ablation run has a base", field="base", examples=[base])
+        raise ContractError(str(path), "only an ablation run has a base (and a replicate: kind = 'replicate')",
+                            field="base", examples=[base])
     comps = data.get("components")
     if not isinstance(comps, dict) or not comps:
         raise ContractError(str(path), "is required: a table of pipeline component = version", field="components")
@@ -167,6 +172,31 @@ def parse_manifest(path: Path) -> Manifest:
     _control_free(path, "description", desc, allowed="\n\t")
     limits = _parse_limits(path, data.get("limits"))
     return Manifest(rid, created_s, desc, kind, base, {str(k): str(v) for k, v in comps.items()}, data, limits)
+
+
+def check_base(manifest: Manifest, path: Path, releases: Mapping[str, tuple[str, Mapping[str, str]]]) -> None:
+    """A replicate must re-run a stored release of kind "release" with exactly its components.
+
+    ``releases``: release id -> (kind, components) of the store. Checked before anything is written, since a
+    replicate with other components would pass a component change off as noise.
+    """
+    if manifest.kind != "replicate":
+        return
+    base = manifest.base or ""
+    if base not in releases:
+        raise ContractError(str(path), "a replicate's base must be a release already in the store (ingest it first)",
+                            field="base", examples=[base])
+    kind, components = releases[base]
+    if kind != "release":
+        raise ContractError(str(path), f"a replicate's base must be of kind 'release', not '{kind}'", field="base",
+                            examples=[base])
+    if dict(components) != manifest.components:
+        differ = sorted(k for k in {*components, *manifest.components}
+                        if components.get(k) != manifest.components.get(k))
+        raise ContractError(str(path), f"a replicate must have exactly the components of its base '{base}'",
+                            field="components",
+                            examples=[f"{k} = {manifest.components.get(k)!r} (base: {components.get(k)!r})"
+                                      for k in differ])
 
 
 def refuse_symlink(path: Path) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.errors import RelcheckError
 from dashboard.stakeholders import stakeholder_snippet
-from dashboard.views import data, joint_section, scope_view, ui
+from dashboard.views import data, guarantee_section, joint_section, scope_view, ui
 
 c = ui.ctx()
 ui.page_header("Explore", c, "an edge-case check on any set of places")
@@ -89,3 +89,4 @@ st.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
+guarantee_section.render(c, scope, "explore", snippet=text)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.acceptance import review
-from dashboard.views import data, ui
+from dashboard.views import data, guarantee_section, ui
 
 c = ui.ctx()
 ui.page_header("Release review", c)
@@ -59,7 +59,7 @@ if gate is not None:
     ]
     if not c.causes:
         st.caption("Turn on *Attribute failures to causes* in the sidebar to name what broke each stakeholder.")
-    ui.table(pd.DataFrame(rows), "scorecard")
+    ui.table(pd.DataFrame(guarantee_section.mark_unusual(c, gate, rows)), "scorecard")
     heat = pd.DataFrame(
         [
             {"criterion": r.criterion, "stakeholder": r.scope, "status": r.status, "metric": r.metric}

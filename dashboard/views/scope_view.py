@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.acceptance.results import CriterionResult
 from dashboard.acceptance.status import worst
-from dashboard.views import data, ui
+from dashboard.views import data, guarantee_section, ui
 
 HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp", "daily_corr")
 SECOND = ("max_share_shift_pp", "rank_corr", "growth_sign_agreement", "places_added", "places_dropped")
@@ -42,6 +42,7 @@ def render(
         return detail
     ui.metric_tiles(v, HEADLINE)
     ui.metric_tiles(v, SECOND)
+    guarantee_section.usual_movement_table(c, scope, v, prefix)
     ci = v.get("level_change_ci95_pct")
     if isinstance(ci, list | tuple) and len(ci) == 2:
         st.caption(

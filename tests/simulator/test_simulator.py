@@ -93,10 +93,12 @@ def test_releases_in_ingest_order(demo: SampleResult) -> None:
     ids = demo.release_ids
     assert ids[:4] == ["2026.08.0", "2026.09.0", "2026.10.0", "2026.11.0"]
     assert demo.current_id == "2026.10.0" and demo.candidate_id == "2026.11.0"
-    assert len(ids) == 4 + 2 * len(COMPONENTS)
+    assert len(ids) == 4 + 2 * len(COMPONENTS) + 4 + 3
+    assert ids[14:] == ["2026.04.0", "2026.05.0", "2026.06.0", "2026.07.0",
+                        "2026.10.0-rep1", "2026.10.0-rep2", "2026.10.0-rep3"]
     assert [d.name for d in demo.release_dirs] == ids
     kinds = [_manifest(d)["kind"] for d in demo.release_dirs]
-    assert kinds == ["release"] * 4 + ["ablation"] * 10
+    assert kinds == ["release"] * 4 + ["ablation"] * 10 + ["release"] * 4 + ["replicate"] * 3
     assert demo.ground_truth == demo.out_dir / "ground_truth.json"
 
 
@@ -107,7 +109,7 @@ def test_manifests(demo: SampleResult) -> None:
         assert isinstance(m["created_at"], dt.datetime) and m["created_at"].tzinfo is not None
         assert m["description"].strip()
         assert list(m["components"]) == list(COMPONENTS)
-        if m["kind"] == "ablation":
+        if m["kind"] in ("ablation", "replicate"):
             assert m["base"] == demo.current_id
         else:
             assert "base" not in m
@@ -115,7 +117,7 @@ def test_manifests(demo: SampleResult) -> None:
     assert _manifest(demo.out_dir / demo.candidate_id)["components"] == CANDIDATE_VERSIONS
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", [*range(14), 14, 18])
 def test_contract(demo: SampleResult, index: int) -> None:
     folder = demo.release_dirs[index]
     visits, places = folder / "visits.parquet", folder / "places.parquet"
@@ -142,7 +144,8 @@ def test_contract(demo: SampleResult, index: int) -> None:
     m = _manifest(folder)
     first, last = con.sql("select min(date), max(date) from v").fetchall()[0]
     assert first == dt.date(2026, 4, 13) and first.weekday() == 0
-    expected_last = dt.date(2026, 7, 26) if m["release_id"] in ("2026.08.0", "2026.09.0") else dt.date(2026, 8, 2)
+    history = ("2026.04.0", "2026.05.0", "2026.06.0", "2026.07.0", "2026.08.0", "2026.09.0")
+    expected_last = dt.date(2026, 7, 26) if m["release_id"] in history else dt.date(2026, 8, 2)
     assert last == expected_last
 
 
@@ -435,3 +438,65 @@ def test_poisson_quantile() -> None:
         assert np.all(np.diff(k) >= 0)
     assert poisson_quantile(np.array([0.7]), np.array([0.0]))[0] == 0
     assert not math.isnan(float(poisson_quantile(np.array([1 - 1e-15]), np.array([40.0]))[0]))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The monthly history and the replicates (noise floor)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_history_ground_truth_names_the_changed_components(demo: SampleResult, truth: dict) -> None:
+    """At least 8 monthly releases; each consecutive pair's changes recomputed from the manifests."""
+    history = truth["history"]
+    releases = [d for d in demo.release_dirs if _manifest(d)["kind"] == "release"]
+    by_time = sorted(releases, key=lambda d: _manifest(d)["created_at"])
+    assert history["releases"] == [d.name for d in by_time] and len(by_time) >= 8
+    months = [_manifest(d)["created_at"].strftime("%Y-%m") for d in by_time]
+    assert len(set(months)) == len(months)
+    for pair, (a, b) in zip(history["pairs"], zip(by_time, by_time[1:], strict=False), strict=True):
+        ca, cb = _manifest(a)["components"], _manifest(b)["components"]
+        assert (pair["current"], pair["candidate"]) == (a.name, b.name)
+        assert pair["changed"] == [c for c in COMPONENTS if ca[c] != cb[c]]
+        assert set(pair["effective"]) <= set(pair["changed"]) and pair["quiet"] == (not pair["effective"])
+    quiet = [p for p in history["pairs"] if p["quiet"]]
+    loud = [p for p in history["pairs"] if p["effective"]]
+    assert len(quiet) >= 2 and len(loud) >= 3
+    # A version bump without a behaviour change is in "changed" only (poi_db 2026-03 -> 2026-07).
+    assert any(set(p["changed"]) - set(p["effective"]) for p in history["pairs"])
+
+
+def test_quiet_history_pair_differs_by_sampling_only(demo: SampleResult, truth: dict) -> None:
+    pair = next(p for p in truth["history"]["pairs"] if p["quiet"] and not p["changed"])
+    a, b = demo.out_dir / pair["current"], demo.out_dir / pair["candidate"]
+    assert pq.read_table(a / "places.parquet").equals(pq.read_table(b / "places.parquet"))
+    ta, tb = _total(a), _total(b)
+    assert ta != tb and _rel(ta, tb) < 0.01
+
+
+def _level_change(base: Path, rep: Path, where: str = "true") -> float:
+    a, b = _total(base, where), _total(rep, where)
+    return 100.0 * (b - a) / a
+
+
+def test_replicates_rerun_the_current_release(demo: SampleResult, truth: dict) -> None:
+    reps = truth["replicates"]
+    assert reps["base"] == demo.current_id and len(reps["release_ids"]) >= 3
+    cur = demo.out_dir / demo.current_id
+    places = pq.read_table(cur / "places.parquet")
+    for rid in reps["release_ids"]:
+        m = _manifest(demo.out_dir / rid)
+        assert (m["kind"], m["base"], m["components"]) == ("replicate", demo.current_id, CURRENT_VERSIONS)
+        assert pq.read_table(demo.out_dir / rid / "places.parquet").equals(places)
+    spread = reps["expected_level_change_sd_pct"]
+    # Sampling makes small scopes noisier: a brand's expected spread is above the whole world's.
+    assert spread["all"] < spread["region:W"] < spread["brand:FreshCo"]
+    # The measured spread agrees with the simulator's: |level change| of the whole world stays within 4 sd,
+    # and over the three replicates and five regions the mean squared change is near 1 sd^2.
+    z2 = []
+    for rid in reps["release_ids"]:
+        rep = demo.out_dir / rid
+        assert abs(_level_change(cur, rep)) < 4 * spread["all"]
+        for region in ("NE", "SE", "MW", "SW", "W"):
+            where = f"place_id in (select place_id from '{cur}/places.parquet' where region = '{region}')"
+            z2.append((_level_change(cur, rep, where) / spread[f"region:{region}"]) ** 2)
+    assert 0.2 < sum(z2) / len(z2) < 3.0
