@@ -4,7 +4,7 @@
 WITH c AS (
     SELECT place_key AS place_id, list_filter([
         CASE WHEN count(DISTINCT coalesce(CAST(location_name AS VARCHAR), '')) FILTER (WHERE NOT list_contains(absent, 'location_name')) > 1 THEN 'location_name' END,
-        CASE WHEN count(DISTINCT coalesce(CAST(brand AS VARCHAR), '')) FILTER (WHERE NOT list_contains(absent, 'brands')) > 1 THEN 'brands' END,
+        CASE WHEN count(DISTINCT [coalesce(CAST(brand AS VARCHAR), ''), coalesce(other_brands, '')]) FILTER (WHERE NOT list_contains(absent, 'brands')) > 1 THEN 'brands' END,
         CASE WHEN count(DISTINCT coalesce(CAST(top_category AS VARCHAR), '')) FILTER (WHERE NOT list_contains(absent, 'top_category')) > 1 THEN 'top_category' END,
         CASE WHEN count(DISTINCT coalesce(CAST(region AS VARCHAR), '')) FILTER (WHERE NOT list_contains(absent, 'region')) > 1 THEN 'region' END,
         CASE WHEN count(DISTINCT coalesce(CAST(city AS VARCHAR), '')) FILTER (WHERE NOT list_contains(absent, 'city')) > 1 THEN 'city' END,

@@ -38,7 +38,8 @@ MAX_VISITS_PER_RELEASE = 1e15
 VISITS_REQUIRED = ("place_id", "date", "source", "visits")
 VISITS_OPTIONAL = ("raw_visits", "segment")
 PLACES_REQUIRED = ("place_id", "name", "brand", "category", "region")
-PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude")
+#: other_brands: a place's further brands besides ``brand``, comma-separated ("Lincoln, Mercury"); null = none.
+PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude", "other_brands")
 STRING_TYPES = {"VARCHAR"}
 NUMERIC_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -201,6 +202,7 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
             "category": STRING_TYPES, "region": STRING_TYPES, "city": STRING_TYPES | {"NULL"},
             "sub_category": STRING_TYPES | {"NULL"}, "parent_place_id": STRING_TYPES | {"NULL"},
             "latitude": NUMERIC_TYPES | {"NULL"}, "longitude": NUMERIC_TYPES | {"NULL"},
+            "other_brands": STRING_TYPES | {"NULL"},
         })
     if problems:
         raise ValidationFailed(folder, problems)
@@ -208,7 +210,7 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
     cur.register("src_visits", cur.project(vrel, VISITS_REQUIRED + VISITS_OPTIONAL, {"raw_visits": "BIGINT", "segment": "VARCHAR"}))
     cur.register("src_places", cur.project(prel, PLACES_REQUIRED + PLACES_OPTIONAL, {
         "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
-        "latitude": "DOUBLE", "longitude": "DOUBLE",
+        "latitude": "DOUBLE", "longitude": "DOUBLE", "other_brands": "VARCHAR",
     }))
     limits = manifest.limits
     # CSV is parsed once into memory; Parquet is read in place by every check. An engine error names the file.

@@ -76,7 +76,7 @@ RELATIONS: dict[str, Any] = {
     "src_visits": "place_id VARCHAR, date VARCHAR, source VARCHAR, visits VARCHAR, raw_visits VARCHAR, "
                   "segment VARCHAR",
     "src_places": "place_id VARCHAR, name VARCHAR, brand VARCHAR, category VARCHAR, region VARCHAR, city VARCHAR, "
-                  "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR",
+                  "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR, other_brands VARCHAR",
     "visits_flags": ("query", "contract_visits_flags"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
