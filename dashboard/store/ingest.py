@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store, utc_now
-from dashboard.store.contract import validate_snapshot
+from dashboard.store.contract import read_checked_snapshot, validate_snapshot
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -82,8 +82,13 @@ def ingest_release(
     replace: bool = False,
     delimiter: str = ",",
     progress: Progress | None = None,
+    checked: bool = False,
 ) -> Release:
-    """Add one release folder to the store; a bad snapshot leaves the store untouched."""
+    """Add one release folder to the store; a bad snapshot leaves the store untouched.
+
+    ``checked``: the snapshot was written by relcheck from rows it checked itself (a patterns import), so it
+    is read by ``read_checked_snapshot``, without a second grouping of every visit.
+    """
     folder = Path(folder)
     step = progress or (lambda stage, done, total: None)
     # Spill files go to the system's temporary folder: a refused snapshot must leave the store untouched.
@@ -91,7 +96,7 @@ def ingest_release(
     con = _connect(spill / "duckdb")
     try:
         step("validating", 0, 4)
-        snap = validate_snapshot(folder, con, delimiter=delimiter)
+        snap = (read_checked_snapshot if checked else validate_snapshot)(folder, con, delimiter=delimiter)
         rid = snap.manifest.release_id
         if not replace and store.exists() and rid in store.release_ids():
             raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
@@ -112,7 +117,9 @@ def ingest_release(
             con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4)
             con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
-            con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
+            daily = (con.relation("ingest_place_daily_unique", inputs=FLAGS) if snap.daily_unique
+                     else con.relation("ingest_place_daily", inputs=FLAGS))
+            con.write_parquet(daily, staged / "place_daily.parquet")
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
