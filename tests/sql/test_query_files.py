@@ -105,6 +105,7 @@ RELATIONS: dict[str, Any] = {
     "pat_parsed": ("query", "patterns_rows"),
     "pat_examples": ("query", "patterns_rows"),
     "pat_long": ("query", "patterns_long"),
+    "pat_places": ("query", "patterns_places"),
     "sample_visits": "place_id VARCHAR, date DATE, source VARCHAR, visits DOUBLE, raw_visits BIGINT, segment VARCHAR",
     "sample_places": STORED_PLACES,
 }
