@@ -83,6 +83,17 @@ def test_extra_brands_from_a_parquet_list(tmp_path: Path, store: Store) -> None:
     assert (places(r)[KEY_A]["brand"], places(r)[KEY_A]["other_brands"]) == ("Ford", "Lincoln")
 
 
+@pytest.mark.parametrize(("counts", "raw", "days_raw"), [
+    ([1, 2, 3, 4, 5, 6, 7], 28, [1, 2, 3, 4, 5, 6, 7]),  # raw counts that add up: they are their own spread
+    ([0.5, 0.5, 1, 1, 0, 0, 0], 3, [1, 0, 1, 1, 0, 0, 0]),  # add up, not whole: largest remainder, a tie to the earlier
+    ([1, 1, 1, 0, 0, 0, 0], 2, [1, 1, 0, 0, 0, 0, 0]),
+])
+def test_raw_visit_counts_spread_to_whole_days(tmp_path: Path, store: Store, counts: list[float], raw: int,
+                                               days_raw: list[int]) -> None:
+    r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, MON, counts, raw_visit_counts=raw)]))
+    assert [visits(r)[(KEY_A, d)][1] for d in days(MON, 7)] == days_raw
+
+
 def test_default_source_is_the_vendor_and_components_default(tmp_path: Path, store: Store) -> None:
     r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7)]))
     assert set(r.release.sources) == {"safegraph"}
