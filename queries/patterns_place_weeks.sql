@@ -2,7 +2,7 @@
 -- week delivered twice, Sunday and Monday weeks mixed), and holes between a place's first and last day.
 -- Counted on the weekly rows, so the common case (no overlap) needs no per-day grouping.
 -- params: limit
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_parsed (from patterns_parsed)
 WITH w AS (
     SELECT place_key, week_start AS s, week_start + CAST(len(counts) AS INTEGER) AS e FROM pat_parsed
 ), c AS (

@@ -5,7 +5,7 @@
 -- brands: the first is the brand, the rest are kept as other_brands (', '-joined; null when none).
 -- Used when some file lacks an attribute column; patterns_places_latest is the same when none does.
 -- params: none
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_parsed (from patterns_parsed)
 WITH latest AS (
     SELECT place_key AS place_id,
         arg_max({'v': location_name}, (week_start, file)) FILTER (WHERE NOT list_contains(absent, 'location_name')).v AS name,

@@ -2,7 +2,7 @@
 -- (the last file by name on a tie), and which attributes differ between the place's weeks (`changed`).
 -- brands: the first is the brand, the rest are kept as other_brands (', '-joined; null when none).
 -- params: none
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_parsed (from patterns_parsed)
 WITH latest AS (
     SELECT place_key AS place_id,
         arg_max({'name': location_name, 'brand': brand, 'other_brands': other_brands, 'category': top_category,

@@ -180,12 +180,14 @@ def _read(cur: DuckDBEngine, infos: list[PatternsFile], work: Path, step: Progre
             step(f"reading files ({done}/{len(infos)} files, {rows:,} rows so far)", done, total)
 
         def parse(target: Path = out) -> None:
-            cur.write_parquet(cur.relation("patterns_rows", inputs=ROWS), target)
+            cur.register("pat_all", cur.relation("patterns_rows", inputs=ROWS))
+            cur.write_parquet(cur.relation("patterns_parsed", inputs={"pat_all": "pat_all"}), target)
 
         try:
             _while_running(cur, parse, report)
         except cur.Error as exc:
             raise ContractError(names, f"cannot be read: {str(exc).splitlines()[0]}") from None
+        cur.drop("pat_all")
         cur.drop("pat_rows")
         parsed.append(out)
         files_done += len(files)

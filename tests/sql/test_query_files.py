@@ -102,7 +102,8 @@ RELATIONS: dict[str, Any] = {
                 "date_range_end VARCHAR, raw_visit_counts VARCHAR, location_name VARCHAR, brands VARCHAR, "
                 "top_category VARCHAR, sub_category VARCHAR, region VARCHAR, city VARCHAR, latitude VARCHAR, "
                 "longitude VARCHAR, parent_placekey VARCHAR, absent VARCHAR[], row BIGINT",
-    "pat_parsed": ("query", "patterns_rows"),
+    "pat_all": ("query", "patterns_rows"),
+    "pat_parsed": ("query", "patterns_parsed"),
     "pat_examples": ("query", "patterns_rows"),
     "pat_long": ("query", "patterns_long"),
     "pat_places": ("query", "patterns_places"),
