@@ -10,7 +10,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store, utc_now
@@ -83,11 +83,13 @@ def ingest_release(
     delimiter: str = ",",
     progress: Progress | None = None,
     checked: bool = False,
+    provenance: dict[str, Any] | None = None,
 ) -> Release:
     """Add one release folder to the store; a bad snapshot leaves the store untouched.
 
     ``checked``: the snapshot was written by relcheck from rows it checked itself (a patterns import), so it
-    is read by ``read_checked_snapshot``, without a second grouping of every visit.
+    is read by ``read_checked_snapshot``, without a second grouping of every visit. ``provenance``: how the
+    release came in, kept in its manifest (default: a snapshot and its file names; dashboard.store.provenance).
     """
     folder = Path(folder)
     step = progress or (lambda stage, done, total: None)
@@ -146,6 +148,8 @@ def ingest_release(
                 "sources": [v for k, v in coverage if k == "source"],
                 "segments": [v for k, v in coverage if k == "segment"],
                 "has_raw_visits": bool(vprof["raw_visits_rows"]),
+                "provenance": provenance or {"format": "snapshot", "files": [
+                    p.name for p in (snap.manifest_file, snap.visits_file, snap.places_file)]},
             }
             (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
             release = store.publish(entry, staged, replace=replace)

@@ -338,7 +338,9 @@ def import_patterns(
         step("ingesting", len(paths) + 3, total)
         try:
             # Checked here row by row: ingest trusts the key's uniqueness, the places and the order of the visits.
-            release = ingest_release(store, snap, replace=replace, checked=True)
+            provenance = {"format": FORMAT, "files": [str(p) for p in paths], "weekly_rows": weekly_rows,
+                          "repeated_days": repeated, "warnings": warnings}
+            release = ingest_release(store, snap, replace=replace, checked=True, provenance=provenance)
         except ValidationFailed as exc:
             raise RelcheckError(
                 f"the snapshot made from the patterns files was refused (a rule the import does not check yet):\n"
