@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -17,8 +18,11 @@ from dashboard.store.catalog import Store
 def test_sample_format_patterns_round_trips_through_import(tmp_path: Path, demo_sample, sample_store: Store,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     result, _ = demo_sample
-    # The simulator already ran for the session: the command gets its result instead of simulating again.
-    monkeypatch.setattr("dashboard.simulator.core.generate", lambda out, **kw: result)
+    # The simulator already ran for the session: the command gets its result instead of simulating again,
+    # cut to the current release (writing all 14 as patterns files would only repeat the same work).
+    current = next(d for d in result.release_dirs if d.name == result.current_id)
+    cut = dataclasses.replace(result, release_dirs=[current], release_ids=[result.current_id])
+    monkeypatch.setattr("dashboard.simulator.core.generate", lambda out, **kw: cut)
     out = tmp_path / "data" / "releases"
     runner = CliRunner()
     res = runner.invoke(main, ["sample", "--format", "patterns", "--no-ingest", "--out", str(out)])
