@@ -46,6 +46,7 @@ lint: .stamp-install-test
 
 bench: .stamp-install-test
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/patterns.py
 
 bench-growth: .stamp-install-test
 	$(BIN)/python benchmarks/run.py --growth

@@ -14,6 +14,7 @@ SELECT
     TRY_CAST(latitude AS DOUBLE) AS latitude,
     CAST(longitude AS VARCHAR) AS longitude_text,
     TRY_CAST(longitude AS DOUBLE) AS longitude,
+    NULLIF(CAST(other_brands AS VARCHAR), '') AS other_brands,
     (place_id IS NULL OR CAST(place_id AS VARCHAR) = '') AS f_place_id_empty,
     (category IS NULL OR CAST(category AS VARCHAR) = '') AS f_category_empty,
     (region IS NULL OR CAST(region AS VARCHAR) = '') AS f_region_empty,
@@ -30,6 +31,7 @@ SELECT
         WHEN length(CAST(city AS VARCHAR)) > $max_len THEN 'city'
         WHEN length(CAST(sub_category AS VARCHAR)) > $max_len THEN 'sub_category'
         WHEN length(CAST(parent_place_id AS VARCHAR)) > $max_len THEN 'parent_place_id'
+        WHEN length(CAST(other_brands AS VARCHAR)) > $max_len THEN 'other_brands'
     END AS too_long_column,
     -- C0, DEL and C1 control characters reach a terminal raw (escape sequences): refused, never escaped.
     CASE
@@ -41,5 +43,6 @@ SELECT
         WHEN regexp_matches(CAST(city AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'city'
         WHEN regexp_matches(CAST(sub_category AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'sub_category'
         WHEN regexp_matches(CAST(parent_place_id AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'parent_place_id'
+        WHEN regexp_matches(CAST(other_brands AS VARCHAR), '[\x00-\x1f\x7f-\x9f]') THEN 'other_brands'
     END AS control_column
 FROM src_places

@@ -1,6 +1,6 @@
 -- Runs of days between the first and last imported day that no weekly row covers, for any place.
 -- params: none
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_parsed (from patterns_parsed)
 WITH w AS (
     SELECT DISTINCT week_start AS s, week_start + CAST(len(counts) AS INTEGER) AS e FROM pat_parsed
 ), c AS (

@@ -1,6 +1,6 @@
 -- Per file: rows, broken rules counted, week starts by weekday (Sunday- or Monday-based weeks).
 -- params: none
--- reads: pat_parsed (from patterns_rows)
+-- reads: pat_parsed (from patterns_parsed)
 SELECT
     file,
     count(*) AS rows,

@@ -48,15 +48,23 @@ WITH t AS (
         CASE WHEN is_array THEN try_cast(try_cast(vbd AS JSON) AS DOUBLE[]) END AS counts,
         date_diff('day', week_start, week_end) AS range_days
     FROM p
+), totals AS (
+    -- A week whose counts are whole and add up to raw_visit_counts (SafeGraph's raw visits_by_day) is its own
+    -- spread (the largest remainder gives the counts back), so the spread is not computed for it.
+    SELECT *,
+        list_sum(counts) AS total,
+        coalesce(raw_number = list_sum(counts) AND list_bool_and(list_transform(counts, lambda x: x = floor(x))), false)
+            AS raw_is_counts
+    FROM a
 ), spread AS (
     SELECT *,
-        CASE WHEN raw_number IS NOT NULL AND list_count(counts) = len(counts) AND len(counts) > 0 THEN
-            CASE WHEN list_sum(counts) > 0
+        CASE WHEN raw_number IS NOT NULL AND list_count(counts) = len(counts) AND len(counts) > 0 AND NOT raw_is_counts THEN
+            CASE WHEN total > 0
                 THEN list_transform(counts, lambda x: raw_number * x / total)
                 ELSE list_transform(counts, lambda x: raw_number / len(counts))
             END
         END AS exact
-    FROM (SELECT *, list_sum(counts) AS total FROM a)
+    FROM totals
 ), r AS (
     SELECT *,
         list_grade_up(list_grade_up(list_transform(exact, lambda x: floor(x) - x))) AS fraction_rank,
@@ -66,8 +74,9 @@ WITH t AS (
 SELECT
     file, "row", place_key, week_start, counts,
     CAST(raw_number AS BIGINT) AS raw_visit_counts,
-    list_transform(exact, lambda x, i: CAST(floor(x) + CASE WHEN fraction_rank[i] <= short_by THEN 1 ELSE 0 END AS BIGINT))
-        AS raw_days,
+    CASE WHEN raw_is_counts THEN CAST(counts AS BIGINT[]) ELSE
+        list_transform(exact, lambda x, i: CAST(floor(x) + CASE WHEN fraction_rank[i] <= short_by THEN 1 ELSE 0 END AS BIGINT))
+    END AS raw_days,
     location_name, brand_list[1] AS brand, array_to_string(brand_list[2:], ', ') AS other_brands,
     top_category, sub_category, region, city, try_cast(latitude AS DOUBLE) AS latitude,
     try_cast(longitude AS DOUBLE) AS longitude, parent_placekey, absent,

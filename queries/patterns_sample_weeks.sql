@@ -1,6 +1,7 @@
 -- A release snapshot written back as weekly patterns rows: one per place and 7-day week from the first date,
 -- the sources and segments summed (patterns carry one blended source), missing days as 0, the last week short
 -- when the release ends mid-week (its date_range_end says so).
+-- brands: a JSON list of the brand and the other_brands.
 -- params: none
 -- reads: sample_visits, sample_places (a release snapshot's visits and places)
 WITH daily AS (
@@ -23,7 +24,9 @@ WITH daily AS (
 )
 SELECT
     w.place_id AS placekey, p.parent_place_id AS parent_placekey, p.name AS location_name,
-    CASE WHEN p.brand IS NULL THEN '' ELSE CAST(to_json([p.brand]) AS VARCHAR) END AS brands,
+    CASE WHEN p.brand IS NULL THEN ''
+        ELSE CAST(to_json(list_concat([p.brand], coalesce(string_split(p.other_brands, ', '), []))) AS VARCHAR)
+    END AS brands,
     p.category AS top_category, p.sub_category, p.region, p.city, p.latitude, p.longitude,
     strftime(w.week_start, '%Y-%m-%dT00:00:00-05:00') AS date_range_start,
     strftime(w.week_end, '%Y-%m-%dT00:00:00-05:00') AS date_range_end,

@@ -38,7 +38,8 @@ MAX_VISITS_PER_RELEASE = 1e15
 VISITS_REQUIRED = ("place_id", "date", "source", "visits")
 VISITS_OPTIONAL = ("raw_visits", "segment")
 PLACES_REQUIRED = ("place_id", "name", "brand", "category", "region")
-PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude")
+#: other_brands: a place's further brands besides ``brand``, comma-separated ("Lincoln, Mercury"); null = none.
+PLACES_OPTIONAL = ("city", "sub_category", "parent_place_id", "latitude", "longitude", "other_brands")
 STRING_TYPES = {"VARCHAR"}
 NUMERIC_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -102,6 +103,9 @@ class Snapshot:
     manifest_file: Path
     cur: DuckDBEngine
     profile: dict[str, Any]
+    #: One row per place and day (a single source and segment, the key unique, visits in place and date order):
+    #: the per place and day rollup is then the visits themselves, no grouping (read_checked_snapshot).
+    daily_unique: bool = False
 
 
 def _find_one(folder: Path, stem: str) -> Path:
@@ -196,34 +200,13 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
             "visits": NUMERIC_TYPES, "raw_visits": NUMERIC_TYPES, "segment": STRING_TYPES,
         })
     if places_file.suffix == ".parquet":
-        problems += _check_types(cur, places_file, prel, {
-            "place_id": STRING_TYPES, "name": STRING_TYPES, "brand": STRING_TYPES | {"NULL"},
-            "category": STRING_TYPES, "region": STRING_TYPES, "city": STRING_TYPES | {"NULL"},
-            "sub_category": STRING_TYPES | {"NULL"}, "parent_place_id": STRING_TYPES | {"NULL"},
-            "latitude": NUMERIC_TYPES | {"NULL"}, "longitude": NUMERIC_TYPES | {"NULL"},
-        })
+        problems += _check_types(cur, places_file, prel, PLACES_TYPES)
     if problems:
         raise ValidationFailed(folder, problems)
 
     cur.register("src_visits", cur.project(vrel, VISITS_REQUIRED + VISITS_OPTIONAL, {"raw_visits": "BIGINT", "segment": "VARCHAR"}))
-    cur.register("src_places", cur.project(prel, PLACES_REQUIRED + PLACES_OPTIONAL, {
-        "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
-        "latitude": "DOUBLE", "longitude": "DOUBLE",
-    }))
     limits = manifest.limits
-    # CSV is parsed once into memory; Parquet is read in place by every check. An engine error names the file.
-    with _reading(cur, places_file):
-        places_flags = cur.relation("contract_places_flags", inputs={"src_places": "src_places"}, max_len=MAX_STRING)
-        cur.register("places_flags", _materialise_csv(cur, places_file, places_flags, "places_flags_mat"))
-        pprof = cur.run("contract_places_profile", inputs=PLACES_FLAGS).dicts()[0]
-        if pprof["rows"] == 0:
-            problems.append(ContractError(str(places_file), "has no rows"))
-        for rule, (fld, text) in PLACES_RULES.items():
-            if pprof.get(rule):
-                fld = pprof.get(f"{rule}_columns") or fld
-                ex = _examples(cur, "contract_places_violations", PLACES_FLAGS, rule, fld)
-                problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
-        cur.register("places_typed", cur.relation("ingest_places_out", inputs=PLACES_FLAGS))
+    pprof = _check_places(cur, places_file, prel, problems)
 
     with _reading(cur, visits_file):
         visits_flags = cur.relation(
@@ -269,6 +252,84 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
 
 
 VISITS_CONTROL_RULE = "must not contain control characters (tabs, newlines, escapes)"
+
+PLACES_TYPES = {
+    "place_id": STRING_TYPES, "name": STRING_TYPES, "brand": STRING_TYPES | {"NULL"},
+    "category": STRING_TYPES, "region": STRING_TYPES, "city": STRING_TYPES | {"NULL"},
+    "sub_category": STRING_TYPES | {"NULL"}, "parent_place_id": STRING_TYPES | {"NULL"},
+    "latitude": NUMERIC_TYPES | {"NULL"}, "longitude": NUMERIC_TYPES | {"NULL"},
+    "other_brands": STRING_TYPES | {"NULL"},
+}
+
+
+def _check_places(cur: DuckDBEngine, places_file: Path, prel: Any, problems: list[ContractError]) -> dict[str, Any]:
+    """Every row rule of places (appended to ``problems``); registers places_flags and places_typed. Its profile."""
+    cur.register("src_places", cur.project(prel, PLACES_REQUIRED + PLACES_OPTIONAL, {
+        "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
+        "latitude": "DOUBLE", "longitude": "DOUBLE", "other_brands": "VARCHAR",
+    }))
+    # CSV is parsed once into memory; Parquet is read in place by every check. An engine error names the file.
+    with _reading(cur, places_file):
+        places_flags = cur.relation("contract_places_flags", inputs={"src_places": "src_places"}, max_len=MAX_STRING)
+        cur.register("places_flags", _materialise_csv(cur, places_file, places_flags, "places_flags_mat"))
+        pprof = cur.run("contract_places_profile", inputs=PLACES_FLAGS).dicts()[0]
+        if pprof["rows"] == 0:
+            problems.append(ContractError(str(places_file), "has no rows"))
+        for rule, (fld, text) in PLACES_RULES.items():
+            if pprof.get(rule):
+                fld = pprof.get(f"{rule}_columns") or fld
+                ex = _examples(cur, "contract_places_violations", PLACES_FLAGS, rule, fld)
+                problems.append(ContractError(str(places_file), f"{text} ({pprof[rule]} rows)", field=fld, examples=ex))
+        cur.register("places_typed", cur.relation("ingest_places_out", inputs=PLACES_FLAGS))
+    return pprof
+
+
+#: The visits of a checked snapshot, as relcheck writes them (read_checked_snapshot); segment is optional.
+CHECKED_VISITS_TYPES = {"place_id": "VARCHAR", "date": "DATE", "source": "VARCHAR", "visits": "DOUBLE",
+                        "raw_visits": "BIGINT", "segment": "VARCHAR"}
+
+
+def read_checked_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> Snapshot:
+    """A snapshot relcheck wrote from rows it checked itself (a patterns import), read without a second full check.
+
+    Its writer vouches for what costs a grouping of every visit: the key (place_id, date, source, segment) is
+    unique, every place_id is in places, and the visits are in place and date order. Everything else is still
+    checked: places completely, and visits in one pass for missing, negative or non-finite values, the per-row
+    and whole-release limits and the source and segment names. When any of that fails, or the visits are not
+    Parquet of the expected types, the full ``validate_snapshot`` runs instead, so the message is the same.
+    """
+    folder = Path(folder)
+    manifest_file = folder / "release.toml"
+    manifest = parse_manifest(manifest_file)
+    visits_file = _find_one(folder, "visits")
+    places_file = _find_one(folder, "places")
+    if visits_file.suffix != ".parquet":
+        return validate_snapshot(folder, cur, delimiter=delimiter)
+    vrel = _read(cur, visits_file, delimiter)
+    prel = _read(cur, places_file, delimiter)
+    types = dict(cur.column_types(vrel))
+    if {k: v for k, v in CHECKED_VISITS_TYPES.items() if k in types} != types or len(types) < 5 or (
+            _check_columns(places_file, cur.columns(prel), PLACES_REQUIRED, PLACES_OPTIONAL)):
+        return validate_snapshot(folder, cur, delimiter=delimiter)
+    if places_file.suffix == ".parquet" and _check_types(cur, places_file, prel, PLACES_TYPES):
+        return validate_snapshot(folder, cur, delimiter=delimiter)
+    problems: list[ContractError] = []
+    pprof = _check_places(cur, places_file, prel, problems)
+    if problems:
+        raise ValidationFailed(folder, problems)
+    limits = manifest.limits
+    cur.register("src_visits", cur.project(vrel, VISITS_REQUIRED + VISITS_OPTIONAL, {"segment": "VARCHAR"}))
+    with _reading(cur, visits_file):
+        cur.register("visits_flags", cur.relation("contract_visits_checked", inputs={"src_visits": "src_visits"}))
+        vprof = cur.run("contract_visits_checked_profile", inputs=VISITS_FLAGS, max_visits=MAX_VISITS_PER_ROW,
+                        first_date=limits.first_date, last_date=limits.last_date).dicts()[0]
+    names = [*vprof["sources"], *vprof["segments"]]
+    if (vprof["rows"] == 0 or vprof["broken"] or _release_bounds(visits_file, vprof, limits)
+            or any(not n or len(n) > MAX_STRING or CONTROL.search(n) for n in names)):
+        return validate_snapshot(folder, cur, delimiter=delimiter)
+    daily_unique = len(vprof["sources"]) == 1 and len(vprof["segments"]) == 1
+    return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur,
+                    {"visits": vprof, "places": pprof}, daily_unique=daily_unique)
 
 
 def _release_bounds(visits_file: Path, vprof: dict[str, Any], limits: Limits) -> list[ContractError]:

@@ -10,11 +10,11 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store, utc_now
-from dashboard.store.contract import validate_snapshot
+from dashboard.store.contract import read_checked_snapshot, validate_snapshot
 from dashboard.store.manifest import check_base
 
 if TYPE_CHECKING:
@@ -83,8 +83,15 @@ def ingest_release(
     replace: bool = False,
     delimiter: str = ",",
     progress: Progress | None = None,
+    checked: bool = False,
+    provenance: dict[str, Any] | None = None,
 ) -> Release:
-    """Add one release folder to the store; a bad snapshot leaves the store untouched."""
+    """Add one release folder to the store; a bad snapshot leaves the store untouched.
+
+    ``checked``: the snapshot was written by relcheck from rows it checked itself (a patterns import), so it
+    is read by ``read_checked_snapshot``, without a second grouping of every visit. ``provenance``: how the
+    release came in, kept in its manifest (default: a snapshot and its file names; dashboard.store.provenance).
+    """
     folder = Path(folder)
     step = progress or (lambda stage, done, total: None)
     # Spill files go to the system's temporary folder: a refused snapshot must leave the store untouched.
@@ -92,7 +99,7 @@ def ingest_release(
     con = _connect(spill / "duckdb")
     try:
         step("validating", 0, 4)
-        snap = validate_snapshot(folder, con, delimiter=delimiter)
+        snap = (read_checked_snapshot if checked else validate_snapshot)(folder, con, delimiter=delimiter)
         rid = snap.manifest.release_id
         if not replace and store.exists() and rid in store.release_ids():
             raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
@@ -115,7 +122,9 @@ def ingest_release(
             con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4)
             con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
-            con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
+            daily = (con.relation("ingest_place_daily_unique", inputs=FLAGS) if snap.daily_unique
+                     else con.relation("ingest_place_daily", inputs=FLAGS))
+            con.write_parquet(daily, staged / "place_daily.parquet")
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
@@ -142,6 +151,8 @@ def ingest_release(
                 "sources": [v for k, v in coverage if k == "source"],
                 "segments": [v for k, v in coverage if k == "segment"],
                 "has_raw_visits": bool(vprof["raw_visits_rows"]),
+                "provenance": provenance or {"format": "snapshot", "files": [
+                    p.name for p in (snap.manifest_file, snap.visits_file, snap.places_file)]},
             }
             (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
             release = store.publish(entry, staged, replace=replace)

@@ -21,7 +21,14 @@ from dashboard.errors import ContractError, RelcheckError
 from dashboard.store.catalog import Release, Store, append_jsonl, read_jsonl, utc_now
 from dashboard.store.contract import RELEASE_ID, ValidationFailed, parse_manifest
 from dashboard.store.ingest import ingest_release
-from dashboard.store.patterns_read import PatternsFile, discover, group, inspect_all, read_group
+from dashboard.store.patterns_read import (
+    PLACE_COLUMNS,
+    PatternsFile,
+    discover,
+    group,
+    inspect_all,
+    read_group,
+)
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -118,6 +125,7 @@ ROWS = {"pat_rows": "pat_rows"}
 PARSED = {"pat_parsed": "pat_parsed"}
 EXAMPLE_ROWS = {"pat_examples": "pat_examples"}
 LONG = {"pat_long": "pat_long"}
+PLACES = {"pat_places": "pat_places"}
 
 
 def _materialise(cur: DuckDBEngine, rel: Any, path: Path, name: str) -> None:
@@ -172,12 +180,14 @@ def _read(cur: DuckDBEngine, infos: list[PatternsFile], work: Path, step: Progre
             step(f"reading files ({done}/{len(infos)} files, {rows:,} rows so far)", done, total)
 
         def parse(target: Path = out) -> None:
-            cur.write_parquet(cur.relation("patterns_rows", inputs=ROWS), target)
+            cur.register("pat_all", cur.relation("patterns_rows", inputs=ROWS))
+            cur.write_parquet(cur.relation("patterns_parsed", inputs={"pat_all": "pat_all"}), target)
 
         try:
             _while_running(cur, parse, report)
         except cur.Error as exc:
             raise ContractError(names, f"cannot be read: {str(exc).splitlines()[0]}") from None
+        cur.drop("pat_all")
         cur.drop("pat_rows")
         parsed.append(out)
         files_done += len(files)
@@ -227,17 +237,16 @@ def _conflicts(cur: DuckDBEngine, summary: dict[str, Any]) -> list[ContractError
     )]
 
 
-def _warnings(cur: DuckDBEngine, profile: list[dict[str, Any]], repeated: int) -> list[str]:
+def _warnings(cur: DuckDBEngine, profile: list[dict[str, Any]], weeks: dict[str, Any], repeated: int) -> list[str]:
     out = []
     gaps = cur.run("patterns_gaps", inputs=PARSED).dicts()
     if gaps:
         shown = ", ".join(f"{g['gap_start']}..{g['gap_end']}" for g in gaps[:EXAMPLES])
         out.append(f"gap: {sum(g['days'] for g in gaps)} days between the first and last week are in no file ({shown})")
-    pg = cur.run("patterns_place_gaps", inputs=PARSED, limit=EXAMPLES).dicts()[0]
-    if pg["places"]:
-        out.append(f"gap: {pg['places']} places miss days between their first and last week "
-                   f"(e.g. {'; '.join(pg['examples'])})")
-    ch = cur.run("patterns_attribute_changes", inputs=PARSED, limit=EXAMPLES).dicts()[0]
+    if weeks["gap_places"]:
+        out.append(f"gap: {weeks['gap_places']} places miss days between their first and last week "
+                   f"(e.g. {'; '.join(weeks['gap_examples'])})")
+    ch = cur.run("patterns_attribute_changes", inputs=PLACES, limit=EXAMPLES).dicts()[0]
     if ch["places"]:
         out.append(f"attributes: {ch['places']} places change attributes between weeks; the latest week's are kept "
                    f"(e.g. {'; '.join(ch['examples'])})")
@@ -293,7 +302,8 @@ def import_patterns(
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
         repeated = 0
-        if cur.run("patterns_week_overlaps", inputs=PARSED).rows()[0][0]:
+        weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
+        if weeks["overlapping_rows"]:
             # Some weeks of a place overlap: group the days, refuse disagreements, keep agreeing repeats once.
             _materialise(cur, cur.relation("patterns_long", inputs=PARSED), work / "long.parquet", "pat_long")
             summary = cur.run("patterns_summary", inputs=LONG).dicts()[0]
@@ -305,7 +315,13 @@ def import_patterns(
         else:
             cur.register("pat_long", cur.relation("patterns_long", inputs=PARSED))
             visits = cur.relation("patterns_visits_direct", inputs=LONG, source=src)
-        warnings = _warnings(cur, profile, repeated)
+        # The places once, for the snapshot and the warning on changes; one pick per place unless files differ
+        # in the attribute columns they carry (then each attribute comes from the latest file that has it).
+        if len({tuple(c for c in i.absent if c in PLACE_COLUMNS) for i in infos}) > 1:
+            cur.materialise("pat_places", "patterns_places", inputs=PARSED)
+        else:
+            cur.materialise("pat_places", "patterns_places_latest", inputs=PARSED)
+        warnings = _warnings(cur, profile, weeks, repeated)
 
         step("writing the snapshot", len(paths) + 2, total)
         snap = work / "snapshot"
@@ -318,10 +334,13 @@ def import_patterns(
             (snap / "release.toml").write_text(
                 manifest_toml(release_id or "", created_at, comps, desc), encoding="utf-8")
         cur.write_parquet_snappy(visits, snap / "visits.parquet")
-        cur.write_parquet_snappy(cur.relation("patterns_places_out", inputs=PARSED), snap / "places.parquet")
+        cur.write_parquet_snappy(cur.relation("patterns_places_out", inputs=PLACES), snap / "places.parquet")
         step("ingesting", len(paths) + 3, total)
         try:
-            release = ingest_release(store, snap, replace=replace)
+            # Checked here row by row: ingest trusts the key's uniqueness, the places and the order of the visits.
+            provenance = {"format": FORMAT, "files": [str(p) for p in paths], "weekly_rows": weekly_rows,
+                          "repeated_days": repeated, "warnings": warnings}
+            release = ingest_release(store, snap, replace=replace, checked=True, provenance=provenance)
         except ValidationFailed as exc:
             raise RelcheckError(
                 f"the snapshot made from the patterns files was refused (a rule the import does not check yet):\n"

@@ -29,6 +29,8 @@ ATTRIBUTE_COLUMNS = (
     "region", "city", "latitude", "longitude", "parent_placekey",
 )
 PATTERN_COLUMNS = ("place_key", *CORE_COLUMNS, *ATTRIBUTE_COLUMNS)
+#: The carried columns that are the place's attributes (the rest describe the week).
+PLACE_COLUMNS = tuple(c for c in ATTRIBUTE_COLUMNS if c not in ("date_range_end", "raw_visit_counts"))
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".txt", ".txt.gz")
 #: Real files carry wide JSON columns (visitor_home_cbgs); DuckDB's 2 MB default line limit is too small.
 MAX_LINE_SIZE = 64 * 1024 * 1024
@@ -43,6 +45,12 @@ class PatternsFile:
     columns: tuple[str, ...]  # as spelled in the file
     types: tuple[str, ...]  # DuckDB types (all VARCHAR for CSV)
     key_column: str  # as spelled in the file
+
+    @property
+    def absent(self) -> list[str]:
+        """The carried columns this file does not have (NULL in its rows)."""
+        lowered = {name.lower() for name in self.columns}
+        return [c for c in ATTRIBUTE_COLUMNS if c not in lowered]
 
     @property
     def layout(self) -> tuple[object, ...]:
@@ -192,6 +200,5 @@ def read_group(engine: DuckDBEngine, files: list[PatternsFile], numbered: bool =
         ("file", ("filename", "VARCHAR")), ("place_key", (first.key_column, types[first.key_column]))]
     picks += [(col, (lowered[col], types[lowered[col]]) if col in lowered else None) for col in PATTERN_COLUMNS[1:]]
     # Which attributes these files do not carry, so a place keeps them from the weeks that do.
-    absent = [c for c in ATTRIBUTE_COLUMNS if c not in lowered]
-    rel = engine.select_as_text(raw, picks, {"absent": absent})
+    rel = engine.select_as_text(raw, picks, {"absent": first.absent})
     return engine.with_row_number(rel, "row", numbered)

@@ -45,7 +45,7 @@ def write_patterns(snapshot: Path, out: Path, compression: str = "gzip") -> list
                                                      {"raw_visits": "BIGINT"}))
         eng.register("sample_places", eng.with_nulls(eng.read_file(snapshot / "places.parquet", ","), {
             "city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
-            "latitude": "DOUBLE", "longitude": "DOUBLE"}))
+            "latitude": "DOUBLE", "longitude": "DOUBLE", "other_brands": "VARCHAR"}))
         frame = eng.run("patterns_sample_weeks", inputs=SAMPLE).df()
     frame["raw_visit_counts"] = frame["raw_visit_counts"].astype("Int64")  # integers, empty where unknown
     suffix = ".csv.gz" if compression == "gzip" else ".csv"

@@ -12,7 +12,7 @@ from dashboard.acceptance import history
 from dashboard.acceptance.status import worst
 from dashboard.metric_catalog import METRICS
 from dashboard.metric_catalog import label as metric_label
-from dashboard.views import data, ui
+from dashboard.views import data, release_provenance, ui
 
 c = ui.ctx()
 st.title("Releases")
@@ -68,6 +68,7 @@ ui.table(
 st.subheader("Manifest")
 rid = ui.pick("Release", c.ids, "release", default=c.candidate)
 st.code(json.dumps(c.release(rid).to_dict(), indent=2), language="json")
+release_provenance.draw(c.store, c.release(rid))
 
 st.subheader("Promotions")
 promos = c.store.promotions()

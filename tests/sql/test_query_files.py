@@ -76,7 +76,7 @@ RELATIONS: dict[str, Any] = {
     "src_visits": "place_id VARCHAR, date VARCHAR, source VARCHAR, visits VARCHAR, raw_visits VARCHAR, "
                   "segment VARCHAR",
     "src_places": "place_id VARCHAR, name VARCHAR, brand VARCHAR, category VARCHAR, region VARCHAR, city VARCHAR, "
-                  "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR",
+                  "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR, other_brands VARCHAR",
     "visits_flags": ("query", "contract_visits_flags"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
@@ -102,9 +102,11 @@ RELATIONS: dict[str, Any] = {
                 "date_range_end VARCHAR, raw_visit_counts VARCHAR, location_name VARCHAR, brands VARCHAR, "
                 "top_category VARCHAR, sub_category VARCHAR, region VARCHAR, city VARCHAR, latitude VARCHAR, "
                 "longitude VARCHAR, parent_placekey VARCHAR, absent VARCHAR[], row BIGINT",
-    "pat_parsed": ("query", "patterns_rows"),
+    "pat_all": ("query", "patterns_rows"),
+    "pat_parsed": ("query", "patterns_parsed"),
     "pat_examples": ("query", "patterns_rows"),
     "pat_long": ("query", "patterns_long"),
+    "pat_places": ("query", "patterns_places"),
     "sample_visits": "place_id VARCHAR, date DATE, source VARCHAR, visits DOUBLE, raw_visits BIGINT, segment VARCHAR",
     "sample_places": STORED_PLACES,
 }

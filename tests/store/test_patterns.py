@@ -54,13 +54,44 @@ def test_the_mapping_on_one_csv_file(tmp_path: Path, store: Store) -> None:
     assert {s for _, _, s in v.values()} == {"advan_weekly"}
     p = places(r)
     assert p[KEY_A]["brand"] == "FreshCo" and p[KEY_A]["name"] == "Place 222"
+    assert p[KEY_A]["other_brands"] == "ValueMart"
     assert p[KEY_A]["parent_place_id"] == "zzz-222@3bt-bys-gzf"
     assert p[KEY_A]["category"] == "Grocery Stores" and p[KEY_A]["sub_category"] == "Supermarkets"
     assert p[KEY_B] == {"place_id": KEY_B, "name": "Corner Gym", "brand": None, "category": "Fitness Centers",
                         "region": "CA", "city": "SF", "sub_category": "Supermarkets", "parent_place_id": None,
-                        "latitude": 37.7, "longitude": -122.4}
+                        "latitude": 37.7, "longitude": -122.4, "other_brands": None}
     assert r.release.rows == 14 and r.release.places == 2 and r.week_starts == ["Monday"]
     assert r.warnings == []
+
+
+@pytest.mark.parametrize(("brands", "brand", "others"), [
+    ('["Ford", "Lincoln", "Mercury"]', "Ford", "Lincoln, Mercury"),
+    ('["FreshCo"]', "FreshCo", None),
+    ("Ford, Lincoln ,Mercury", "Ford", "Lincoln, Mercury"),
+    ("FreshCo", "FreshCo", None),
+    ("", None, None),
+    ("[]", None, None),
+])
+def test_the_first_brand_is_the_brand_and_the_rest_are_kept(tmp_path: Path, store: Store, brands: str, brand: str | None,
+                                                            others: str | None) -> None:
+    r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, MON, [1] * 7, brands=brands)]))
+    assert (places(r)[KEY_A]["brand"], places(r)[KEY_A]["other_brands"]) == (brand, others)
+
+
+def test_extra_brands_from_a_parquet_list(tmp_path: Path, store: Store) -> None:
+    r = run(store, write_parquet(tmp_path / "w.parquet", [week(KEY_A, MON, [1] * 7, brands='["Ford", "Lincoln"]')]))
+    assert (places(r)[KEY_A]["brand"], places(r)[KEY_A]["other_brands"]) == ("Ford", "Lincoln")
+
+
+@pytest.mark.parametrize(("counts", "raw", "days_raw"), [
+    ([1, 2, 3, 4, 5, 6, 7], 28, [1, 2, 3, 4, 5, 6, 7]),  # raw counts that add up: they are their own spread
+    ([0.5, 0.5, 1, 1, 0, 0, 0], 3, [1, 0, 1, 1, 0, 0, 0]),  # add up, not whole: largest remainder, a tie to the earlier
+    ([1, 1, 1, 0, 0, 0, 0], 2, [1, 1, 0, 0, 0, 0, 0]),
+])
+def test_raw_visit_counts_spread_to_whole_days(tmp_path: Path, store: Store, counts: list[float], raw: int,
+                                               days_raw: list[int]) -> None:
+    r = run(store, write_csv(tmp_path / "w.csv", [week(KEY_A, MON, counts, raw_visit_counts=raw)]))
+    assert [visits(r)[(KEY_A, d)][1] for d in days(MON, 7)] == days_raw
 
 
 def test_default_source_is_the_vendor_and_components_default(tmp_path: Path, store: Store) -> None:
@@ -178,6 +209,15 @@ def test_attributes_changing_between_weeks_keep_the_latest_with_a_warning(tmp_pa
     assert (p["name"], p["brand"], p["category"], p["city"]) == ("New name", None, "Supermarkets", "New York")
     [w] = r.warnings
     assert w.startswith("attributes: 1 places") and "location_name, brands, top_category" in w
+
+
+def test_a_change_in_the_other_brands_alone_is_an_attribute_change(tmp_path: Path, store: Store) -> None:
+    a = write_csv(tmp_path / "w0.csv", [week(KEY_A, MON, [1] * 7, brands='["Ford", "Lincoln"]')])
+    b = write_csv(tmp_path / "w1.csv", [week(KEY_A, "2020-03-09", [1] * 7, brands='["Ford"]')])
+    r = run(store, a, b)
+    assert places(r)[KEY_A]["other_brands"] is None
+    [w] = r.warnings
+    assert w.startswith("attributes: 1 places") and "brands" in w
 
 
 def test_the_import_is_recorded_for_the_releases_page(tmp_path: Path, store: Store) -> None:

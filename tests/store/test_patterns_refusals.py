@@ -149,3 +149,25 @@ def test_manifest_and_release_id_together_are_refused(tmp_path: Path, some_store
 def test_a_bad_release_id(tmp_path: Path, some_store: Store) -> None:
     with pytest.raises(ContractError, match="--release-id"):
         import_patterns(some_store, [one(tmp_path)], release_id="no spaces")
+
+
+# The rules the import leaves to the snapshot's check (ingest's read_checked_snapshot, then the full check for
+# the message): still refused whole, naming the column and the value.
+def test_counts_over_the_per_row_limit(tmp_path: Path, some_store: Store) -> None:
+    f = one(tmp_path, visits_by_day="[1,2,3,4,5,6,2000000000]")
+    refused(some_store, [f], "field 'visits'", "at most 1e+09 per row", "2000000000")
+
+
+def test_a_week_beyond_the_date_limits(tmp_path: Path, some_store: Store) -> None:
+    f = one(tmp_path, date_range_start="2090-01-02", date_range_end="2090-01-09")
+    refused(some_store, [f], "field 'date'", "must lie from 1990-01-01", "2090-01-0")
+
+
+def test_control_characters_in_a_place_name(tmp_path: Path, some_store: Store) -> None:
+    f = one(tmp_path, location_name="Evil\x1b[31mName")
+    refused(some_store, [f], "field 'name'", "control characters", KEY_A)
+
+
+def test_control_characters_in_the_source(tmp_path: Path, some_store: Store) -> None:
+    refused(some_store, [one(tmp_path)], "field 'source'", "control characters", source="evil\x1b[2J",
+            components={"vendor": "v1"})

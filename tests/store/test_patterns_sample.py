@@ -69,3 +69,23 @@ def test_a_small_snapshot_ending_mid_week_writes_a_short_last_week(tmp_path: Pat
     assert '"[""FreshCo""]"' in files[0].read_text()
     imported = import_patterns(Store(tmp_path / "st"), [tmp_path / "out"], release_id="r1")
     assert imported.release.rows == 10
+
+
+def test_other_brands_round_trip_through_weekly_patterns(tmp_path: Path) -> None:
+    from snapshots import daily_rows, write_snapshot
+
+    snap = write_snapshot(tmp_path / "s", "r1", daily_rows("p1", "2026-01-05", [1.0] * 7)
+                          + daily_rows("p2", "2026-01-05", [2.0] * 7), [
+        {"place_id": "p1", "brand": "Ford", "other_brands": "Lincoln, Mercury", "category": "Auto", "region": "NE"},
+        {"place_id": "p2", "brand": None, "other_brands": None, "category": "Auto", "region": "NE"}])
+    contract = Store(tmp_path / "a")
+    from dashboard.store.ingest import ingest_release
+
+    ingest_release(contract, snap)
+    write_patterns(snap, tmp_path / "out", compression="none")
+    assert '"[""Ford"",""Lincoln"",""Mercury""]"' in (tmp_path / "out" / "patterns-2026-01-05.csv").read_text()
+    imported = import_patterns(Store(tmp_path / "b"), [tmp_path / "out"], release_id="r1")
+    query = "SELECT place_id, brand, other_brands FROM read_parquet($p) ORDER BY place_id"
+    want, got = (duckdb.execute(query, {"p": str(p)}).fetchall()
+                 for p in (contract.release("r1").places_path, imported.release.places_path))
+    assert want == got == [("p1", "Ford", "Lincoln, Mercury"), ("p2", None, None)]
