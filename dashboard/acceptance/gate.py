@@ -131,7 +131,8 @@ def evaluate_gate(
         causes: dict[tuple[str, str], Cause] = {}
         if attribute and broken:
             full = {sid: m.values for sid, m in computed.items()}
-            causes = find_causes(session, store, broken, defs, full)
+            causes = find_causes(session, store, broken, defs, full,
+                                 {sid: m.onset for sid, m in computed.items()})
 
     results = tuple(
         replace(r, cause=causes.get((r.scope, r.metric))) if r.outcome.broken else r for r in judged

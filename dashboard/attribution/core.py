@@ -48,6 +48,7 @@ from dashboard.attribution.components import (
     scope_metrics,
 )
 from dashboard.attribution.joint import JointExplanation, JointSegment
+from dashboard.attribution.onset import OnsetStory, onset_story
 from dashboard.attribution.results import (
     DIMENSIONS,
     EFFECT_SIGN_CONVENTION,
@@ -128,6 +129,7 @@ def attribute(
         effect = effect_split(s, sd)
         mix = brand_mix_rate(s, sd)
         joint_x = joint_of(s, sd)
+        story = onset_story(s, sd, sm.onset)
         window = s.window
         v_full = sm.values.get(metric)
     comp = component_attribution(store, current, candidate, sd, window, metric,
@@ -137,6 +139,7 @@ def attribute(
         visits_current=va, visits_candidate=vb,
         by_source=source_split(cube, sd.scope_id, vb - va), by_effect=effect,
         root_causes=root_causes_of(cube), by_component=comp, mix_rate=mix, joint_explanation=joint_x,
+        onset=story,
     )
 
 
@@ -213,11 +216,12 @@ __all__ = [
     "DIMENSIONS", "EFFECT_SIGN_CONVENTION", "LOG_BASE", "METHODS", "MIN_SURPRISE", "NESTED_PAIRS", "PAIRS",
     "PAIR_GAIN", "PAIR_RULE", "TEEP", "TEP", "TOP_K", "ZERO_DELTA_REL",
     "Attribution", "BrandMixRate", "ComponentAttribution", "ComponentRun", "Cube", "EffectSplit", "ElementScore",
-    "JointExplanation", "JointSegment", "MatrixCell", "MixRate", "RootCause", "RootCauses", "SourceDelta", "SourceSplit",
+    "JointExplanation", "JointSegment", "MatrixCell", "MixRate", "OnsetStory", "RootCause", "RootCauses", "SourceDelta",
+    "SourceSplit",
     "adtributor", "attribute", "brand_mix_rate", "by_component", "by_component_many", "by_effect", "by_source",
     "component_attribution", "component_attributions", "component_causes", "component_runs", "covers",
     "dimension_cube", "effect_split", "ensure_prepared", "exact_shapley", "explanatory_set", "joint", "joint_of", "kitagawa",
-    "matrix_of", "metric_name", "metric_values", "mix_rate", "region_source_matrix", "root_causes",
+    "matrix_of", "metric_name", "metric_values", "mix_rate", "onset_story", "region_source_matrix", "root_causes",
     "root_causes_of", "scope_cells", "scope_def", "scope_metrics", "score_elements", "shapley_from_runs", "source_causes",
     "source_deltas", "source_split", "surprise",
 ]
