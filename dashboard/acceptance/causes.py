@@ -13,17 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from dashboard.acceptance.results import Cause
+from dashboard.attribution import totals
 from dashboard.attribution.algorithms import root_causes_of
 from dashboard.attribution.components import component_causes
 from dashboard.attribution.joint import JointSegment, joint_explanation
 from dashboard.attribution.plain import ComponentMove, component_moves, explanation
-from dashboard.attribution.totals import (
-    changed_places_many,
-    cube_of_cells,
-    scope_cells,
-    scope_cells_many,
-    source_deltas,
-)
+from dashboard.attribution.totals import changed_places_many, cube_of_cells, scope_cells, scope_cells_many
 from dashboard.engine.divergence import Onset
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
@@ -56,7 +51,7 @@ def causes(
     """
     ids = sorted(broken)
     scope_list = [defs[sid] for sid in ids]
-    sources = source_deltas(session, scope_list)
+    sources = totals.source_deltas(session, scope_list)
     cells = scope_cells_many(session, scope_list)
     places = changed_places_many(session, scope_list)
     joints = {sid: joint_explanation(cells.get(sid) or []) for sid in ids}

@@ -12,6 +12,7 @@ from typing import Any
 
 from dashboard.attribution.joint import JointExplanation
 from dashboard.attribution.onset import OnsetStory
+from dashboard.attribution.plain import Explanation
 from dashboard.engine.session import Window
 
 #: Adtributor thresholds: an element enters a set only when it explains more than TEEP of the change,
@@ -368,6 +369,8 @@ class Attribution:
     mix_rate: MixRate
     joint_explanation: JointExplanation
     onset: OnsetStory | None = None
+    #: What stands out in the change, in plain words (README "Causes in plain words").
+    explanation: Explanation | None = None
 
     @property
     def total_delta(self) -> float:
@@ -393,6 +396,7 @@ class Attribution:
             "joint_explanation": self.joint_explanation.to_json(),
             "diverges_from": self.onset.onset.diverges_from.isoformat() if self.onset else None,
             "divergence": self.onset.to_json() if self.onset else None,
+            "causes": self.explanation.to_json() if self.explanation else None,
         }
 
 

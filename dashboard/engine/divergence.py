@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.engine.session import PairSession
+from dashboard.sql.engine import Engine
 
 #: The usual difference is measured over the window's first this many days (at most its first half).
 EARLY_DAYS = 28
@@ -47,8 +48,14 @@ class Onset:
 
 def onsets(session: PairSession) -> dict[str, Onset]:
     """The onset of every prepared scope that has one (``session.prepare`` first), by scope id."""
-    rows = session.engine.run("metrics_divergence", inputs={"daily_series": "daily_series"},
-                              early_days=EARLY_DAYS, k=K, min_gap=MIN_GAP, run_days=RUN_DAYS).dicts()
+    return onsets_of(session.engine)
+
+
+def onsets_of(engine: Engine, daily_series: str = "daily_series") -> dict[str, Onset]:
+    """The onsets over any relation shaped like the session's daily series (scope_id, date, current,
+    candidate; every day of the window present), by scope id."""
+    rows = engine.run("metrics_divergence", inputs={"daily_series": daily_series},
+                      early_days=EARLY_DAYS, k=K, min_gap=MIN_GAP, run_days=RUN_DAYS).dicts()
     out: dict[str, Onset] = {}
     for r in rows:
         day = r["diverges_from"]
