@@ -34,7 +34,7 @@ def scope_metrics(
     """Every metric of the given scopes between the current release and another, over the given window."""
     with PairSession(store, current, other, window=window) as s:
         s.prepare(list(defs))
-        return {m.scope.scope_id: dict(m.values) for m in metrics.compute(s)}
+        return {m.scope.scope_id: dict(m.values) for m in metrics.compute(s, divergence=False)}
 
 
 def metric_values(

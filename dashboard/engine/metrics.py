@@ -164,8 +164,9 @@ def _clean(value: Any) -> Any:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def compute(session: PairSession) -> list[ScopeMetrics]:
-    """Metrics for every scope prepared on the session (``session.prepare`` first)."""
+def compute(session: PairSession, divergence: bool = True) -> list[ScopeMetrics]:
+    """Metrics for every scope prepared on the session (``session.prepare`` first), with each scope's
+    divergence onset unless ``divergence=False`` (callers that only read metric values: ablation runs)."""
     eng = session.engine
 
     def by_scope(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -177,7 +178,7 @@ def compute(session: PairSession) -> list[ScopeMetrics]:
                               small_pct=SMALL_GROWTH_PCT).dicts())
     share = by_scope(eng.run("metrics_share", inputs=SP).dicts())
     rank = by_scope(eng.run("metrics_rank", inputs=SP).dicts())
-    onset_of = onsets(session)
+    onset_of = onsets(session) if divergence else {}
     rows = [totals[d.scope_id] for d in session.defs]
     intervals = level_change_ci95_many(
         [float(t["visits_current"]) for t in rows], [float(t["visits_candidate"]) for t in rows],
