@@ -303,21 +303,26 @@ def places_text(places: Sequence[PlaceMove]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ segments
-#: The order a segment's values are read in: what it is (brand, category, user group, source), then where.
-_SUBJECT = ("brand", "category", "segment", "source")
 #: How a segment of one value of a dimension reads ("{}" is the value).
 _ALONE = {"brand": "{}", "category": "{}", "segment": "user group {}", "source": "source {}", "region": "region {}"}
 
 
 def segment_words(dimensions: Sequence[str], values: Sequence[Any]) -> str:
-    """A segment as words: ``FreshCo in W``, ``sdk_beta in W``, ``region NE``, ``user group residents``."""
+    """A segment as words: ``FreshCo in W``, ``sdk_beta in W``, ``PacificFit from source sdk_a``,
+    ``region NE``, ``user group residents``."""
     by = dict(zip(dimensions, (str(v) for v in values), strict=True))
     if len(by) == 1:
         (dim, value), = by.items()
         return _ALONE.get(dim, "{}").format(value)
-    subject = " ".join(by[d] for d in _SUBJECT if d in by)
-    region = by.get("region")
-    return f"{subject} in {region}" if region else subject
+    subjects = [_ALONE[d].format(by[d]) for d in ("brand", "category", "segment") if d in by]
+    source, region = by.get("source"), by.get("region")
+    if not subjects:
+        words = source or ""
+    else:
+        words = " in ".join(subjects)
+        if source:
+            words += f" from source {source}"
+    return f"{words} in {region}" if region else words
 
 
 def segment_text(seg: JointSegment) -> str:

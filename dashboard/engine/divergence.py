@@ -38,7 +38,6 @@ class Onset:
     diverges_from: dt.date
     direction: int
     base: float
-    spread: float
     threshold: float
 
     def to_json(self) -> dict[str, Any]:
@@ -48,21 +47,16 @@ class Onset:
 
 def onsets(session: PairSession) -> dict[str, Onset]:
     """The onset of every prepared scope that has one (``session.prepare`` first), by scope id."""
-    return onsets_of(session.engine)
+    return onsets_of(session.engine, session.window.start, session.window.days)
 
 
-def onsets_of(engine: Engine, daily_series: str = "daily_series") -> dict[str, Onset]:
+def onsets_of(engine: Engine, start: dt.date, days: int, daily_series: str = "daily_series") -> dict[str, Onset]:
     """The onsets over any relation shaped like the session's daily series (scope_id, date, current,
-    candidate; every day of the window present), by scope id."""
-    rows = engine.run("metrics_divergence", inputs={"daily_series": daily_series},
+    candidate; every one of the ``days`` days from ``start`` present), by scope id."""
+    rows = engine.run("metrics_divergence", inputs={"daily_series": daily_series}, start=start, days=days,
                       early_days=EARLY_DAYS, k=K, min_gap=MIN_GAP, run_days=RUN_DAYS).dicts()
-    out: dict[str, Onset] = {}
-    for r in rows:
-        day = r["diverges_from"]
-        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
-        out[r["scope_id"]] = Onset(r["scope_id"], day, int(r["direction"]), float(r["base"]),
-                                   float(r["spread"]), float(r["threshold"]))
-    return out
+    return {r["scope_id"]: Onset(r["scope_id"], start + dt.timedelta(days=int(r["day_no"]) - 1), int(r["direction"]),
+                                 float(r["base"]), float(r["threshold"])) for r in rows}
 
 
 def iso(onset: Onset | None) -> str | None:

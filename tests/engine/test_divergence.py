@@ -32,7 +32,9 @@ def onsets_of(series: dict[str, list[tuple[float, float]]]) -> dict[str, str]:
             for sid, days in series.items() for i, (a, b) in enumerate(days)]
     with connect() as engine:
         engine.register("series", pa.Table.from_pylist(rows))
-        return {sid: o.diverges_from.isoformat() for sid, o in divergence.onsets_of(engine, "series").items()}
+        days = len(next(iter(series.values())))
+        found = divergence.onsets_of(engine, START, days, "series")
+        return {sid: o.diverges_from.isoformat() for sid, o in found.items()}
 
 
 def test_the_rule_on_tiny_series() -> None:

@@ -87,6 +87,7 @@ def test_pair_report(store: Store, tmp_path: Path) -> None:
     for section in ("Scorecard", "Per-scope metrics", "Attribution", "Sign-offs"):
         assert f"<h2>{section}</h2>" in page
     assert "category:Grocery Stores" in page and "waived" in page
+    assert page.count('<p class="onset">') >= 1  # each chart scope says when (or whether) its releases part
 
     md = paths["markdown"].read_text(encoding="utf-8")
     assert "**Verdict: FAIL**" in md
