@@ -112,7 +112,7 @@ def evaluate_gate(
         computed: dict[str, metrics.ScopeMetrics] = {}
         if ordered:
             session.prepare(ordered)
-            computed = {m.scope.scope_id: m for m in metrics.compute(session)}
+            computed = {m.scope.scope_id: m for m in metrics.compute(session, divergence=attribute)}
         places = {sid: _places(m) for sid, m in computed.items()}
         check_places_found(ordered, places, stakeholders.source, pair)
         window = session.window
