@@ -1,5 +1,5 @@
 -- The places that entered or left some prepared scopes, with their names and labels in both releases: the
--- places a cause names (dashboard/attribution/plain.py).
+-- places a cause names (dashboard/attribution/moved_places.py).
 -- params: scope_ids
 -- reads: sp_a, sp_b, places_a, places_b
 -- status: added (in the scope in the candidate only) or dropped (in the current only); in_current / in_candidate
