@@ -169,6 +169,24 @@ def daily_series_chart(
     return _layout(fig, title, "date", y_title)
 
 
+ONSET_COLOR = "#6b46c1"  # the divergence onset marker: neither a release's colour nor a status colour
+
+
+def with_onset_marker(fig: go.Figure, diverges_from: str | dt.date | None, label: str | None = None) -> go.Figure:
+    """A copy of a series figure with a vertical dashed line at the divergence onset and its label (default
+    "diverges from DATE"); the figure itself unchanged without an onset. Works on daily and weekly series
+    (any date x axis): the line sits at the date, whichever week holds it."""
+    out = go.Figure(fig)
+    if diverges_from is None:
+        return out
+    day = diverges_from.isoformat() if isinstance(diverges_from, dt.date) else str(diverges_from)[:10]
+    out.add_shape(type="line", xref="x", yref="paper", x0=day, x1=day, y0=0, y1=1,
+                  line={"color": ONSET_COLOR, "width": 2, "dash": "dash"}, name="divergence onset")
+    out.add_annotation(x=day, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+                       text=plain(label or f"diverges from {day}"), font={"color": ONSET_COLOR})
+    return out
+
+
 def weekly_series_chart(
     df: pd.DataFrame,
     title: str,

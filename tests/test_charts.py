@@ -50,6 +50,21 @@ def test_daily_series_without_ids_says_the_role(daily):
     assert (cur["name"], cand["name"]) == ("current", "candidate")
 
 
+def test_onset_marker_is_a_dashed_line_at_the_date_on_a_copy(daily):
+    fig = charts.daily_series_chart(daily, "t", "a", "b")
+    marked = charts.with_onset_marker(fig, dt.date(2026, 6, 2), "diverges from 2026-06-02, sdk_beta in W")
+    layout = _fig_json(marked)["layout"]
+    (line,) = layout["shapes"]
+    assert (line["x0"], line["x1"], line["yref"], line["line"]["dash"]) == ("2026-06-02", "2026-06-02", "paper", "dash")
+    assert line["line"]["color"] == charts.ONSET_COLOR not in (charts.CURRENT_COLOR, charts.CANDIDATE_COLOR)
+    assert layout["annotations"][0]["text"] == "diverges from 2026-06-02, sdk_beta in W"
+    assert "shapes" not in _fig_json(fig)["layout"]  # the figure it was given is unchanged
+    assert _traces(marked) == _traces(fig)
+    assert "shapes" not in _fig_json(charts.with_onset_marker(fig, None))["layout"]  # no onset, no marker
+    weekly = charts.with_onset_marker(fig, "2026-06-03")
+    assert _fig_json(weekly)["layout"]["annotations"][0]["text"] == "diverges from 2026-06-03"
+
+
 def test_empty_series_says_so():
     empty = pd.DataFrame({"date": [], "current": [], "candidate": []})
     fig = charts.daily_series_chart(empty, "t", "a", "b")

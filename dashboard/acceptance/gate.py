@@ -124,7 +124,7 @@ def evaluate_gate(
         computed: dict[str, metrics.ScopeMetrics] = {}
         if ordered:
             session.prepare(ordered)
-            computed = {m.scope.scope_id: m for m in metrics.compute(session)}
+            computed = {m.scope.scope_id: m for m in metrics.compute(session, divergence=attribute)}
         places = {sid: _places(m) for sid, m in computed.items()}
         check_places_found(ordered, places, stakeholders.source, pair)
         window = session.window
@@ -145,7 +145,8 @@ def evaluate_gate(
         causes: dict[tuple[str, str], Cause] = {}
         if attribute and broken:
             full = {sid: m.values for sid, m in computed.items()}
-            causes = find_causes(session, store, broken, defs, full)
+            causes = find_causes(session, store, broken, defs, full,
+                                 {sid: m.onset for sid, m in computed.items()})
 
     results = tuple(
         replace(r, cause=causes.get((r.scope, r.metric))) if r.outcome.broken else r for r in judged

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from dashboard.acceptance.status import BROKEN, Status
 from dashboard.attribution.joint import JointSegment
+from dashboard.attribution.plain import Explanation
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import Window
 
@@ -33,12 +34,14 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Cause:
-    """The top attribution of a failing scope: the source, and the component when ablation runs exist.
+    """What caused a failing result: in plain words (``explanation``, README "Causes in plain words"), and the
+    raw figures behind it.
 
-    ``source_abs_share`` is the source's |delta| over the sum of every source's |delta| in the scope, so a
-    source that explains most of the movement reads near 1 even when other sources cancel out.
+    ``source*`` name the source with the largest |delta| (``source_abs_share``: its |delta| over the sum of
+    every source's |delta|) as data; the words name a source only when it stands out. ``component*`` the
+    component with the largest Shapley contribution to the failing metric when ablation runs exist.
     ``segment`` is the joint explanation's top segment, set only when Adtributor finds no explanatory set for
-    the scope (and serialised only then, so the gate JSON of the other causes is unchanged).
+    the scope (and serialised only then).
     """
 
     scope_delta: float
@@ -52,18 +55,19 @@ class Cause:
     component_contribution: float | None = None
     component_method: str | None = None
     segment: JointSegment | None = None
+    explanation: Explanation | None = None
 
     @property
     def summary(self) -> str:
+        """The one sentence every surface shows: the explanation's text (the raw figures without one)."""
+        if self.explanation is not None:
+            return self.explanation.text
         parts = []
         if self.source is not None and self.source_delta is not None:
             share = f", {self.source_abs_share:.0%} of the movement" if self.source_abs_share is not None else ""
-            parts.append(f"source {self.source} {self.source_delta:+,.0f} visits{share}")
+            parts.append(f"largest source move {self.source} {self.source_delta:+,.0f} visits{share}")
         if self.component is not None and self.component_contribution is not None:
-            how = f" ({self.component_method})" if self.component_method else ""
-            parts.append(
-                f"component {self.component} {self.component_contribution:+.4g} on {self.component_metric}{how}"
-            )
+            parts.append(f"component {self.component} {self.component_contribution:+.4g} on {self.component_metric}")
         if self.segment is not None:
             parts.append(f"segment {self.segment.label} {self.segment.delta:+,.0f} visits, "
                          f"{self.segment.share_of_movement:.0%} of the movement")
@@ -82,7 +86,22 @@ class Cause:
             "component_metric": self.component_metric,
             "component_contribution": self.component_contribution,
             "component_method": self.component_method,
-        } | ({"segment": self.segment.to_json()} if self.segment is not None else {})
+        } | ({"segment": self.segment.to_json()} if self.segment is not None else {}) | (
+            {"explanation": self.explanation.to_json()} if self.explanation is not None else {})
+
+
+def scope_causes_text(causes: list[Cause]) -> str:
+    """One scope's causes as one sentence, for a scorecard row: every failing metric's components, then the
+    places, segments, sources and onset the scope's causes share (said once)."""
+    found = [c for c in causes if c is not None]
+    if not found:
+        return ""
+    with_words = [c.explanation for c in found if c.explanation is not None]
+    if not with_words:
+        return "; ".join(dict.fromkeys(c.summary for c in found))
+    first = with_words[0]
+    components = tuple(dict.fromkeys(m for e in with_words for m in e.components))
+    return Explanation(first.scope, components, first.places, first.segments, first.sources, first.onset).text
 
 
 @dataclass(frozen=True)

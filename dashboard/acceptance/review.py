@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dashboard.acceptance import status as statuses
-from dashboard.acceptance.results import CriterionResult, GateResult
+from dashboard.acceptance.results import CriterionResult, GateResult, scope_causes_text
 from dashboard.acceptance.status import LEGEND_ORDER, Status, worst
 from dashboard.engine.metrics import ScopeMetrics
 from dashboard.metric_catalog import finite_number
@@ -56,7 +56,8 @@ class ScorecardRow:
 
 
 def scorecard(gate: GateResult) -> list[ScorecardRow]:
-    """Every judged scope, worst status first (ties in the gate's scope order), with its causes' summaries."""
+    """Every judged scope, worst status first (ties in the gate's scope order), with its causes in plain words
+    (one sentence per scope: :func:`~dashboard.acceptance.results.scope_causes_text`)."""
     worst_of = scope_statuses(gate)
     rows = []
     for d in gate.scopes:
@@ -67,7 +68,7 @@ def scorecard(gate: GateResult) -> list[ScorecardRow]:
             scope=d.scope_id,
             name=d.name,
             counts=status_counts(res),
-            causes="; ".join(sorted({r.cause.summary for r in res if r.cause})),
+            causes=scope_causes_text([r.cause for r in worst_first(res) if r.cause]),
         ))
     return sorted(rows, key=lambda row: statuses.rank(row.status))
 

@@ -34,7 +34,7 @@ def scope_metrics(
     """Every metric of the given scopes between the current release and another, over the given window."""
     with PairSession(store, current, other, window=window) as s:
         s.prepare(list(defs))
-        return {m.scope.scope_id: dict(m.values) for m in metrics.compute(s)}
+        return {m.scope.scope_id: dict(m.values) for m in metrics.compute(s, divergence=False)}
 
 
 def metric_values(
@@ -153,7 +153,7 @@ def component_causes(
     ``broken``: scope id -> the metrics that failed there; ``defs``: scope id -> its ScopeDef; ``full``: scope
     id -> every metric between current and candidate. Runs are found and combined as in
     :func:`component_attributions`, but each run is compared with the current release once for all the failing
-    scopes. Values: component, contribution, method, interaction.
+    scopes. Values: component, contribution, method, interaction, contributions (every component's).
     """
     players, runs = component_runs(store, current, candidate)
     runs = {k: rel for k, rel in runs.items() if covers(rel, window)}
@@ -180,5 +180,5 @@ def component_causes(
                 continue
             top = max(sorted(phi), key=lambda k: abs(phi[k]))
             out[(sid, metric)] = {"component": top, "contribution": phi[top], "method": method,
-                                  "interaction": interaction}
+                                  "interaction": interaction, "contributions": dict(phi)}
     return out

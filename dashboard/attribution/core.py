@@ -48,6 +48,8 @@ from dashboard.attribution.components import (
     scope_metrics,
 )
 from dashboard.attribution.joint import JointExplanation, JointSegment
+from dashboard.attribution.onset import OnsetStory, onset_story
+from dashboard.attribution.plain import Explanation, component_moves, explanation
 from dashboard.attribution.results import (
     DIMENSIONS,
     EFFECT_SIGN_CONVENTION,
@@ -78,6 +80,7 @@ from dashboard.attribution.results import (
 )
 from dashboard.attribution.totals import (
     brand_mix_rate,
+    changed_places_many,
     dimension_cube,
     effect_split,
     ensure_prepared,
@@ -128,15 +131,29 @@ def attribute(
         effect = effect_split(s, sd)
         mix = brand_mix_rate(s, sd)
         joint_x = joint_of(s, sd)
+        story = onset_story(s, sd, sm.onset)
+        moved_places = changed_places_many(s, [sd]).get(sd.scope_id, [])
         window = s.window
         v_full = sm.values.get(metric)
     comp = component_attribution(store, current, candidate, sd, window, metric,
                                  v_candidate=None if v_full is None else float(v_full))
+    split = source_split(cube, sd.scope_id, vb - va)
+    cur_rel, cand_rel = store.release(current), store.release(candidate)
+    words = explanation(
+        sd.scope_id,
+        sources=[{"source": r.source, "current": r.visits_current, "candidate": r.visits_candidate}
+                 for r in split.rows],
+        place_rows=moved_places, segments=joint_x.segments,
+        components=component_moves(comp.contributions, comp.interaction, comp.metric, comp.method,
+                                   cur_rel.components, cand_rel.components, cand_rel.description),
+        onset=story.line if story else None,
+    )
     return Attribution(
         current=current, candidate=candidate, scope=sd.scope_id, window=window,
         visits_current=va, visits_candidate=vb,
-        by_source=source_split(cube, sd.scope_id, vb - va), by_effect=effect,
+        by_source=split, by_effect=effect,
         root_causes=root_causes_of(cube), by_component=comp, mix_rate=mix, joint_explanation=joint_x,
+        onset=story, explanation=words,
     )
 
 
@@ -213,11 +230,12 @@ __all__ = [
     "DIMENSIONS", "EFFECT_SIGN_CONVENTION", "LOG_BASE", "METHODS", "MIN_SURPRISE", "NESTED_PAIRS", "PAIRS",
     "PAIR_GAIN", "PAIR_RULE", "TEEP", "TEP", "TOP_K", "ZERO_DELTA_REL",
     "Attribution", "BrandMixRate", "ComponentAttribution", "ComponentRun", "Cube", "EffectSplit", "ElementScore",
-    "JointExplanation", "JointSegment", "MatrixCell", "MixRate", "RootCause", "RootCauses", "SourceDelta", "SourceSplit",
-    "adtributor", "attribute", "brand_mix_rate", "by_component", "by_component_many", "by_effect", "by_source",
+    "JointExplanation", "JointSegment", "MatrixCell", "MixRate", "OnsetStory", "RootCause", "RootCauses", "SourceDelta",
+    "SourceSplit",
+    "Explanation", "adtributor", "attribute", "brand_mix_rate", "changed_places_many", "by_component", "by_component_many", "by_effect", "by_source",
     "component_attribution", "component_attributions", "component_causes", "component_runs", "covers",
     "dimension_cube", "effect_split", "ensure_prepared", "exact_shapley", "explanatory_set", "joint", "joint_of", "kitagawa",
-    "matrix_of", "metric_name", "metric_values", "mix_rate", "region_source_matrix", "root_causes",
+    "matrix_of", "metric_name", "metric_values", "mix_rate", "onset_story", "region_source_matrix", "root_causes",
     "root_causes_of", "scope_cells", "scope_def", "scope_metrics", "score_elements", "shapley_from_runs", "source_causes",
     "source_deltas", "source_split", "surprise",
 ]

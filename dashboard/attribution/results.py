@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.attribution.joint import JointExplanation
+from dashboard.attribution.onset import OnsetStory
+from dashboard.attribution.plain import Explanation
 from dashboard.engine.session import Window
 
 #: Adtributor thresholds: an element enters a set only when it explains more than TEEP of the change,
@@ -366,6 +368,9 @@ class Attribution:
     by_component: ComponentAttribution
     mix_rate: MixRate
     joint_explanation: JointExplanation
+    onset: OnsetStory | None = None
+    #: What stands out in the change, in plain words (README "Causes in plain words").
+    explanation: Explanation | None = None
 
     @property
     def total_delta(self) -> float:
@@ -389,6 +394,9 @@ class Attribution:
             "by_component": self.by_component.to_json(),
             "mix_rate": self.mix_rate.to_json(),
             "joint_explanation": self.joint_explanation.to_json(),
+            "diverges_from": self.onset.onset.diverges_from.isoformat() if self.onset else None,
+            "divergence": self.onset.to_json() if self.onset else None,
+            "causes": self.explanation.to_json() if self.explanation else None,
         }
 
 

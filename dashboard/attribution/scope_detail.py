@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dashboard.attribution.joint import JointExplanation
+from dashboard.attribution.onset import OnsetStory, onset_story
 from dashboard.attribution.totals import joint_of, source_deltas
 from dashboard.engine import metrics
 from dashboard.engine.scopes import ScopeDef
@@ -29,7 +30,9 @@ class ScopeDetail:
     ``daily`` (date, current, candidate), ``weekly`` (week, current, candidate and their growth),
     ``shares`` (brand shares in both releases), ``places`` (biggest |delta| first) are the session's frames;
     ``sources`` lists visits per source in both releases and their delta, largest |delta| first;
-    ``joint`` is the joint explanation of the scope's delta (a few segments that together explain it).
+    ``joint`` is the joint explanation of the scope's delta (a few segments that together explain it);
+    ``onset`` the date from which the two releases diverge and what diverged (None when they never leave
+    their usual day-to-day difference); :attr:`summary` the lines a page shows above the charts.
     """
 
     scope: ScopeDef
@@ -42,6 +45,19 @@ class ScopeDetail:
     sources: list[dict[str, Any]]
     places: pd.DataFrame
     joint: JointExplanation
+    onset: OnsetStory | None = None
+
+    @property
+    def diverges_from(self) -> str | None:
+        return self.onset.onset.diverges_from.isoformat() if self.onset else None
+
+    @property
+    def summary(self) -> list[str]:
+        """The scope's summary lines: when the releases part ("diverges from 2026-06-11 (candidate lower),
+        sdk_beta in W"), or that they never do."""
+        if self.onset is not None:
+            return [self.onset.line]
+        return ["does not diverge: the daily difference stays within its usual range over the whole window"]
 
 
 def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
@@ -60,6 +76,7 @@ def detail_in_session(session: PairSession, scope: ScopeDef) -> ScopeDetail:
         sources=source_deltas(session, [scope]).get(sid, []),
         places=session.place_deltas(sid),
         joint=joint_of(session, scope),
+        onset=onset_story(session, scope, m.onset),
     )
 
 

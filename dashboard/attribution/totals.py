@@ -93,6 +93,20 @@ def scope_cells_many(session: PairSession, defs: Sequence[ScopeDef]) -> dict[str
     return out
 
 
+def changed_places_many(session: PairSession, defs: Sequence[ScopeDef]) -> dict[str, list[dict[str, Any]]]:
+    """Per scope, the places that entered or left it (``attr_changed_places.sql``: status, visits, name, brand,
+    region, category in each release, whether each release lists the place), in one query."""
+    if not defs:
+        return {}
+    ensure_prepared(session, defs)
+    inputs = SP | {"places_a": "places_a", "places_b": "places_b"}
+    out: dict[str, list[dict[str, Any]]] = {d.scope_id: [] for d in defs}
+    for row in session.engine.run("attr_changed_places", inputs=inputs,
+                                  scope_ids=[d.scope_id for d in defs]).dicts():
+        out.setdefault(row.pop("scope_id"), []).append(row)
+    return out
+
+
 def joint_of(session: PairSession, sd: ScopeDef) -> JointExplanation:
     """The joint explanation of one scope's delta (:mod:`.joint`) over its finest cells (one query)."""
     return joint_explanation(scope_cells(session, sd))

@@ -74,6 +74,9 @@ def render_text(a: Attribution) -> str:
         f"visits current {_num(a.visits_current)}, candidate {_num(a.visits_candidate)}, "
         f"delta {_num(a.total_delta)}",
         "",
+        "Causes in plain words: " + (a.explanation.text if a.explanation else "-"),
+        "Divergence: " + (a.onset.line if a.onset else "none (the daily difference stays within its usual range)"),
+        "",
         "By source (sums to the delta):",
         render_table([r.to_json() for r in a.by_source.rows], ["source", "visits_current", "visits_candidate", "delta"]),
         "",

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.engine.divergence import Onset, iso, onsets
 from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
     BY_KINDS,
@@ -35,14 +36,23 @@ SMALL_GROWTH_PCT = 0.5  # a change under 0.5 % in both releases counts as sign a
 
 @dataclass(frozen=True)
 class ScopeMetrics:
-    """Every metric of section 5 for one scope; None where a metric cannot be computed."""
+    """Every metric of section 5 for one scope; None where a metric cannot be computed.
+
+    ``onset``: where the two releases' daily series part (:mod:`dashboard.engine.divergence`), None when they
+    never leave their usual difference; ``diverges_from`` in a row.
+    """
 
     scope: ScopeDef
     values: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
+    onset: Onset | None = None
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
+
+    @property
+    def diverges_from(self) -> str | None:
+        return iso(self.onset)
 
     def to_row(self) -> dict[str, Any]:
         return {
@@ -50,6 +60,7 @@ class ScopeMetrics:
             "scope_id": self.scope.value if self.scope.kind != "all" else "all",
             "scope_name": self.scope.name,
             **{name: self.values.get(name) for name in METRIC_NAMES},
+            "diverges_from": self.diverges_from,
         }
 
 
@@ -77,10 +88,11 @@ class Comparison:
 
 
 CI_COLUMNS = ("level_change_ci95_low_pct", "level_change_ci95_high_pct")
-#: Columns of a comparison table or CSV: the scope, then every metric, the interval split in two.
+#: Columns of a comparison table or CSV: the scope, then every metric, the interval split in two, then the
+#: divergence onset.
 FLAT_COLUMNS: tuple[str, ...] = ("scope_type", "scope_id", "scope_name") + tuple(
     c for name in METRIC_NAMES for c in (CI_COLUMNS if name == "level_change_ci95_pct" else (name,))
-)
+) + ("diverges_from",)
 
 
 def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -152,8 +164,9 @@ def _clean(value: Any) -> Any:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def compute(session: PairSession) -> list[ScopeMetrics]:
-    """Metrics for every scope prepared on the session (``session.prepare`` first)."""
+def compute(session: PairSession, divergence: bool = True) -> list[ScopeMetrics]:
+    """Metrics for every scope prepared on the session (``session.prepare`` first), with each scope's
+    divergence onset unless ``divergence=False`` (callers that only read metric values: ablation runs)."""
     eng = session.engine
 
     def by_scope(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -165,6 +178,7 @@ def compute(session: PairSession) -> list[ScopeMetrics]:
                               small_pct=SMALL_GROWTH_PCT).dicts())
     share = by_scope(eng.run("metrics_share", inputs=SP).dicts())
     rank = by_scope(eng.run("metrics_rank", inputs=SP).dicts())
+    onset_of = onsets(session) if divergence else {}
     rows = [totals[d.scope_id] for d in session.defs]
     intervals = level_change_ci95_many(
         [float(t["visits_current"]) for t in rows], [float(t["visits_candidate"]) for t in rows],
@@ -198,7 +212,7 @@ def compute(session: PairSession) -> list[ScopeMetrics]:
             "common_places": int(rank.get(sid, {}).get("common_places") or 0),
             "days": int(daily.get(sid, {}).get("days") or 0),
         }
-        out.append(ScopeMetrics(d, values, extra))
+        out.append(ScopeMetrics(d, values, extra, onset_of.get(sid)))
     return out
 
 

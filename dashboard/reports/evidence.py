@@ -124,6 +124,8 @@ def _evidence(store: Store, gate: GateResult, defs: Sequence[ScopeDef]) -> dict[
                 "root_causes": rc,
                 # the joint explanation stands in where Adtributor has no set (issue 15)
                 "joint": None if rc.sets else attribution.joint_of(session, d),
+                # where the releases part and what diverged (README "Divergence onset")
+                "onset": attribution.onset_story(session, d, computed[sid].onset),
             }
     return out
 
@@ -141,8 +143,11 @@ def _charts(gate: GateResult, evidence: dict[str, dict[str, Any]]) -> dict[str, 
     out: dict[str, list[str]] = {}
     for sid, ev in evidence.items():
         name = ev["scope"].name or sid
+        onset = ev.get("onset")
         figs = [
-            charts.daily_series_chart(ev["daily"], f"Daily visits — {name}", gate.current, gate.candidate),
+            charts.with_onset_marker(
+                charts.daily_series_chart(ev["daily"], f"Daily visits — {name}", gate.current, gate.candidate),
+                onset.onset.diverges_from if onset else None),
             charts.source_waterfall_chart(
                 ev["sources"], ev["metrics"].get("delta") or 0.0, f"Delta by source — {name}"
             ),
@@ -259,7 +264,7 @@ def render_html(
 
     parts.append("<h2>Scorecard</h2>")
     parts.append(_table(
-        ["status", "criterion", "scope", "name", "metric", "value", "threshold", "severity", "top cause",
+        ["status", "criterion", "scope", "name", "metric", "value", "threshold", "severity", "cause",
          "sign-off"],
         _scorecard_rows(results), numeric=(5,),
     ))
@@ -285,6 +290,8 @@ def render_html(
         parts.append(f'<p class="note">Charts of {_h(why)}: {_h(shown)}.</p>')
     for sid, ev in evidence.items():
         parts.append(f"<h3>{_h(ev['scope'].name)} <span class=\"note\">({_h(sid)})</span></h3>")
+        onset = ev.get("onset")
+        parts.append(f'<p class="onset">{_h(onset.line if onset else "does not diverge: the daily difference stays within its usual range")}</p>')
         for chart in chart_html.get(sid, []):
             parts.append(f'<div class="chart">{chart}</div>')
 
@@ -333,17 +340,19 @@ def render_html(
             ))
     causes = [r for r in results if r.cause is not None]
     if causes:
-        parts.append("<h3>Top cause of each failing or warning result</h3>")
-        # the joint explanation's top segment, only where Adtributor had no set for some scope
+        parts.append("<h3>Cause of each failing or warning result</h3>")
+        # the cause in plain words first; then the raw figures: the largest source move (named in the words
+        # only when it stands out), the top component, and the joint explanation's top segment where
+        # Adtributor had no set for some scope
         with_segment = any(r.cause.segment is not None for r in causes)
         parts.append(_table(
-            ["status", "criterion", "scope", "top source", "source delta", "top component", "contribution"]
-            + (["top segment (joint explanation)"] if with_segment else []),
-            [[_status_badge(r.status), _h(r.criterion), _h(r.scope), _h(r.cause.source),
+            ["status", "criterion", "scope", "cause", "largest source move", "source delta", "top component",
+             "contribution"] + (["top segment (joint explanation)"] if with_segment else []),
+            [[_status_badge(r.status), _h(r.criterion), _h(r.scope), _h(r.cause.summary), _h(r.cause.source),
               _h(report_value(r.cause.source_delta)), _h(r.cause.component or "—"),
               _h(report_value(r.cause.component_contribution))]
              + ([_h(_segment(r.cause.segment))] if with_segment else []) for r in causes],
-            numeric=(4, 6),
+            numeric=(5, 7),
         ))
 
     parts.append("<h2>Sign-offs</h2>")
@@ -395,7 +404,7 @@ def render_markdown(gate: GateResult, scope: str | None, signoffs: Sequence[dict
     broken.sort(key=lambda r: (statuses.rank(r.status), r.scope, r.criterion))
     lines += ["", "### Failing and warning results", ""]
     if broken:
-        lines += ["| status | criterion | scope | metric | value | threshold | top cause |",
+        lines += ["| status | criterion | scope | metric | value | threshold | cause |",
                   "|---|---|---|---|---|---|---|"]
         for r in broken:
             cause = r.cause.summary if r.cause else ""

@@ -22,6 +22,7 @@ from dashboard.acceptance.causes import top_segment
 from dashboard.acceptance.service import run_gate
 from dashboard.attribution import totals
 from dashboard.attribution.core import joint_of, root_causes_of
+from dashboard.attribution.plain import segment_words
 from dashboard.attribution.results import RootCauses
 from dashboard.attribution.totals import dimension_cube
 from dashboard.engine.scopes import simple_scope
@@ -146,4 +147,6 @@ def test_the_gate_cause_shows_the_segment_when_adtributor_has_no_set(
     # FreshCo's move is all sdk_a on p1: the segment names it, and its delta is the scope's
     assert cause.segment.delta == pytest.approx(0.5 * S)
     doc = cause.to_json()
-    assert doc["segment"] == cause.segment.to_json() and "segment " + cause.segment.label in doc["summary"]
+    assert doc["segment"] == cause.segment.to_json()
+    # the summary names the joint explanation's segments in words ("explained by region NE (...)")
+    assert "explained by " + segment_words(cause.segment.dimensions, cause.segment.values) in doc["summary"]

@@ -55,7 +55,7 @@ def test_scorecard_worst_first_with_counts_and_causes():
     assert [(r.scope, r.status) for r in rows] == [
         ("category:c", "fail"), ("category:b", "warn"), ("category:a", "pass")]
     assert rows[1].counts["waived"] == 1
-    assert rows[0].causes.startswith("source sdk_a")
+    assert rows[0].causes.startswith("largest source move sdk_a")  # a cause without its words: the raw figures
     assert rows[2].causes == ""
 
 

@@ -80,8 +80,9 @@ def test_json_shape(home: Path) -> None:
     assert doc["window"] == {"start": "2026-01-03", "end": "2026-02-04"}
     assert [r["scope_id"] for r in doc["rows"]] == ["Fitness", "Grocery"]
     for row in doc["rows"]:
-        assert list(row) == ["scope_type", "scope_id", "scope_name", *METRIC_NAMES]
+        assert list(row) == ["scope_type", "scope_id", "scope_name", *METRIC_NAMES, "diverges_from"]
         assert row["scope_type"] == "category"
+        assert row["diverges_from"] is None or isinstance(row["diverges_from"], str)
         low, high = row["level_change_ci95_pct"]
         assert low < row["level_change_pct"] < high
     grocery = doc["rows"][1]

@@ -15,6 +15,7 @@ from gate_world import KEY_LEVEL, STAKEHOLDERS_TOML, START, W, build_store, stak
 from dashboard.acceptance import causes as causes_module
 from dashboard.acceptance.service import run_gate, sign_off
 from dashboard.attribution import core as attribution_core
+from dashboard.attribution.plain import segment_words
 from dashboard.attribution.results import RootCauses
 from dashboard.errors import RelcheckError
 from dashboard.reports.evidence import write_report
@@ -86,6 +87,7 @@ def test_pair_report(store: Store, tmp_path: Path) -> None:
     for section in ("Scorecard", "Per-scope metrics", "Attribution", "Sign-offs"):
         assert f"<h2>{section}</h2>" in page
     assert "category:Grocery Stores" in page and "waived" in page
+    assert page.count('<p class="onset">') >= 1  # each chart scope says when (or whether) its releases part
 
     md = paths["markdown"].read_text(encoding="utf-8")
     assert "**Verdict: FAIL**" in md
@@ -186,4 +188,4 @@ def test_the_joint_explanation_stands_in_where_adtributor_has_no_set(
     assert cause.segment.delta == pytest.approx(0.5 * sum(W)) and cause.segment.share_of_movement == 1.0
     assert cause.segment.label in page.split("<b>Joint explanation</b>")[1]
     md = paths["markdown"].read_text(encoding="utf-8")
-    assert f"segment {cause.segment.label}" in md
+    assert f"explained by {segment_words(cause.segment.dimensions, cause.segment.values)}" in md

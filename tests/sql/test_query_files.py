@@ -39,6 +39,8 @@ DUMMY_PARAMS: dict[str, object] = {
     "start": dt.date(2026, 1, 1),
     "end": dt.date(2026, 1, 31),
     "small_pct": 1.0,
+    "early_days": 28, "k": 4.0, "min_gap": 0.005, "run_days": 5,  # metrics_divergence
+    "onset": dt.date(2026, 1, 8), "since": dt.date(2026, 1, 1),  # attr_onset_cells (with until)
     "scope_id": "all",
     "scope_ids": ["all"],
     # scope_defs.sql: one scope, every list column empty
