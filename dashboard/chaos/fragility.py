@@ -16,6 +16,8 @@ from typing import Any
 
 from dashboard.acceptance.status import RANK
 from dashboard.chaos.sensitivity import SensitivityResult, fault_order
+from dashboard.engine.session import side_inputs
+from dashboard.store.catalog import Store
 
 #: How a stakeholder fares under the swept fault, most fragile first.
 OUTCOMES: tuple[str, ...] = ("breaks_at_smallest", "breaks", "never_breaks", "no_data")
@@ -102,3 +104,11 @@ def scenarios_by_harm(matrix: Sequence[Mapping[str, Any]]) -> list[str]:
     for row in matrix:
         statuses[row["scenario"]].append(row["status"])
     return sorted(order, key=lambda s: (*_harm(statuses[s]), order.index(s)))
+
+
+def sources_by_volume(store: Store, release_id: str) -> list[tuple[str, float]]:
+    """(source, visits) of one release, the largest first: the outage people ask about is the biggest feed's."""
+    with store.cursor() as engine:
+        store.register_release(engine, store.release(release_id), "a")
+        rows = engine.run("source_volumes", inputs=side_inputs("a", "visits")).rows()
+    return [(str(source), float(visits)) for source, visits in rows]

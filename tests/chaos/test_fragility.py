@@ -7,7 +7,7 @@ from typing import Any
 
 from chaos_world import RID
 
-from dashboard.chaos.fragility import first_breaks, scenarios_by_harm, stakeholders_by_fragility
+from dashboard.chaos.fragility import first_breaks, scenarios_by_harm, sources_by_volume, stakeholders_by_fragility
 from dashboard.chaos.sensitivity import SensitivityResult, sensitivity
 from dashboard.store.catalog import Store
 
@@ -63,3 +63,10 @@ def test_the_sweep_lists_the_smallest_breaking_fault_first(world: tuple[Store, A
     ranked = first_breaks(out)
     assert ranked[0].scope == "customer:gymco"  # fed by y only: -20 % at a fifth of y lost
     assert abs(ranked[0].fault - 0.2) <= 0.01
+
+
+def test_sources_by_volume_puts_the_largest_feed_first(world: tuple[Store, Any]) -> None:
+    store, _ = world
+    volumes = sources_by_volume(store, RID)
+    assert [s for s, _ in volumes] == sorted((s for s, _ in volumes), key=lambda s: -dict(volumes)[s])
+    assert {s for s, _ in volumes} == {"x", "y"} and all(v > 0 for _, v in volumes)
