@@ -7,7 +7,12 @@ from typing import Any
 
 from chaos_world import RID
 
-from dashboard.chaos.fragility import first_breaks, scenarios_by_harm, sources_by_volume, stakeholders_by_fragility
+from dashboard.chaos.fragility import (
+    first_breaks,
+    scenarios_by_harm,
+    sources_by_volume,
+    stakeholders_by_fragility,
+)
 from dashboard.chaos.sensitivity import SensitivityResult, sensitivity
 from dashboard.store.catalog import Store
 
