@@ -20,6 +20,8 @@ from dashboard.acceptance.status import worst
 from dashboard.engine.scopes import ScopeDef, customer_scope, deal_scope
 from dashboard.engine.session import Side
 from dashboard.errors import RelcheckError
+from dashboard.formatting import number
+from dashboard.metric_catalog import METRICS
 from dashboard.stakeholders import Criterion, Customer, Deal, Stakeholders, as_dict, stakeholder_snippet
 from dashboard.stakeholders.model import STAGES, TIERS
 from dashboard.store.catalog import Store
@@ -80,6 +82,18 @@ def snippet(entity: Customer | Deal) -> str:
     """The entity as a ``[[customers]]`` or ``[[deals]]`` block, validated by the file's own parser."""
     kind: Kind = "customer" if isinstance(entity, Customer) else "deal"
     return stakeholder_snippet(kind, **as_dict(entity))
+
+
+def bound_text(result: CriterionResult) -> str:
+    """A criterion's bound in words with the metric's unit: "at most 1.25 pp", "between -3 and +3 %"."""
+    unit = METRICS[result.metric].unit if result.metric in METRICS else ""
+    suffix = f" {unit}" if unit in ("%", "pp", "visits", "places") else ""
+    spec = "+g" if unit == "%" else "g"
+    t = result.threshold
+    if isinstance(t, list | tuple):
+        return f"between {number(t[0], spec)} and {number(t[1], spec)}{suffix}"
+    word = "at least" if result.op == "min" else "at most"
+    return f"{word} {number(t, spec)}{suffix}"
 
 
 def criteria_for(stakeholders: Stakeholders, entity: Customer | Deal) -> tuple[Criterion, ...]:

@@ -6,6 +6,7 @@ import pytest
 from gate_world import KEY_LEVEL, SHARES, stakeholders
 
 from dashboard.acceptance.hypothetical import (
+    bound_text,
     criteria_for,
     dropped_fields,
     evaluate_hypothetical,
@@ -71,3 +72,13 @@ def test_the_snippet_is_the_judged_entity():
     customer = hypothetical_stakeholder("customer", "Gyms West", brands=["IronWorks"], categories=["Fitness"])
     assert isinstance(customer, Customer) and dropped_fields("customer", ["Fitness"]) == ["categories"]
     assert parse_stakeholders(snippet(customer)).customers == (customer,)
+
+
+def test_bounds_read_in_words_with_units(store):
+    deal = hypothetical_stakeholder("deal", "x", brands=["FreshCo"])
+    (r,) = evaluate_hypothetical(store, "r1", "r2", stakeholders(), deal).results
+    assert bound_text(r) == "between -3 and +3 %"
+    key = hypothetical_stakeholder("customer", "x", brands=["FreshCo"], tier="key")
+    shares = next(r for r in evaluate_hypothetical(store, "r1", "r2", stakeholders(), key).results
+                  if r.criterion == SHARES)
+    assert bound_text(shares) == "at most 2 pp"
