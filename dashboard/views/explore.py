@@ -18,7 +18,7 @@ from dashboard.views import (
 )
 
 c = ui.ctx()
-ui.page_header("Explore", c, "an edge-case check on any set of places")
+ui.page_header("Explore", c, "an edge-case check on any set of places (the sidebar's scope does not apply here)")
 c.require_pair()
 
 
@@ -46,7 +46,9 @@ with right:
         by_city = st.multiselect(
             "City", sorted({p.city_label for p in directory}), key="x_find_cities", placeholder="any city"
         )
-    chosen_now = st.session_state.get("x_places") or st.query_params.get_all("x_places")
+    # What is picked stays offered when the list is narrowed: the session holds ids, a link holds labels.
+    id_of = {text: pid for pid, text in label_of.items()}
+    chosen_now = st.session_state.get("x_places") or [id_of.get(t, t) for t in st.query_params.get_all("x_places")]
     offered = [p.place_id for p in filter_places(directory, by_brand, by_city)]
     offered += [pid for pid in chosen_now if pid in label_of and pid not in set(offered)]
     places = st.multiselect(
@@ -57,7 +59,7 @@ with right:
         bind="query-params",
         placeholder="Type a name, brand or city",
         help="Each place as “Name — brand, city” (the region when the city is unknown). Narrow the list by brand "
-        "or city above; the link keeps the places' ids.",
+        "or city above.",
     )
 name = st.text_input("Name of this scope", value="my-scope", key="x_name", bind="query-params", max_chars=64)
 

@@ -94,3 +94,11 @@ def test_a_bad_name_is_refused_beside_the_button(writable_env):
     at = open_page("explore", x_brands="PacificFit", x_name="/etc/passwd")
     at.button(key="x_save").click().run()
     assert "bad scope name" in texts(at.error) and list_scopes(writable_env) == []
+
+
+def test_a_link_names_places_by_label_and_narrowing_keeps_them(app_env):
+    at = open_page("explore", x_places="ValueMart p3 — ValueMart, NE")
+    assert at.multiselect(key="x_places").value == ["p3"]
+    at.multiselect(key="x_find_brands").set_value(["PacificFit"]).run()
+    assert at.multiselect(key="x_places").value == ["p3"]
+    assert "ValueMart p3 — ValueMart, NE" in at.multiselect(key="x_places").options
