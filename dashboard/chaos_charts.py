@@ -73,33 +73,49 @@ def break_size_chart(
     return fig
 
 
+def _two_lines(text: object) -> object:
+    """A cell label on at most two lines (split at the space nearest its middle), so narrow cells fit it."""
+    if not isinstance(text, str) or len(text) <= 12 or " " not in text:
+        return text
+    mid = len(text) / 2
+    cut = min((i for i, ch in enumerate(text) if ch == " "), key=lambda i: abs(i - mid))
+    return text[:cut] + "\n" + text[cut + 1:]
+
+
 def fragility_matrix(
     df: pd.DataFrame,
     stakeholders: Sequence[str],
     scenarios: Sequence[str],
-    title: str = "Robustness matrix",
-    x_step: int = 120,
-    y_step: int = 20,
+    title: str | None = None,
+    width: int = 600,
+    y_step: int = 26,
 ) -> alt.Chart:
     """Worst status per stakeholder (rows, most fragile first) and scenario (columns, most harmful first).
 
     ``df``: scenario, stakeholder, status, metric (the readable name of the metric that breaks first, shown
-    in the cell and the tooltip). ``stakeholders`` and ``scenarios`` give the order of the axes.
+    in the cell on up to two lines, and in the tooltip). ``stakeholders`` and ``scenarios`` give the order of
+    the axes. ``width``: the grid's width in pixels, shared by the columns (each 56 to 130 px), so the chart
+    fits a 1,280 px window beside the sidebar.
     """
+    step = max(56, min(130, width // max(1, len(scenarios))))
     data = df[["scenario", "stakeholder", "status", "metric"]].copy()
+    data["cell"] = [_two_lines(m) for m in data["metric"]]
     tooltip = [alt.Tooltip("stakeholder:N"), alt.Tooltip("scenario:N"), alt.Tooltip("status:N"),
                alt.Tooltip("metric:N", title="breaks first on")]
     base = alt.Chart(data)
-    x = alt.X("scenario:N", title="scenario", sort=list(scenarios),
-              axis=alt.Axis(labelLimit=200, labelAngle=-30, labelOverlap=False, orient="top"))
-    y = alt.Y("stakeholder:N", title=None, sort=list(stakeholders), axis=alt.Axis(labelLimit=260, labelOverlap=False))
+    x = alt.X("scenario:N", title=None, sort=list(scenarios),
+              axis=alt.Axis(labelLimit=150, labelAngle=-35, labelOverlap=False, orient="top"))
+    y = alt.Y("stakeholder:N", title=None, sort=list(stakeholders), axis=alt.Axis(labelLimit=220, labelOverlap=False))
     rect = base.mark_rect(stroke="white").encode(
         x=x, y=y,
         color=alt.Color("status:N", title="status",
-                        scale=alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER])),
+                        scale=alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+                        legend=alt.Legend(orient="bottom")),
         tooltip=tooltip,
     )
-    text = (base.mark_text(fontSize=9, color="white", limit=x_step - 6)
-            .encode(x=x, y=y, text="metric:N", tooltip=tooltip)
+    text = (base.mark_text(fontSize=8, lineHeight=9, baseline="middle", color="white", lineBreak="\n",
+                           limit=step - 4)
+            .encode(x=x, y=y, text="cell:N", tooltip=tooltip)
             .transform_filter("isValid(datum.metric)"))
-    return alt.layer(rect, text).properties(title=title, width=alt.Step(x_step), height=alt.Step(y_step))
+    chart = alt.layer(rect, text).properties(width=alt.Step(step), height=alt.Step(y_step))
+    return chart.properties(title=title) if title else chart

@@ -40,4 +40,14 @@ def test_matrix_axes_follow_the_given_order_and_cells_show_metric_names():
     spec = fragility_matrix(df, ["b", "a"], ["s1"]).to_dict()
     rect, text = spec["layer"]
     assert rect["encoding"]["y"]["sort"] == ["b", "a"] and rect["encoding"]["x"]["sort"] == ["s1"]
-    assert text["encoding"]["text"]["field"] == "metric"
+    assert text["encoding"]["text"]["field"] == "cell" and text["mark"]["lineBreak"] == "\n"
+    cells = {r["metric"]: r["cell"] for r in next(iter(spec["datasets"].values()))}
+    assert cells["Level change"] == "Level change"  # short names stay on one line
+
+
+def test_long_cell_names_break_into_two_lines_and_columns_share_the_width():
+    df = pd.DataFrame([{"scenario": f"s{i}", "stakeholder": "a", "status": "fail",
+                        "metric": "Weekly growth error (MAE)"} for i in range(8)])
+    spec = fragility_matrix(df, ["a"], [f"s{i}" for i in range(8)], width=600).to_dict()
+    assert spec["width"] == {"step": 75}
+    assert next(iter(spec["datasets"].values()))[0]["cell"] == "Weekly growth\nerror (MAE)"

@@ -96,7 +96,7 @@ def scenarios_view() -> None:
             status=lambda d: d["status"].fillna("no_data"), metric=lambda d: d["metric"].map(metric_name)
         )
         ui.vega(
-            chaos_charts.fragility_matrix(shown, by_fragility, fragility.scenarios_by_harm(rows), x_step=130, y_step=20),
+            chaos_charts.fragility_matrix(shown, by_fragility, fragility.scenarios_by_harm(rows)),
             "chaos_matrix",
         )
         rank = {s: i for i, s in enumerate(by_fragility)}
@@ -163,7 +163,7 @@ def sweep_view() -> None:
                             key="chaos_largest", bind="query-params",
                             help="The sweep runs from no loss to this share of the source's visits lost.")
     precision = st.select_slider("Precision", options=[0.5, 1.0, 2.0, 5.0], value=1.0, key="chaos_tol",
-                                 bind="query-params", format_func=lambda v: f"{v:g} points",
+                                 bind="query-params", format_func=lambda v: f"±{v:g} point" + ("" if v == 1 else "s"),
                                  help="How close each breaking size is pinned down (finer takes longer).")
     run_key = (release, source, tuple(where), largest, precision)
     if st.button("Sweep the fault size", key="chaos_sweep", type="primary"):

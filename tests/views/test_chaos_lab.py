@@ -29,8 +29,9 @@ def swept(app_files):
         mp.setenv("RELCHECK_HOME", str(app_files["home"]))
         mp.setenv("RELCHECK_STAKEHOLDERS", str(app_files["stakeholders"]))
         mp.setenv("RELCHECK_SCENARIOS", str(app_files["scenarios"]))
-        at = open_page("chaos", chaos_view="Fault size sweep", chaos_tol="5.0")
+        at = open_page("chaos", chaos_view="Fault size sweep", chaos_tol="±5 points")
         assert at.selectbox(key="chaos_source").value == "sdk_a"  # the largest feed (60 % of visits)
+        assert at.select_slider(key="chaos_tol").value == 5.0
         at.button(key="chaos_sweep").click().run()
         assert not at.exception, [e.value for e in at.exception]
         return at
