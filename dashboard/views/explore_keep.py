@@ -132,7 +132,8 @@ def criteria_section(c: ui.Ctx, scope: data.Adhoc, kind: str, tier: str, stage: 
     v = check.values
     verdict = "would **fail** the release gate" if check.verdict == "fail" else "would pass the release gate"
     line = (
-        f"As {who}, this scope gets {len(check.results)} criteria and {verdict} today "
+        f"As {who}, this scope gets {len(check.results)} {'criterion' if len(check.results) == 1 else 'criteria'} "
+        f"and {verdict} today "
         f"(worst status: {ui.status_text(check.status)}; {v.get('places_current', 0):,} places in the current "
         f"release, {v.get('places_candidate', 0):,} in the candidate)."
     )
