@@ -113,7 +113,7 @@ def scenarios_view() -> None:
     st.subheader("Drill into one cell")
     st.caption("The stakeholder's daily series in the release as stored and under the scenario's faults.")
     cell_scenario = st.selectbox("Scenario", list(chosen), key="chaos_cell_scenario", bind="query-params")
-    scopes = sorted(result.stakeholders())
+    scopes = fragility.stakeholders_by_fragility(rows)  # the most fragile first, as in the matrix
     if scopes:
         cell_scope = st.selectbox("Stakeholder", scopes, key="chaos_cell_scope", bind="query-params")
         cell_data = ui.call(
