@@ -111,6 +111,17 @@ def _family(
     raise RelcheckError(f"unknown family {family!r}{suggest(family, FAMILIES)}; families: {', '.join(FAMILIES)}")
 
 
+#: Most fragile first: the outcomes in the order a reader scans them.
+_OUTCOME_ORDER = {"breaks_at_smallest": 0, "breaks": 0, "never_breaks": 1, "no_data": 2}
+
+
+def fault_order(r: SensitivityResult) -> tuple[int, float, int, str, str]:
+    """Sort key, most fragile first: by the size of the breaking fault (a fail before a warn at the same
+    size), then the criteria that never break in the range, then those that cannot be judged."""
+    fault = r.fault if r.fault is not None and math.isfinite(r.fault) else math.inf
+    return (_OUTCOME_ORDER.get(r.outcome, 3), fault, 0 if r.status == "fail" else 1, r.scope, r.criterion)
+
+
 def margin(result: CriterionResult) -> float | None:
     """Signed distance of a result's value inside its bound(s): > 0 holds, < 0 broken; None without a value."""
     if not isinstance(result.value, int | float) or isinstance(result.value, bool):
@@ -181,6 +192,8 @@ def sensitivity(
     two probes ``tol`` apart (a metric linear in the fault, such as a level change, closes in one round);
     when a round does not halve the bracket, the next one bisects. Each probe runs the gate only on the
     criteria and scopes still open there (:func:`narrowed`), and updates every bracket it falls in.
+
+    The results come most fragile first (:func:`fault_order`): the smallest breaking fault leads.
     """
     if not (tol > 0 and math.isfinite(tol)):
         raise RelcheckError(f"tol must be a positive number; got {tol}")
@@ -263,4 +276,4 @@ def sensitivity(
         ))
     if progress:
         progress("done", len(cache), len(cache))
-    return out
+    return sorted(out, key=fault_order)

@@ -102,7 +102,7 @@ def render(
 
 def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
     """This scope's acceptance criteria results, when the gate can run."""
-    if c.stakeholders is None or c.pair_error:
+    if c.stakeholders is None or c.pair_error or scope_id.startswith("adhoc:"):  # Explore judges its own
         return
     gate, msg = c.gate()
     if gate is None:
