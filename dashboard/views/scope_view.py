@@ -7,13 +7,12 @@ waterfall and the places with the biggest deltas: all from :func:`dashboard.view
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.acceptance.results import CriterionResult
+from dashboard.acceptance import review
 from dashboard.acceptance.status import worst
 from dashboard.views import data, ui
 
@@ -50,8 +49,9 @@ def render(
     _gate_rows(c, detail.scope.scope_id, prefix)
 
     cur, cand = c.current, c.candidate
+    # The open tab is in the link (``?tab=Sources``), so a forwarded link opens the same view.
     series, growth, shares, sources, places = st.tabs(
-        ["Series", "Weekly growth", "Brand shares", "Sources", "Places"]
+        ["Series", "Weekly growth", "Brand shares", "Sources", "Places"], key="tab", bind="query-params"
     )
     with series:
         ui.plot(
@@ -92,7 +92,7 @@ def render(
     with places:
         top = detail.places.head(25)  # the core lists the biggest absolute deltas first
         ui.plot(
-            charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest deltas — {name}", "delta (visits)"),
+            charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest changes — {name}", "visit change"),
             f"{prefix}_places",
         )
         ui.table(detail.places, f"{prefix}_places")
@@ -111,23 +111,10 @@ def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
     if not rows:
         st.caption("No acceptance criterion applies to this scope.")
         return
-    df = pd.DataFrame([_result_row(r) for r in rows])
+    df = ui.result_frame(review.worst_first(rows), with_scope=False)
     with st.expander(
         f"Acceptance criteria on this scope: {ui.status_text(worst(r.status for r in rows))}",
         expanded=True,
     ):
-        ui.table(df, f"{prefix}_criteria")
-
-
-def _result_row(r: CriterionResult) -> dict[str, Any]:
-    return {
-        "status": ui.status_text(r.status),
-        "criterion": r.criterion,
-        "metric": r.metric,
-        "value": r.value,
-        "op": r.op,
-        "threshold": str(r.threshold),
-        "severity": r.severity,
-        "waiver": f"{r.waiver.by}: {r.waiver.reason}" if r.waiver else "",
-        "cause": r.cause.summary if r.cause else "",
-    }
+        st.caption("Select a criterion to open this scope's attribution on its metric.")
+        ui.table(df, f"{prefix}_criteria", ui.RESULT_COLUMNS, on_row=ui.explain_row(metric_col="metric"))
