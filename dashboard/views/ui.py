@@ -380,9 +380,10 @@ def _follow_link(c: Ctx) -> None:
     goto = st.session_state.pop(_GOTO, None)
     if not goto:
         return
-    page, scope, params = goto
-    query = {K_CURRENT: c.current, K_CANDIDATE: c.candidate, **({K_SCOPE: scope} if scope else {}), **params}
-    st.switch_page(PAGE_FILES[page], query_params=query)
+    page, _scope, params = goto
+    # The pair and the scope are widgets of the sidebar, bound to the link: they travel by themselves (the
+    # scope was set by the callback); only the target page's own parameters are passed.
+    st.switch_page(PAGE_FILES[page], query_params=params)
 
 
 def _current_or_first(store: Store, ids: list[str]) -> str:
