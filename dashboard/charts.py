@@ -566,10 +566,12 @@ def series_small_multiples(
                 alt.Tooltip("visits:Q", format=",.0f"),
             ],
         )
-        .properties(width=220, height=120)
+        .properties(width=180, height=120)
         .facet(facet=alt.Facet(f"{facet}:N", title=None, sort=order), columns=columns)
         .resolve_scale(y="independent")
         .properties(title=title)
+        # The legend below the panels: beside them it pushes three columns past a 1,280 px screen.
+        .configure_legend(orient="bottom")
     )
     return chart
 

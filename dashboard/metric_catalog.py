@@ -35,8 +35,8 @@ METRICS: dict[str, MetricInfo] = {
             "Read it beside the current figure; absolute levels are not trusted, their difference is.",
         ),
         MetricInfo(
-            "delta", "Visit change (candidate − current)", "visits",
-            help="Candidate visits minus current visits over the common window. Shows the size of the move "
+            "delta", "Visit change", "visits",
+            help="Candidate visits minus current visits over the common window (candidate − current). Shows the size of the move "
             "in visits; a good value is small next to the scope's visits (see Level change).",
         ),
         MetricInfo(
@@ -111,6 +111,12 @@ def label(name: str) -> str:
     if info is None:
         return name
     return f"{info.label} ({info.unit})" if info.unit in _SHOWN_UNITS else info.label
+
+
+def short_label(name: str) -> str:
+    """The label without its unit, where the value beside it carries the unit (a tile shows ``+1.25 %``)."""
+    info = METRICS.get(name)
+    return info.label if info else name
 
 
 def help_text(name: str) -> str:

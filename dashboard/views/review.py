@@ -93,8 +93,8 @@ if gate is not None:
         st.caption("Click a cell to open that stakeholder's attribution on the criterion's metric.")
         ui.vega_select(
             charts.status_heatmap(
-                heat, "Criteria × stakeholders", x="stakeholder", y="criterion", cell_text=False,
-                select=HEAT_SELECT,
+                heat, "Stakeholders × criteria", x="criterion", y="stakeholder", cell_text=False,
+                y_step=16, select=HEAT_SELECT,
             ),
             "review_heatmap",
             HEAT_SELECT,

@@ -16,8 +16,15 @@ from dashboard.acceptance import review
 from dashboard.acceptance.status import worst
 from dashboard.views import data, ui
 
-HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp", "daily_corr")
-SECOND = ("max_share_shift_pp", "rank_corr", "growth_sign_agreement", "places_added", "places_dropped")
+HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp")
+SECOND = ("daily_corr", "rank_corr", "max_share_shift_pp", "growth_sign_agreement", "places_added", "places_dropped")
+
+
+#: Series tables: visits as whole numbers with separators (the CSV keeps every digit).
+VISITS = {
+    "current": st.column_config.NumberColumn("current (visits)", format="%,.0f"),
+    "candidate": st.column_config.NumberColumn("candidate (visits)", format="%,.0f"),
+}
 
 
 def render(
@@ -39,8 +46,7 @@ def render(
             "(the Explore page lists what exists)."
         )
         return detail
-    ui.metric_tiles(v, HEADLINE)
-    ui.metric_tiles(v, SECOND)
+    ui.metric_tiles(v, HEADLINE + SECOND)
     ci = v.get("level_change_ci95_pct")
     if isinstance(ci, list | tuple) and len(ci) == 2:
         st.caption(
@@ -61,13 +67,13 @@ def render(
             charts.weekly_series_chart(detail.weekly, f"Weekly visits — {name}", cur, cand),
             f"{prefix}_weekly",
         )
-        ui.table(detail.daily, f"{prefix}_daily_series")
+        ui.table(detail.daily, f"{prefix}_daily_series", VISITS)
     with growth:
         ui.plot(
             charts.weekly_growth_chart(detail.weekly, f"Week-on-week growth — {name}", cur, cand),
             f"{prefix}_growth",
         )
-        ui.table(detail.weekly, f"{prefix}_weekly_series")
+        ui.table(detail.weekly, f"{prefix}_weekly_series", VISITS)
     with shares:
         ui.plot(
             charts.brand_share_chart(

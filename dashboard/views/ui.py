@@ -23,7 +23,7 @@ from dashboard.acceptance import status as statuses
 from dashboard.acceptance.results import GateResult
 from dashboard.engine.metrics import ScopeMetrics
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.metric_catalog import METRICS, help_text
+from dashboard.metric_catalog import METRICS, help_text, short_label
 from dashboard.metric_catalog import label as metric_label
 from dashboard.paths import default_stakeholders
 from dashboard.stakeholders.model import Stakeholders
@@ -218,7 +218,7 @@ def sidebar() -> Ctx | None:
     # bound widget leaves out of the URL; a first visit starts them on the store's pair.
     for k, default in ((K_CURRENT, cur_default), (K_CANDIDATE, cand_default)):
         if st.session_state.get(k) is None and not raw[k]:
-            st.session_state[k] = default
+            _seed_link(k, default)
 
     pair_box = st.sidebar.container()
     with st.sidebar:
@@ -322,6 +322,16 @@ def sidebar() -> Ctx | None:
     st.session_state[_CTX] = c
     _follow_link(c)
     return c
+
+
+def _seed_link(key: str, value: str) -> None:
+    """Start a bound picker on ``value`` and write it into the link (the frontend writes a bound
+    parameter only when the user changes it; the link must hold it from the first view)."""
+    try:
+        st.query_params[key] = value
+    except Exception:  # noqa: BLE001 - StreamlitAPIException once bound in this session: the state carries it
+        pass
+    st.session_state[key] = value
 
 
 def scope_name(scope: str, names: dict[str, str] | None = None) -> str:
@@ -560,10 +570,16 @@ def vega_select(chart: Any, key: str, param: str, on_point: Callable[[dict[str, 
     st.altair_chart(chart, key=key, width="stretch", on_select=picked, selection_mode=param)
 
 
+TILES_PER_ROW = 4  # five labels to a row are cut at 1,280 px
+
+
 def metric_tiles(values: dict[str, Any], names: Sequence[str]) -> None:
-    cols = st.columns(len(names))
-    for col, name in zip(cols, names, strict=True):
-        col.metric(metric_label(name), formatting.metric_value(name, values.get(name)), help=help_text(name))
+    """Metric tiles, four to a row; the label without its unit (the value shows it), help on the icon."""
+    for start in range(0, len(names), TILES_PER_ROW):
+        row = names[start : start + TILES_PER_ROW]
+        cols = st.columns(TILES_PER_ROW)
+        for col, name in zip(cols, row, strict=False):
+            col.metric(short_label(name), formatting.metric_value(name, values.get(name)), help=help_text(name))
 
 
 def result_frame(results: Sequence[Any], with_scope: bool = True) -> pd.DataFrame:

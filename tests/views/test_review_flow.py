@@ -77,9 +77,10 @@ def test_a_page_showing_another_scope_says_so(app_env):
 
 def test_metric_tiles_carry_real_help(app_env):
     at = open_page("review")
-    helps = {m.label: m.help for m in at.metric}
-    assert "Level change (%)" in helps and "Good:" in helps["Level change (%)"]
-    assert not any("(places)" in label or "(visits)" in label for label in helps)
+    tiles = {m.label: (m.value, m.help) for m in at.metric}
+    value, help_ = tiles["Level change"]
+    assert value.endswith(" %") and "Good:" in help_  # the unit once: in the value, not the label
+    assert not any("(" in label for label in tiles)
 
 
 def test_sign_off_error_keeps_the_inputs_and_shows_beside_the_field(app_env, tmp_path, monkeypatch):
