@@ -622,7 +622,8 @@ def verdict_history_chart(df: pd.DataFrame, title: str = "Gate verdicts over tim
         alt.Chart(data)
         .mark_point(filled=True, size=120)
         .encode(
-            x=alt.X("at:T", title="gate run at"),
+            # Dates, not clock ticks: a few runs close together otherwise label the axis ".900".
+            x=alt.X("at:T", title="gate run at", axis=alt.Axis(format="%Y-%m-%d %H:%M", labelOverlap=True, tickCount=4)),
             y=alt.Y("candidate:N", title="candidate release"),
             color=alt.Color(
                 "verdict:N",
