@@ -23,7 +23,7 @@ METHOD_NAMES = {"exact_shapley": "exact Shapley values", "paired": "paired Shapl
 METHOD_WORD = {"exact_shapley": "exact", "paired": "estimated", "first_order": "estimated"}
 
 c = ui.ctx()
-ui.page_header("Attribution", c, f"why {ui.md(ui.scope_name(c.scope))} moved (change the scope in the sidebar)")
+ui.page_header("Attribution", c, f"why {ui.md(c.scope_name())} moved (change the scope in the sidebar)")
 c.require_pair()
 if c.scope.startswith(("customer:", "deal:")):
     c.require_stakeholders()

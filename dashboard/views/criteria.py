@@ -115,7 +115,7 @@ else:
             st.error(ui.md(msg), icon=":material/error:")
 
     if in_view:
-        st.caption(f"Results of {ui.md(ui.scope_name(in_view))} (the sidebar scope) come first.")
+        st.caption(f"Results of {ui.md(c.scope_name(in_view))} (the sidebar scope) come first.")
     target = st.selectbox(
         "Result",
         list(by_key),

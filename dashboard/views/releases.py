@@ -128,7 +128,7 @@ with ui.section_guard():
 
 st.subheader("A metric across consecutive releases")
 st.caption(
-    f"{ui.md(ui.scope_name(c.scope))} (change the scope in the sidebar); each bar compares one release with the next."
+    f"{ui.md(c.scope_name())} (change the scope in the sidebar); each bar compares one release with the next."
 )
 names = [m for m, info in METRICS.items() if info.judgeable]
 metric = ui.pick("Metric", names, "history_metric", default="level_change_pct")

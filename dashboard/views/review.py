@@ -25,7 +25,7 @@ c = ui.ctx()
 ui.page_header("Release review", c)
 if c.scope != "all":
     st.caption(
-        f"This page reviews all places and every stakeholder; the sidebar scope ({ui.md(ui.scope_name(c.scope))}) "
+        f"This page reviews all places and every stakeholder; the sidebar scope ({ui.md(c.scope_name())}) "
         "applies on the Customers, Deals, Categories and Attribution pages."
     )
 

@@ -35,7 +35,7 @@ def render(
     v = detail.values
     name = detail.scope.name or detail.scope.scope_id
     st.caption(
-        f"Scope {ui.code(detail.scope.scope_id)} · common window {ui.md(detail.window['start'])} … "
+        f"Common window {ui.md(detail.window['start'])} … "
         f"{ui.md(detail.window['end'])} · "
         f"places {v.get('places_current', 0):,} (current) / {v.get('places_candidate', 0):,} (candidate)"
     )

@@ -85,6 +85,12 @@ class Ctx:
     pair_error: str | None = None
     scope_options: list[str] = field(default_factory=list)
     causes: bool = False
+    #: Stakeholder scopes' display names (``customer:freshco`` → ``FreshCo Inc.``).
+    scope_names: dict[str, str] = field(default_factory=dict)
+
+    def scope_name(self, scope: str | None = None) -> str:
+        """A scope (default: the sidebar's) as people read it."""
+        return scope_name(self.scope if scope is None else scope, self.scope_names)
 
     @property
     def key(self) -> data.Key:
@@ -283,6 +289,7 @@ def sidebar() -> Ctx | None:
         st.sidebar.error(md(error))
     options += values or []
     c.scope_options = options
+    c.scope_names = names
     with st.sidebar:
         st.subheader("Scope")
         c.scope = st.selectbox(
@@ -365,7 +372,7 @@ def shows_other_scope(c: Ctx, scope: str) -> None:
     """Say so when a page shows a scope other than the sidebar's (e.g. a link named another one)."""
     if c.scope != scope:
         st.caption(
-            f"This page shows {md(scope_name(scope))}; the sidebar scope is {md(scope_name(c.scope))}. "
+            f"This page shows {md(c.scope_name(scope))}; the sidebar scope is {md(c.scope_name())}. "
             "Pick one here or there and the other follows."
         )
 
