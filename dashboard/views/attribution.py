@@ -165,6 +165,19 @@ mr = att.mix_rate
 cols = st.columns(4)
 cols[0].metric("Visits per place, current", f"{mr.value_current:,.1f}")
 cols[1].metric("Visits per place, candidate", f"{mr.value_candidate:,.1f}")
-cols[2].metric("Rate part", f"{mr.rate_part:+,.1f}", help="Brands' own visits per place moved")
-cols[3].metric("Mix part", f"{mr.mix_part:+,.1f}", help="The brands' weight among the places moved")
-ui.table(pd.DataFrame([b.to_json() for b in mr.brands]), "mix_rate")
+cols[2].metric("Rate part", f"{mr.rate_part:+,.1f}", help="How much of the change in visits per place comes "
+               "from brands' own visits per place moving (the same places counting differently)")
+cols[3].metric("Mix part", f"{mr.mix_part:+,.1f}", help="How much comes from the brands' weight among the places "
+               "moving (places opened, closed or relabelled)")
+ui.table(
+    pd.DataFrame([b.to_json() for b in mr.brands]),
+    "mix_rate",
+    {
+        "w_current": st.column_config.NumberColumn("share of places, current", format="percent"),
+        "w_candidate": st.column_config.NumberColumn("share of places, candidate", format="percent"),
+        "r_current": st.column_config.NumberColumn("visits per place, current", format="%,.1f"),
+        "r_candidate": st.column_config.NumberColumn("visits per place, candidate", format="%,.1f"),
+        "rate_part": st.column_config.NumberColumn("rate part", format="%+,.1f"),
+        "mix_part": st.column_config.NumberColumn("mix part", format="%+,.1f"),
+    },
+)
