@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import formatting
 from dashboard.acceptance import status as statuses
@@ -327,7 +328,6 @@ def sidebar() -> Ctx | None:
     if c.pair_error:
         st.sidebar.error(md(c.pair_error))
     st.session_state[_CTX] = c
-    _follow_link(c)
     return c
 
 
@@ -393,14 +393,21 @@ def request_open(page: str, scope: str | None, **params: str | None) -> None:
     st.session_state[_GOTO] = (page, scope, {k: v for k, v in params.items() if v})
 
 
-def _follow_link(c: Ctx) -> None:
+def follow_link() -> None:
+    """Open the page a selected row asked for (:func:`request_open`), before any widget of this run is drawn:
+    the link then holds the pair, the scope and the page's parameters at once, so the browser keeps one
+    history entry for it and Back returns to the page you came from."""
     goto = st.session_state.pop(_GOTO, None)
     if not goto:
         return
-    page, _scope, params = goto
-    # The pair and the scope are widgets of the sidebar, bound to the link: they travel by themselves (the
-    # scope was set by the callback); only the target page's own parameters are passed.
-    st.switch_page(PAGE_FILES[page], query_params=params)
+    page, scope, params = goto
+    state = st.session_state
+    pair = {k: state.get(k) for k in (K_CURRENT, K_CANDIDATE) if state.get(k)}
+    query = {**pair, **({K_SCOPE: scope} if scope and scope != "all" else {}), **params}
+    try:
+        st.switch_page(PAGE_FILES[page], query_params=query)
+    except StreamlitAPIException:  # a parameter already bound in this session: the widgets carry it
+        st.switch_page(PAGE_FILES[page], query_params=params)
 
 
 def _current_or_first(store: Store, ids: list[str]) -> str:

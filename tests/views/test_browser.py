@@ -19,8 +19,10 @@ from urllib.parse import quote, urlparse
 import pytest
 from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
 from hostile_world import CATEGORY, EVIL, PAYLOAD, build
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from dashboard.acceptance.status import Status
 from dashboard.store.catalog import Store
 
 pytestmark = pytest.mark.browser
@@ -123,6 +125,29 @@ def test_every_page_fits_1280_by_800(server, page: Page) -> None:
         shot(page, f"1280-{path or 'review'}")
 
 
+def test_a_heatmap_cell_opens_its_attribution_on_the_criterions_metric(server, page: Page) -> None:
+    url, _ = server
+    page.goto(url)
+    wait_ready(page)
+    chart = page.locator('.st-key-review_heatmap [data-testid="stVegaLiteChart"]')
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = chart.bounding_box()
+    assert box is not None
+    # The one red (fail) cell: the Pacific Fitness trial on its steady-level criterion. The fail colour's
+    # pixels are that cell plus a small legend swatch, so their median lies in the cell.
+    image = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    red = tuple(int(Status.FAIL.color[i : i + 2], 16) for i in (1, 3, 5))
+    hits = sorted((x, y) for x in range(image.width) for y in range(image.height) if image.getpixel((x, y)) == red)
+    assert hits
+    x, y = hits[len(hits) // 2]
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**/attribution?**", timeout=LOAD)
+    wait_ready(page)
+    page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)  # the sidebar's, once drawn
+    assert "metric=level_change_pct" in page.url
+
+
 def test_a_first_view_writes_the_pair_into_the_link(server, page: Page) -> None:
     url, store = server
     page.goto(f"{url}/deals")
@@ -144,7 +169,8 @@ def test_a_failing_row_opens_its_attribution_in_one_click_and_back_returns(serve
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
     page.wait_for_url("**/attribution?**", timeout=LOAD)
     wait_ready(page)
-    assert "scope=deal%3Apacific-fitness-trial" in page.url and "metric=level_change_pct" in page.url
+    page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)
+    assert "metric=level_change_pct" in page.url
     assert sidebar_value(page, "Scope") == "deal:pacific-fitness-trial"
     expect(page.locator('input[aria-label="Metric the components are judged on"]')).to_have_value(
         "level_change_pct", timeout=LOAD
@@ -157,12 +183,13 @@ def test_a_failing_row_opens_its_attribution_in_one_click_and_back_returns(serve
 
 def test_deep_link_applies_pair_and_scope(server, page: Page) -> None:
     url, store = server
-    page.goto(f"{url}/customers?current=2026.10.0&candidate=2026.11.0-abl-attribution&customer=freshco")
+    page.goto(f"{url}/customers?current=2026.10.0&candidate=2026.11.0-abl-attribution&customer=freshco&tab=Sources")
     wait_ready(page)
+    expect(page.get_by_role("tab", name="Sources")).to_have_attribute("aria-selected", "true", timeout=LOAD)
     assert sidebar_value(page, "Current (production)") == "2026.10.0"
     assert sidebar_value(page, "Candidate") == "2026.11.0-abl-attribution"
     expect(page.get_by_role("heading", name="FreshCo Inc. (key)")).to_be_visible(timeout=LOAD)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LOAD)
+    expect(page.locator('[data-testid="stPlotlyChart"]:visible').first).to_be_visible(timeout=LOAD)
     assert "candidate=2026.11.0-abl-attribution" in page.url
     shot(page, "customers-freshco-ablation")
 
