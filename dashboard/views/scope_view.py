@@ -20,10 +20,22 @@ HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_gr
 SECOND = ("daily_corr", "rank_corr", "max_share_shift_pp", "growth_sign_agreement", "places_added", "places_dropped")
 
 
-#: Series tables: visits as whole numbers with separators (the CSV keeps every digit).
+#: Series tables: visits as whole numbers with separators, growth signed (the CSV keeps every digit).
 VISITS = {
     "current": st.column_config.NumberColumn("current (visits)", format="%,.0f"),
     "candidate": st.column_config.NumberColumn("candidate (visits)", format="%,.0f"),
+    "delta": st.column_config.NumberColumn("visit change", format="%+,.0f"),
+    "growth_current": st.column_config.NumberColumn("growth, current (%)", format="%+.2f"),
+    "growth_candidate": st.column_config.NumberColumn("growth, candidate (%)", format="%+.2f"),
+}
+SHARES = {
+    "share_current_pct": st.column_config.NumberColumn("share, current (%)", format="%.2f"),
+    "share_candidate_pct": st.column_config.NumberColumn("share, candidate (%)", format="%.2f"),
+}
+PLACES = {
+    "level_change_pct": st.column_config.NumberColumn("Level change (%)", format="%+.2f"),
+    "status": st.column_config.TextColumn("in", help="both releases, added (candidate only), dropped (current only)"),
+    "place_id": st.column_config.TextColumn("place id", width="small"),
 }
 
 
@@ -83,7 +95,7 @@ def render(
         )
         if own_brands:
             st.caption("★ marks the customer's own brands; the others are its competitors.")
-        ui.table(detail.shares, f"{prefix}_brand_shares")
+        ui.table(detail.shares, f"{prefix}_brand_shares", SHARES)
     with sources:
         ui.plot(
             charts.source_waterfall_chart(
@@ -94,6 +106,7 @@ def render(
         ui.table(
             pd.DataFrame(detail.sources, columns=["source", "current", "candidate", "delta"]),
             f"{prefix}_sources",
+            VISITS,
         )
     with places:
         top = detail.places.head(25)  # the core lists the biggest absolute deltas first
@@ -101,7 +114,8 @@ def render(
             charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest changes — {name}", "visit change"),
             f"{prefix}_places",
         )
-        ui.table(detail.places, f"{prefix}_places")
+        order = [c for c in detail.places.columns if c != "place_id"] + ["place_id"]
+        ui.table(detail.places, f"{prefix}_places", PLACES, column_order=order)
     return detail
 
 
