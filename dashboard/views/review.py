@@ -79,7 +79,8 @@ if gate is not None:
     st.caption(ui.SELECT_HINT)
     explain = ui.explain_row(metric_of=lambda scope: review.focus_metric(gate.results, scope))
     ui.table(
-        pd.DataFrame(rows), "scorecard", {"scope": st.column_config.TextColumn("scope id", width="small")},
+        pd.DataFrame(rows), "scorecard",
+        {"scope": st.column_config.TextColumn("scope id", width="small"), "no_data": "no data"},
         on_row=explain,
     )
     heat = pd.DataFrame(
