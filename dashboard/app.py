@@ -30,6 +30,5 @@ page = st.navigation(
         for i, (path, title, url, icon) in enumerate(PAGES)
     ]
 )
-ui.follow_link()  # a selected row or cell asked for another page: go there first
 if ui.sidebar() is not None:
     page.run()

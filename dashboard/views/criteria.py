@@ -88,7 +88,7 @@ statuses = st.multiselect(
     bind="query-params",
 )
 shown = [r for r in review.worst_first(gate.results) if r.status in statuses]
-st.caption("Select a result to open its stakeholder's attribution on the criterion's metric.")
+st.caption("Select a result, then follow its link to the stakeholder's attribution on the criterion's metric.")
 ui.table(ui.result_frame(shown), "gate_results", ui.RESULT_COLUMNS, on_row=ui.explain_row(metric_col="metric"))
 
 # ------------------------------------------------------------------------------------------- sign-off

@@ -91,7 +91,7 @@ if gate is not None:
         ]
     )
     if not heat.empty:
-        st.caption("Click a cell to open that stakeholder's attribution on the criterion's metric.")
+        st.caption("Click a cell, then follow its link to that stakeholder's attribution on the criterion's metric.")
         ui.vega_select(
             charts.status_heatmap(
                 heat, "Stakeholders × criteria", x="criterion", y="stakeholder", cell_text=False,

@@ -136,5 +136,5 @@ def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
         f"Acceptance criteria on this scope: {ui.status_text(worst(r.status for r in rows))}",
         expanded=True,
     ):
-        st.caption("Select a criterion to open this scope's attribution on its metric.")
+        st.caption("Select a criterion, then follow its link to this scope's attribution on its metric.")
         ui.table(df, f"{prefix}_criteria", ui.RESULT_COLUMNS, on_row=ui.explain_row(metric_col="metric"))

@@ -17,7 +17,6 @@ from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from dashboard import formatting
 from dashboard.acceptance import status as statuses
@@ -37,7 +36,6 @@ T = TypeVar("T")
 K_CURRENT, K_CANDIDATE, K_SCOPE, K_CAUSES = "current", "candidate", "scope", "causes"
 K_ALL_RUNS = "all_runs"
 _CTX = "_relcheck_ctx"
-_GOTO = "_relcheck_goto"
 
 #: Page files by URL path (dashboard/app.py PAGES): where a selected row or cell takes you.
 PAGE_FILES = {
@@ -379,35 +377,32 @@ def shows_other_scope(c: Ctx, scope: str) -> None:
 
 # ----------------------------------------------------------------------------------------- navigation
 def request_open(page: str, scope: str | None, **params: str | None) -> None:
-    """From a widget callback: open ``page`` on ``scope`` (and ``params``) in the next run.
-
-    The scope goes into the sidebar picker (allowed in a callback, before the widget is drawn), so it
-    follows you; the page switch happens in :func:`sidebar`, with the pair in the link so Back and a
-    forwarded link both come back to this view.
-    """
+    """From a selection callback: the selected scope becomes the sidebar scope (it follows you; a callback
+    runs before the sidebar is drawn, so it may set it). ``page`` and ``params`` are the link's."""
     if scope:
         st.session_state[K_SCOPE] = scope
         kind, _, value = scope.partition(":")
         if kind in SCOPE_PICKERS and value:
             st.session_state[SCOPE_PICKERS[kind]] = value
-    st.session_state[_GOTO] = (page, scope, {k: v for k, v in params.items() if v})
 
 
-def follow_link() -> None:
-    """Open the page a selected row asked for (:func:`request_open`), before any widget of this run is drawn:
-    the link then holds the pair, the scope and the page's parameters at once, so the browser keeps one
-    history entry for it and Back returns to the page you came from."""
-    goto = st.session_state.pop(_GOTO, None)
-    if not goto:
+def open_link(target: RowTarget) -> None:
+    """The second click: a link to the page a selected row or cell names, with the pair, the scope and the
+    page's parameters in the URL. A real link, so the browser keeps one history entry and Back returns."""
+    if target is None:
         return
-    page, scope, params = goto
+    page, scope, params = target
     state = st.session_state
-    pair = {k: state.get(k) for k in (K_CURRENT, K_CANDIDATE) if state.get(k)}
-    query = {**pair, **({K_SCOPE: scope} if scope and scope != "all" else {}), **params}
-    try:
-        st.switch_page(PAGE_FILES[page], query_params=query)
-    except StreamlitAPIException:  # a parameter already bound in this session: the widgets carry it
-        st.switch_page(PAGE_FILES[page], query_params=params)
+    c = state.get(_CTX)
+    query = {k: state.get(k) for k in (K_CURRENT, K_CANDIDATE) if state.get(k)}
+    query |= ({K_SCOPE: scope} if scope else {}) | params
+    name = c.scope_name(scope) if c is not None and scope else (scope or "")
+    metric = params.get("metric")
+    what = f"{name} · {metric_label(metric)}" if metric else name
+    st.page_link(
+        PAGE_FILES[page], label=f"Explain {md(what)} on the {page.title()} page",
+        query_params=query, icon=":material/arrow_forward:",
+    )
 
 
 def _current_or_first(store: Store, ids: list[str]) -> str:
@@ -481,7 +476,7 @@ def trial_style(value: Any) -> str:
 #: Where a selected row takes you: (page, scope, extra query parameters), or None to stay.
 RowTarget = tuple[str, str, dict[str, str]] | None
 
-SELECT_HINT = "Select a row to open its explanation on the Attribution page."
+SELECT_HINT = "Select a row, then follow its link to the explanation on the Attribution page."
 
 
 def table(
@@ -524,10 +519,13 @@ def table(
                 page, scope, params = target
                 request_open(page, scope, **params)
 
-        st.dataframe(
+        event = st.dataframe(
             shown, hide_index=True, column_config=config or None, width="stretch", key=key,
             on_select=picked, selection_mode="single-row", **kwargs,
         )
+        rows = [i for i in (event["selection"]["rows"] if event else []) if 0 <= i < len(df)]
+        if rows:
+            open_link(on_row(df.iloc[rows[0]]))
     else:
         st.dataframe(shown, hide_index=True, column_config=config or None, width="stretch", **kwargs)
     st.download_button(
@@ -581,7 +579,10 @@ def vega_select(chart: Any, key: str, param: str, on_point: Callable[[dict[str, 
             page, scope, params = target
             request_open(page, scope, **params)
 
-    st.altair_chart(chart, key=key, width="stretch", on_select=picked, selection_mode=param)
+    event = st.altair_chart(chart, key=key, width="stretch", on_select=picked, selection_mode=param)
+    points = list(event["selection"].get(param) or []) if event else []
+    if points:
+        open_link(on_point(dict(points[0])))
 
 
 TILES_PER_ROW = 4  # five labels to a row are cut at 1,280 px

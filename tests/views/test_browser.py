@@ -142,6 +142,9 @@ def test_a_heatmap_cell_opens_its_attribution_on_the_criterions_metric(server, p
     assert hits
     x, y = hits[len(hits) // 2]
     page.mouse.click(box["x"] + x, box["y"] + y)
+    link = page.get_by_role("link", name=re.compile("Explain .*Pacific Fitness"))
+    expect(link).to_be_visible(timeout=LOAD)
+    link.click()
     page.wait_for_url("**/attribution?**", timeout=LOAD)
     wait_ready(page)
     page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)  # the sidebar's, once drawn
@@ -157,7 +160,7 @@ def test_a_first_view_writes_the_pair_into_the_link(server, page: Page) -> None:
     assert f"candidate={candidate}" in page.url
 
 
-def test_a_failing_row_opens_its_attribution_in_one_click_and_back_returns(server, page: Page) -> None:
+def test_a_failing_row_opens_its_attribution_in_two_clicks_and_back_returns(server, page: Page) -> None:
     url, _ = server
     page.goto(f"{url}/criteria")
     wait_ready(page)
@@ -167,6 +170,9 @@ def test_a_failing_row_opens_its_attribution_in_one_click_and_back_returns(serve
     assert box is not None
     # The first row (worst first: the trial deal's failure), through its selection checkbox.
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    link = page.get_by_role("link", name=re.compile("Explain .*Pacific Fitness"))
+    expect(link).to_be_visible(timeout=LOAD)  # the second click
+    link.click()
     page.wait_for_url("**/attribution?**", timeout=LOAD)
     wait_ready(page)
     page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)

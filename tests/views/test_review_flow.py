@@ -36,17 +36,18 @@ def test_a_row_opens_the_attribution_of_its_scope_on_its_criterions_metric():
     assert by_scope(pd.Series({"scope": "customer:freshco"}))[2] == {"metric": "weekly_growth_mae_pp"}
 
 
-def test_an_opened_row_lands_on_attribution_with_scope_and_metric(app_env):
-    at = open_page("review")
-    # What a row's selection callback leaves for the next run (ui.request_open).
-    at.session_state["scope"] = "deal:gym-trial"
-    at.session_state["_relcheck_goto"] = ("attribution", "deal:gym-trial", {"metric": "level_change_pct"})
+def test_a_selected_row_links_to_attribution_with_pair_scope_and_metric(app_env):
+    at = open_page("criteria")
+    assert not at.get("page_link")
+    # The dataframe's selection state, as a click on the first row leaves it (worst first: the trial's fail).
+    at.session_state["tbl_gate_results"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Attribution" in texts(at.title)
-    assert at.selectbox(key="scope").value == "deal:gym-trial"
-    assert at.selectbox(key="metric").value == "level_change_pct"
-    assert at.query_params["candidate"] == "r2" and at.query_params["current"] == "r1"  # the pair in the link
+    (link,) = at.get("page_link")
+    assert link.proto.page.endswith("attribution") or "attribution" in link.proto.page
+    query = dict(pair.split("=", 1) for pair in link.proto.query_string.split("&"))
+    assert query == {"current": "r1", "candidate": "r2", "scope": "deal%3Agym-trial", "metric": "level_change_pct"}
+    assert "Pacific Fitness" in link.proto.label and "Level change" in link.proto.label
 
 
 def test_failing_results_are_selectable_and_say_status_value_and_bound(app_env):
