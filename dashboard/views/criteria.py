@@ -196,8 +196,8 @@ with ui.section_guard():
         audit,
         "signoff_log",
         {
-            "at": st.column_config.TextColumn("at (UTC)", width="small"),
-            "by": st.column_config.TextColumn("by", width="small"),
+            "at": st.column_config.TextColumn("at (UTC)", width="medium"),
+            "by": st.column_config.TextColumn("by", width="medium"),
             "reason": st.column_config.TextColumn("reason", width="large"),
             "scope": st.column_config.TextColumn("scope id", width="small"),
             "metric": st.column_config.TextColumn("metric id", width="small"),
