@@ -31,10 +31,10 @@ from dashboard.metric_catalog import finite_number
 CURRENT_COLOR = "#8c8c8c"
 CANDIDATE_COLOR = "#1f6fd1"
 INCREASE_COLOR = "#2b6cb0"  # diverging palette, positive end (blue)
-DECREASE_COLOR = "#c53030"  # diverging palette, negative end (red)
+DECREASE_COLOR = "#dd6b20"  # diverging palette, negative end (orange: red means "fail", not "down")
 TOTAL_COLOR = "#4a4a4a"
 INTERACTION_COLOR = "#b8b8b8"
-DIVERGING_SCHEME = "redblue"  # Vega scheme: red for negative, blue for positive
+DIVERGING_SCHEME = "blueorange"  # Vega scheme, reversed where used: orange for negative, blue for positive
 
 #: Statuses in legend order; their colours (``STATUS_COLORS``) come from :class:`dashboard.acceptance.status.Status`.
 STATUS_ORDER: tuple[str, ...] = tuple(str(s) for s in LEGEND_ORDER)
@@ -367,7 +367,7 @@ def component_shapley_chart(
             orientation="h",
             marker_color=colors,
             name="contribution",
-            text=[compact(v) for v in values],
+            text=[f"{compact(v)} {unit}".strip() for v in values],
             textposition="auto",
             showlegend=False,
         )
@@ -493,7 +493,7 @@ def region_source_heatmap(df: pd.DataFrame, title: str, unit: str = "visits") ->
         color=alt.Color(
             "delta:Q",
             title=f"delta ({unit})",
-            scale=alt.Scale(scheme=DIVERGING_SCHEME, domain=[-lim, lim], domainMid=0),
+            scale=alt.Scale(scheme=DIVERGING_SCHEME, reverse=True, domain=[-lim, lim], domainMid=0),
         ),
         tooltip=[alt.Tooltip("region:N"), alt.Tooltip("source:N"), alt.Tooltip("delta:Q", format=",.0f")],
     )
@@ -511,11 +511,13 @@ def status_heatmap(
     cell_text: bool = True,
     x_step: int = 18,
     y_step: int = 20,
+    select: str | None = None,
 ) -> alt.Chart:
     """Status per ``y`` (rows) and ``x`` (columns) in the fixed status colours (default scenario × stakeholder).
 
     ``df``: the two axis columns, status, and optionally ``metric`` (the metric that breaks first), shown in
-    the tooltip and, with ``cell_text``, in the cell (give the columns room with ``x_step``).
+    the tooltip and, with ``cell_text``, in the cell (give the columns room with ``x_step``). ``select``
+    names a point selection on the cells (fields ``x`` and ``y``), so a click can open the cell's scope.
     """
     data = _records(df)
     has_metric = "metric" in data.columns
@@ -533,6 +535,8 @@ def status_heatmap(
         ),
         tooltip=tooltip,
     )
+    if select:
+        rect = rect.add_params(alt.selection_point(name=select, fields=[x, y], on="click"))
     layers: list[alt.Chart] = [rect]
     if has_metric and cell_text:
         layers.append(
@@ -580,10 +584,12 @@ def series_small_multiples(
                 alt.Tooltip("visits:Q", format=",.0f"),
             ],
         )
-        .properties(width=220, height=120)
+        .properties(width=180, height=120)
         .facet(facet=alt.Facet(f"{facet}:N", title=None, sort=order), columns=columns)
         .resolve_scale(y="independent")
         .properties(title=title)
+        # The legend below the panels: beside them it pushes three columns past a 1,280 px screen.
+        .configure_legend(orient="bottom")
     )
     return chart
 
@@ -634,7 +640,8 @@ def verdict_history_chart(df: pd.DataFrame, title: str = "Gate verdicts over tim
         alt.Chart(data)
         .mark_point(filled=True, size=120)
         .encode(
-            x=alt.X("at:T", title="gate run at"),
+            # Dates, not clock ticks: a few runs close together otherwise label the axis ".900".
+            x=alt.X("at:T", title="gate run at", axis=alt.Axis(format="%Y-%m-%d %H:%M", labelOverlap=True, tickCount=4)),
             y=alt.Y("candidate:N", title="candidate release"),
             color=alt.Color(
                 "verdict:N",

@@ -15,6 +15,9 @@ from dashboard.metric_catalog import METRICS
 
 MISSING = "—"
 
+#: Metrics whose sign is the news (a change): always shown with + or -.
+SIGNED_METRICS = frozenset({"delta", "level_change_pct"})
+
 
 def is_missing(value: Any) -> bool:
     """None or a non-finite float: shown as a dash, never as ``nan``."""
@@ -40,7 +43,7 @@ def metric_value(name: str, value: Any) -> str:
         return MISSING
     unit = METRICS[name].unit if name in METRICS else ""
     if unit in ("visits", "places"):
-        return number(value, ",.0f")
+        return number(value, "+,.0f" if name in SIGNED_METRICS else ",.0f")
     if unit == "%":
         return number(value, "+.2f") + " %"
     if unit == "pp":
@@ -48,6 +51,31 @@ def metric_value(name: str, value: Any) -> str:
     if isinstance(value, float):
         return number(value, ".3f")
     return str(value)
+
+
+def bound_text(name: str, op: str, threshold: Any) -> str:
+    """A criterion's bound in words, in its metric's format: ``at most 50.00 pp``, ``between -5.00 % and +5.00 %``."""
+    if op == "between" and isinstance(threshold, list | tuple) and len(threshold) == 2:
+        return f"between {metric_value(name, threshold[0])} and {metric_value(name, threshold[1])}"
+    if op == "max":
+        return f"at most {metric_value(name, threshold)}"
+    if op == "min":
+        return f"at least {metric_value(name, threshold)}"
+    return str(threshold)
+
+
+def column_format(name: str) -> str:
+    """The printf format of a metric's table column (one format per column, signed for changes).
+
+    The unit is in the column's label (``Level change (%)``), so cells hold the number only.
+    """
+    unit = METRICS[name].unit if name in METRICS else ""
+    signed = "+" if name in SIGNED_METRICS else ""
+    if unit in ("visits", "places"):
+        return f"%{signed},.0f"
+    if unit in ("%", "pp"):
+        return f"%{signed}.2f"
+    return "%.3f"
 
 
 def compact(value: float | None, signed: bool = True) -> str:

@@ -23,6 +23,8 @@ def test_compact_chart_labels():
     [
         ("visits_current", 1234567.4, "1,234,567"),
         ("places_added", 12, "12"),
+        ("delta", 1234.4, "+1,234"),
+        ("delta", -56.0, "-56"),
         ("level_change_pct", 1.254, "+1.25 %"),
         ("level_change_pct", -0.5, "-0.50 %"),
         ("weekly_growth_mae_pp", 0.4, "0.40 pp"),
@@ -63,3 +65,19 @@ def test_number_dashes_missing_values():
     assert formatting.number(1234.5, ",.1f") == "1,234.5"
     assert formatting.number(None, ",.1f", missing="-") == "-"
     assert formatting.number(-math.inf, ",.1f", missing="-") == "-"
+
+
+@pytest.mark.parametrize(
+    ("name", "spec"),
+    [("delta", "%+,.0f"), ("visits_current", "%,.0f"), ("places_added", "%,.0f"), ("level_change_pct", "%+.2f"),
+     ("weekly_growth_mae_pp", "%.2f"), ("daily_corr", "%.3f"), ("unknown", "%.3f")],
+)
+def test_column_format_one_per_column_signed_for_changes(name, spec):
+    assert formatting.column_format(name) == spec
+
+
+def test_bound_text_in_words_and_the_metrics_format():
+    assert formatting.bound_text("level_change_pct", "between", [-5.0, 5.0]) == "between -5.00 % and +5.00 %"
+    assert formatting.bound_text("weekly_growth_mae_pp", "max", 50) == "at most 50.00 pp"
+    assert formatting.bound_text("daily_corr", "min", 0.9) == "at least 0.900"
+    assert formatting.bound_text("daily_corr", "odd", 0.9) == "0.9"

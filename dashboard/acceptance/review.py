@@ -43,6 +43,21 @@ def signable(gate: GateResult) -> list[CriterionResult]:
     return worst_first(r for r in gate.results if Status(r.outcome).broken)
 
 
+def signable_in_view(gate: GateResult, scope: str | None) -> list[CriterionResult]:
+    """:func:`signable`, the results of the scope in view first (a reviewer signs what they are looking at)."""
+    items = signable(gate)
+    return [r for r in items if r.scope == scope] + [r for r in items if r.scope != scope]
+
+
+def focus_metric(results: Iterable[CriterionResult], scope: str) -> str | None:
+    """The metric to explain first on a scope: that of its worst criterion result (None when none judges it).
+
+    Why: a click on a failing scope opens its attribution on the metric that failed, not on the visit delta.
+    """
+    ranked = worst_first(r for r in results if r.scope == scope)
+    return ranked[0].metric if ranked else None
+
+
 @dataclass(frozen=True)
 class ScorecardRow:
     """One stakeholder scope on the scorecard: its worst status and how many criteria have each status."""

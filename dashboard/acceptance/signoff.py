@@ -27,7 +27,10 @@ from dashboard.engine.scopes import parse_scope
 from dashboard.errors import NotFoundError, RelcheckError
 from dashboard.store.catalog import Store, append_jsonl, read_jsonl, utc_now
 
-__all__ = ["active_waiver", "canonical_scope", "check_request", "is_valid", "list_signoffs", "revoke_signoff", "sign_off"]
+__all__ = [
+    "active_waiver", "canonical_scope", "check_request", "field_problems", "is_valid", "list_signoffs",
+    "revoke_signoff", "sign_off",
+]
 
 
 def _today() -> dt.date:
@@ -51,6 +54,25 @@ def canonical_scope(scope: str) -> str:
     """A scope string as the gate writes it (``all`` or ``kind:value``), so a sign-off matches its result."""
     kind, value = parse_scope(scope)
     return "all" if kind == "all" else f"{kind}:{value}"
+
+
+def field_problems(
+    by: str | None, reason: str | None, expires: dt.date | None, today: dt.date | None = None
+) -> dict[str, str]:
+    """What is missing or wrong in a sign-off form, by field (``by``, ``reason``, ``expires``), in plain words.
+
+    Why: the dashboard shows each problem beside its field and keeps what was typed; :func:`check_request`
+    applies the same rules with the command line's wording.
+    """
+    problems: dict[str, str] = {}
+    if not (by or "").strip():
+        problems["by"] = "Enter your name: the log keeps who signed off."
+    if not (reason or "").strip():
+        problems["reason"] = "Enter a reason: why is this change acceptable? The log keeps it."
+    today = today or _today()
+    if expires is not None and expires < today:
+        problems["expires"] = f"Pick today ({today.isoformat()}) or a later day: this date has passed."
+    return problems
 
 
 def check_request(

@@ -135,6 +135,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+#: Buttons, chips and toggles in blue: Streamlit's default red would read as "fail" (.streamlit/config.toml too).
+PRIMARY_COLOR = "#1f6fd1"
+
+
 def streamlit_command(app: Path, port: int, host: str = "127.0.0.1", headless: bool = True) -> list[str]:
     """The ``streamlit run`` command line of the dashboard: bound to ``host``, in viewer mode (no developer
     toolbar or Deploy button), no usage statistics. The browser tests start the same command."""
@@ -142,6 +146,7 @@ def streamlit_command(app: Path, port: int, host: str = "127.0.0.1", headless: b
             "--server.port", str(port), "--server.address", host,
             "--server.headless", "true" if headless else "false",
             "--client.toolbarMode", "viewer",
+            "--theme.primaryColor", PRIMARY_COLOR,
             "--browser.gatherUsageStats", "false"]
 
 

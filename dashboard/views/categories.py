@@ -20,6 +20,7 @@ if df.empty:
     ui.stop_error("Neither release has places with a category.")
 
 st.subheader("Ranked by risk")
+st.caption(ui.SELECT_HINT)
 cols = [
     "status",
     "scope_name",
@@ -33,8 +34,15 @@ cols = [
     "places_candidate",
     "places_added",
     "places_dropped",
+    "scope",
 ]
-ui.table(df[[x for x in cols if x in df.columns]], "categories_by_risk", ui.metric_columns(cols))
+metric_of = {} if gate is None else {s: review.focus_metric(gate.results, s) for s in df["scope"]}
+ui.table(
+    df[[x for x in cols if x in df.columns]],
+    "categories_by_risk",
+    {**ui.metric_columns(cols), **ui.NAME_COLUMNS},
+    on_row=ui.explain_row(metric_of=metric_of.get),
+)
 
 top = tuple(df["scope"].head(6))
 st.subheader("Daily series of the riskiest categories")
@@ -48,7 +56,13 @@ ui.vega(
 
 names = [s.partition(":")[2] for s in df["scope"]]
 focus = c.scope.partition(":")[2] if c.scope.startswith("category:") else None
-name = ui.pick("Category", sorted(names), "category", default=focus or names[0])
+name = ui.pick(
+    "Category", sorted(names), "category", default=focus or names[0],
+    help="Default: the category chosen as scope in the sidebar, else the riskiest. Picking one here sets the "
+    "sidebar scope too.",
+    on_change=ui.follow_scope("category"),
+)
 st.subheader(ui.md(name))
+ui.shows_other_scope(c, f"category:{name}")
 scope_view.render(c, f"category:{name}", "category")
 joint_section.top_segments(c, f"category:{name}", "category")

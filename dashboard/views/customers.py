@@ -24,10 +24,11 @@ tiers = {x.id: x.tier for x in sh.customers}
 df.insert(2, "tier", [tiers.get(s.partition(":")[2], "") for s in df["scope"]])
 
 st.subheader("Ranked by risk")
-st.caption("Worst acceptance status first, then weekly growth error, then absolute level change.")
+st.caption(
+    "Worst acceptance status first, then weekly growth error, then absolute level change. " + ui.SELECT_HINT
+)
 cols = [
     "status",
-    "scope",
     "scope_name",
     "tier",
     "level_change_pct",
@@ -38,8 +39,15 @@ cols = [
     "delta",
     "places_added",
     "places_dropped",
+    "scope",
 ]
-ui.table(df[[x for x in cols if x in df.columns]], "customers_by_risk", ui.metric_columns(cols))
+metric_of = {} if gate is None else {s: review.focus_metric(gate.results, s) for s in df["scope"]}
+ui.table(
+    df[[x for x in cols if x in df.columns]],
+    "customers_by_risk",
+    {**ui.metric_columns(cols), **ui.NAME_COLUMNS},
+    on_row=ui.explain_row(metric_of=metric_of.get),
+)
 
 ids = [x.id for x in sh.customers]
 focus = c.scope.partition(":")[2] if c.scope.startswith("customer:") else None
@@ -49,9 +57,12 @@ cid = ui.pick(
     ids,
     "customer",
     default=focus or riskiest,
-    help="Default: the customer chosen as scope in the sidebar, else the riskiest.",
+    help="Default: the customer chosen as scope in the sidebar, else the riskiest. Picking one here sets "
+    "the sidebar scope too.",
+    on_change=ui.follow_scope("customer"),
 )
 customer = sh.customer(cid)
+ui.shows_other_scope(c, f"customer:{cid}")
 st.subheader(ui.md(f"{customer.name} ({customer.tier})"))
 st.caption(
     ui.md(

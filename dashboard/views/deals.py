@@ -40,10 +40,10 @@ if trials:
         )
 
 st.subheader("Deals, trials first")
+st.caption(ui.SELECT_HINT)
 cols = [
     "status",
     "stage",
-    "scope",
     "scope_name",
     "owner",
     "level_change_pct",
@@ -53,19 +53,28 @@ cols = [
     "delta",
     "places_current",
     "places_candidate",
+    "scope",
 ]
+metric_of = {} if gate is None else {s: review.focus_metric(gate.results, s) for s in df["scope"]}
 ui.table(
     df[[x for x in cols if x in df.columns]],
     "deals_by_risk",
-    ui.metric_columns(cols),
+    {**ui.metric_columns(cols), **ui.NAME_COLUMNS},
     styles={"stage": ui.trial_style},
+    on_row=ui.explain_row(metric_of=metric_of.get),
 )
 
 ids = [d.id for d in sh.deals]
 focus = c.scope.partition(":")[2] if c.scope.startswith("deal:") else None
 first = df["scope"].iloc[0].partition(":")[2] if not df.empty else ids[0]
-did = ui.pick("Deal", ids, "deal", default=focus or first)
+did = ui.pick(
+    "Deal", ids, "deal", default=focus or first,
+    help="Default: the deal chosen as scope in the sidebar, else the first trial. Picking one here sets the "
+    "sidebar scope too.",
+    on_change=ui.follow_scope("deal"),
+)
 deal = sh.deal(did)
+ui.shows_other_scope(c, f"deal:{did}")
 st.subheader(
     ui.md(f"{deal.prospect} — {deal.stage}")
     + (" :violet-badge[:material/science: TRIAL]" if deal.stage == "trial" else "")

@@ -7,16 +7,21 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, formatting
 from dashboard.acceptance import history
 from dashboard.acceptance.status import worst
-from dashboard.metric_catalog import METRICS
+from dashboard.metric_catalog import METRICS, help_text
 from dashboard.metric_catalog import label as metric_label
 from dashboard.views import data, release_provenance, ui
 
+
+def _when(value: object) -> str:
+    """A logged UTC time to the minute (``2026-12-02 13:48``): the seconds and zone only add noise."""
+    return str(value or "")[:16].replace("T", " ")
+
+
 c = ui.ctx()
 st.title("Releases")
-st.caption(f"Store {ui.code(c.store.home)}")
 
 try:
     current_id = c.store.current_id()
@@ -49,9 +54,17 @@ for r in c.releases:
     )
 st.subheader("Releases and coverage")
 st.caption(
-    "★ marks the release in production. Every release passed validation at ingest; its checksum is kept."
+    "★ marks the release in production. Every release passed validation at ingest. Ablation runs rebuild a "
+    "release with one pipeline component swapped; they explain changes and are never shipped."
 )
-ui.table(pd.DataFrame(rows), "releases")
+ui.table(
+    pd.DataFrame(rows),
+    "releases",
+    {"places": st.column_config.NumberColumn("places", format="%,d"),
+     "rows": st.column_config.NumberColumn("rows", format="%,d")},
+    column_order=["current", "release_id", "kind", "description", "first_date", "last_date", "days", "places",
+                  "sources", "segments", "created_at"],
+)
 
 st.subheader("Pipeline components per release")
 comps = sorted({k for r in c.releases for k in r.components})
@@ -65,15 +78,17 @@ ui.table(
     "components",
 )
 
-st.subheader("Manifest")
 rid = ui.pick("Release", c.ids, "release", default=c.candidate)
-st.code(json.dumps(c.release(rid).to_dict(), indent=2), language="json")
 release_provenance.draw(c.store, c.release(rid))
+with st.expander("Advanced: the store, checksums and this release's manifest as stored"):
+    st.caption(f"Store {ui.code(c.store.home)}")
+    st.code(json.dumps(c.release(rid).to_dict(), indent=2), language="json")
 
 st.subheader("Promotions")
 promos = c.store.promotions()
 if promos:
-    ui.table(pd.DataFrame(promos, columns=["at", "release_id", "by", "reason"]), "promotions")
+    promoted = pd.DataFrame(promos, columns=["at", "release_id", "by", "reason"])
+    ui.table(promoted.assign(at=[_when(v) for v in promoted["at"]]), "promotions")
 else:
     st.caption(
         f"No promotion yet: the first ingested release ({ui.md(current_id)}) is current. `relcheck promote ID` marks one."
@@ -106,12 +121,19 @@ with ui.section_guard():
             "verdict_history",
             stretch=True,
         )
-        ui.table(hist, "verdict_history")
+        ui.table(
+            hist.assign(at=[_when(v) for v in hist["at"]]),
+            "verdict_history",
+            column_order=[k for k in hist.columns if k not in ("stakeholders", "id")],
+        )
 
 st.subheader("A metric across consecutive releases")
-st.caption(f"Scope {ui.code(c.scope)} (pick it in the sidebar); each bar compares one release with the next.")
+st.caption(
+    f"{ui.md(c.scope_name())} (change the scope in the sidebar); each bar compares one release with the next."
+)
 names = [m for m, info in METRICS.items() if info.judgeable]
 metric = ui.pick("Metric", names, "history_metric", default="level_change_pct")
+st.caption(f"**{ui.md(metric_label(metric))}**: {ui.md(help_text(metric))}")
 with ui.section_guard():
     hist_rows = data.metric_history(c.store, c.key, c.scope, metric)
     frame = pd.DataFrame(
@@ -131,4 +153,5 @@ with ui.section_guard():
         charts.metric_history_chart(frame, f"{metric_label(metric)} — {c.scope}", metric_label(metric)),
         "metric_history",
     )
-    ui.table(frame, "metric_history")
+    ui.table(frame, "metric_history", {"value": st.column_config.NumberColumn(
+        metric_label(metric), format=formatting.column_format(metric))})

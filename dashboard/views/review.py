@@ -9,8 +9,25 @@ from dashboard import charts
 from dashboard.acceptance import review
 from dashboard.views import data, guarantee_section, ui
 
+HEAT_SELECT = "cell"
+
+
+def _open_cell(heat: pd.DataFrame, cell: dict) -> ui.RowTarget:
+    """A clicked heatmap cell: its stakeholder's attribution on the criterion's metric."""
+    hit = heat[(heat["criterion"] == cell.get("criterion")) & (heat["stakeholder"] == cell.get("stakeholder"))]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    return ("attribution", str(row["scope"]), {"metric": str(row["metric"])})
+
+
 c = ui.ctx()
 ui.page_header("Release review", c)
+if c.scope != "all":
+    st.caption(
+        f"This page reviews all places and every stakeholder; the sidebar scope ({ui.md(c.scope_name())}) "
+        "applies on the Customers, Deals, Categories and Attribution pages."
+    )
 
 # ------------------------------------------------------------------------------------------- manifest
 diff = review.manifest_diff(c.release(c.current), c.release(c.candidate))
@@ -50,29 +67,39 @@ if gate is not None:
         {
             "status": ui.status_text(row.status),
             "kind": row.kind,
-            "scope": row.scope,
             "name": row.name,
             **row.counts,
             **({"causes": row.causes} if c.causes else {}),
+            "scope": row.scope,
         }
         for row in review.scorecard(gate)
     ]
     if not c.causes:
         st.caption("Turn on *Attribute failures to causes* in the sidebar to name what broke each stakeholder.")
-    ui.table(pd.DataFrame(guarantee_section.mark_unusual(c, gate, rows)), "scorecard")
+    st.caption(ui.SELECT_HINT)
+    explain = ui.explain_row(metric_of=lambda scope: review.focus_metric(gate.results, scope))
+    ui.table(
+        pd.DataFrame(guarantee_section.mark_unusual(c, gate, rows)), "scorecard",
+        {"scope": st.column_config.TextColumn("scope id", width="small"), "no_data": "no data"},
+        on_row=explain,
+    )
     heat = pd.DataFrame(
         [
-            {"criterion": r.criterion, "stakeholder": r.scope, "status": r.status, "metric": r.metric}
+            {"criterion": r.criterion, "stakeholder": r.scope_name or r.scope, "scope": r.scope,
+             "status": r.status, "metric": r.metric}
             for r in gate.results
         ]
     )
     if not heat.empty:
-        ui.vega(
+        st.caption("Click a cell, then follow its link to that stakeholder's attribution on the criterion's metric.")
+        ui.vega_select(
             charts.status_heatmap(
-                heat, "Criteria × stakeholders", x="stakeholder", y="criterion", cell_text=False
+                heat, "Stakeholders × criteria", x="criterion", y="stakeholder", cell_text=False,
+                y_step=16, select=HEAT_SELECT,
             ),
             "review_heatmap",
-            stretch=True,
+            HEAT_SELECT,
+            lambda cell: _open_cell(heat, cell),
         )
 else:
     st.caption("The scorecard needs the gate (see the message above).")
@@ -97,8 +124,14 @@ if not movers.empty:
         ),
         "review_movers",
     )
-    cols = ["scope", "scope_name", "level_change_pct", "delta", "weekly_growth_mae_pp", "max_share_shift_pp"]
-    ui.table(movers[cols], "biggest_movers", ui.metric_columns(cols))
+    cols = ["scope_name", "level_change_pct", "delta", "weekly_growth_mae_pp", "max_share_shift_pp", "scope"]
+    statuses_of = {} if gate is None else {s: review.focus_metric(gate.results, s) for s in movers["scope"]}
+    st.caption(ui.SELECT_HINT)
+    ui.table(
+        movers[cols], "biggest_movers",
+        {**ui.metric_columns(cols), "scope_name": "name", "scope": st.column_config.TextColumn("scope id", width="small")},
+        on_row=ui.explain_row(metric_of=statuses_of.get),
+    )
 
 # ------------------------------------------------------------------------------------------- manifest
 st.subheader("Manifest diff: pipeline components")

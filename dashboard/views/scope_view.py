@@ -7,18 +7,36 @@ waterfall and the places with the biggest deltas: all from :func:`dashboard.view
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.acceptance.results import CriterionResult
+from dashboard.acceptance import review
 from dashboard.acceptance.status import worst
 from dashboard.views import data, guarantee_section, ui
 
-HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp", "daily_corr")
-SECOND = ("max_share_shift_pp", "rank_corr", "growth_sign_agreement", "places_added", "places_dropped")
+HEADLINE = ("visits_current", "visits_candidate", "level_change_pct", "weekly_growth_mae_pp")
+SECOND = ("daily_corr", "rank_corr", "max_share_shift_pp", "growth_sign_agreement", "places_added", "places_dropped")
+
+
+#: Series tables: visits as whole numbers with separators, growth signed (the CSV keeps every digit).
+VISITS = {
+    "current": st.column_config.NumberColumn("current (visits)", format="%,.0f"),
+    "candidate": st.column_config.NumberColumn("candidate (visits)", format="%,.0f"),
+    "delta": st.column_config.NumberColumn("visit change", format="%+,.0f"),
+    "growth_current": st.column_config.NumberColumn("growth, current (%)", format="%+.2f"),
+    "growth_candidate": st.column_config.NumberColumn("growth, candidate (%)", format="%+.2f"),
+}
+SHARES = {
+    "share_current_pct": st.column_config.NumberColumn("share, current (%)", format="%.2f"),
+    "share_candidate_pct": st.column_config.NumberColumn("share, candidate (%)", format="%.2f"),
+}
+PLACES = {
+    "level_change_pct": st.column_config.NumberColumn("Level change (%)", format="%+.2f"),
+    "status": st.column_config.TextColumn("in", help="both releases, added (candidate only), dropped (current only)"),
+    "place_id": st.column_config.TextColumn("place id", width="small"),
+}
 
 
 def render(
@@ -29,7 +47,7 @@ def render(
     v = detail.values
     name = detail.scope.name or detail.scope.scope_id
     st.caption(
-        f"Scope {ui.code(detail.scope.scope_id)} · common window {ui.md(detail.window['start'])} … "
+        f"Common window {ui.md(detail.window['start'])} … "
         f"{ui.md(detail.window['end'])} · "
         f"places {v.get('places_current', 0):,} (current) / {v.get('places_candidate', 0):,} (candidate)"
     )
@@ -40,8 +58,7 @@ def render(
             "(the Explore page lists what exists)."
         )
         return detail
-    ui.metric_tiles(v, HEADLINE)
-    ui.metric_tiles(v, SECOND)
+    ui.metric_tiles(v, HEADLINE + SECOND)
     guarantee_section.usual_movement_table(c, scope, v, prefix)
     ci = v.get("level_change_ci95_pct")
     if isinstance(ci, list | tuple) and len(ci) == 2:
@@ -51,8 +68,9 @@ def render(
     _gate_rows(c, detail.scope.scope_id, prefix)
 
     cur, cand = c.current, c.candidate
+    # The open tab is in the link (``?tab=Sources``), so a forwarded link opens the same view.
     series, growth, shares, sources, places = st.tabs(
-        ["Series", "Weekly growth", "Brand shares", "Sources", "Places"]
+        ["Series", "Weekly growth", "Brand shares", "Sources", "Places"], key="tab", bind="query-params"
     )
     with series:
         ui.plot(
@@ -62,13 +80,13 @@ def render(
             charts.weekly_series_chart(detail.weekly, f"Weekly visits — {name}", cur, cand),
             f"{prefix}_weekly",
         )
-        ui.table(detail.daily, f"{prefix}_daily_series")
+        ui.table(detail.daily, f"{prefix}_daily_series", VISITS)
     with growth:
         ui.plot(
             charts.weekly_growth_chart(detail.weekly, f"Week-on-week growth — {name}", cur, cand),
             f"{prefix}_growth",
         )
-        ui.table(detail.weekly, f"{prefix}_weekly_series")
+        ui.table(detail.weekly, f"{prefix}_weekly_series", VISITS)
     with shares:
         ui.plot(
             charts.brand_share_chart(
@@ -78,7 +96,7 @@ def render(
         )
         if own_brands:
             st.caption("★ marks the customer's own brands; the others are its competitors.")
-        ui.table(detail.shares, f"{prefix}_brand_shares")
+        ui.table(detail.shares, f"{prefix}_brand_shares", SHARES)
     with sources:
         ui.plot(
             charts.source_waterfall_chart(
@@ -89,14 +107,16 @@ def render(
         ui.table(
             pd.DataFrame(detail.sources, columns=["source", "current", "candidate", "delta"]),
             f"{prefix}_sources",
+            VISITS,
         )
     with places:
         top = detail.places.head(25)  # the core lists the biggest absolute deltas first
         ui.plot(
-            charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest deltas — {name}", "delta (visits)"),
+            charts.delta_bar_chart(top, "name", "delta", f"Places with the biggest changes — {name}", "visit change"),
             f"{prefix}_places",
         )
-        ui.table(detail.places, f"{prefix}_places")
+        order = [c for c in detail.places.columns if c != "place_id"] + ["place_id"]
+        ui.table(detail.places, f"{prefix}_places", PLACES, column_order=order)
     return detail
 
 
@@ -112,23 +132,10 @@ def _gate_rows(c: ui.Ctx, scope_id: str, prefix: str) -> None:
     if not rows:
         st.caption("No acceptance criterion applies to this scope.")
         return
-    df = pd.DataFrame([_result_row(r) for r in rows])
+    df = ui.result_frame(review.worst_first(rows), with_scope=False)
     with st.expander(
         f"Acceptance criteria on this scope: {ui.status_text(worst(r.status for r in rows))}",
         expanded=True,
     ):
-        ui.table(df, f"{prefix}_criteria")
-
-
-def _result_row(r: CriterionResult) -> dict[str, Any]:
-    return {
-        "status": ui.status_text(r.status),
-        "criterion": r.criterion,
-        "metric": r.metric,
-        "value": r.value,
-        "op": r.op,
-        "threshold": str(r.threshold),
-        "severity": r.severity,
-        "waiver": f"{r.waiver.by}: {r.waiver.reason}" if r.waiver else "",
-        "cause": r.cause.summary if r.cause else "",
-    }
+        st.caption("Select a criterion, then follow its link to this scope's attribution on its metric.")
+        ui.table(df, f"{prefix}_criteria", ui.RESULT_COLUMNS, on_row=ui.explain_row(metric_col="metric"))

@@ -23,7 +23,7 @@ from dashboard.acceptance import status as statuses
 from dashboard.acceptance.results import GateResult
 from dashboard.engine.metrics import ScopeMetrics
 from dashboard.errors import NotFoundError, RelcheckError
-from dashboard.metric_catalog import METRICS
+from dashboard.metric_catalog import METRICS, help_text, short_label
 from dashboard.metric_catalog import label as metric_label
 from dashboard.paths import default_stakeholders
 from dashboard.stakeholders.model import Stakeholders
@@ -34,7 +34,23 @@ T = TypeVar("T")
 
 # Widget keys bound to the URL (the key is the query parameter's name).
 K_CURRENT, K_CANDIDATE, K_SCOPE, K_CAUSES = "current", "candidate", "scope", "causes"
+K_ALL_RUNS = "all_runs"
 _CTX = "_relcheck_ctx"
+
+#: Page files by URL path (dashboard/app.py PAGES): where a selected row or cell takes you.
+PAGE_FILES = {
+    "review": "views/review.py",
+    "customers": "views/customers.py",
+    "categories": "views/categories.py",
+    "deals": "views/deals.py",
+    "explore": "views/explore.py",
+    "attribution": "views/attribution.py",
+    "chaos": "views/chaos_lab.py",
+    "criteria": "views/criteria.py",
+    "releases": "views/releases.py",
+}
+#: Page-level pickers that show one scope of a kind; they and the sidebar scope follow each other.
+SCOPE_PICKERS = {"customer": "customer", "deal": "deal", "category": "category"}
 
 FIX_EMPTY = (
     "Build the sample store with `relcheck sample` (or `make run`, which also starts the dashboard), "
@@ -68,6 +84,12 @@ class Ctx:
     pair_error: str | None = None
     scope_options: list[str] = field(default_factory=list)
     causes: bool = False
+    #: Stakeholder scopes' display names (``customer:freshco`` → ``FreshCo Inc.``).
+    scope_names: dict[str, str] = field(default_factory=dict)
+
+    def scope_name(self, scope: str | None = None) -> str:
+        """A scope (default: the sidebar's) as people read it."""
+        return scope_name(self.scope if scope is None else scope, self.scope_names)
 
     @property
     def key(self) -> data.Key:
@@ -196,28 +218,46 @@ def sidebar() -> Ctx | None:
     except RelcheckError:  # a single release: nothing to compare it with (the pages say so)
         cur_default = cand_default = _current_or_first(store, ids)
     kinds = {r.release_id: r.kind for r in releases}
+    # The pair is always written in the link (a link must show the same comparison after the next
+    # promotion): the pickers have no default of their own, so their value is never "the default" that a
+    # bound widget leaves out of the URL; a first visit starts them on the store's pair.
+    for k, default in ((K_CURRENT, cur_default), (K_CANDIDATE, cand_default)):
+        if st.session_state.get(k) is None and not raw[k]:
+            _seed_link(k, default)
 
-    def fmt_help() -> str:
-        return "Ablation runs are listed too: compare one to see a single component's effect."
-
+    pair_box = st.sidebar.container()
     with st.sidebar:
+        all_runs = st.toggle(
+            "Show ablation and replicate runs",
+            value=False,
+            key=K_ALL_RUNS,
+            bind="query-params",
+            help="Ablation runs rebuild the current release with one pipeline component swapped; compare one "
+            "to see that component's effect alone. Hidden by default: they are not releases anyone ships.",
+        )
+    chosen = {st.session_state.get(K_CURRENT), st.session_state.get(K_CANDIDATE), raw[K_CURRENT], raw[K_CANDIDATE]}
+    shown = [i for i in ids if all_runs or kinds.get(i) == "release" or i in chosen]
+
+    with pair_box:
         st.subheader("Release pair")
         current = st.selectbox(
             "Current (production)",
-            ids,
-            index=ids.index(cur_default),
+            shown,
+            index=None,
             key=K_CURRENT,
             bind="query-params",
-            help=f"Default: the release marked current ({md(cur_default)}). " + fmt_help(),
-        )
+            placeholder=cur_default,
+            help=f"The release in production. Default: the release marked current ({md(cur_default)}).",
+        ) or cur_default
         candidate = st.selectbox(
             "Candidate",
-            ids,
-            index=ids.index(cand_default),
+            shown,
+            index=None,
             key=K_CANDIDATE,
             bind="query-params",
-            help=f"Default: the newest other release ({md(cand_default)}). " + fmt_help(),
-        )
+            placeholder=cand_default,
+            help=f"The release to review. Default: the newest other release ({md(cand_default)}).",
+        ) or cand_default
     bad = [(role, raw[role]) for role in (K_CURRENT, K_CANDIDATE) if raw[role] and raw[role] not in ids]
     if bad:
         role, value = bad[0]
@@ -237,14 +277,18 @@ def sidebar() -> Ctx | None:
 
     c = Ctx(store, releases, current, candidate, "all", sh_path, sh, sh_error)
     options = ["all"]
+    names = {"all": "All places"}
     if sh is not None:
         options += [f"customer:{x.id}" for x in sh.customers] + [f"deal:{x.id}" for x in sh.deals]
+        names.update({f"customer:{x.id}": x.name for x in sh.customers})
+        names.update({f"deal:{x.id}": x.prospect for x in sh.deals})
     _, c.pair_error = try_call(data.pair_window, store, c.key)
     values, error = try_call(_scope_options, store, c.key)
     if error:
         st.sidebar.error(md(error))
     options += values or []
     c.scope_options = options
+    c.scope_names = names
     with st.sidebar:
         st.subheader("Scope")
         c.scope = st.selectbox(
@@ -253,10 +297,13 @@ def sidebar() -> Ctx | None:
             index=0,
             key=K_SCOPE,
             bind="query-params",
-            help="Which places the Attribution page explains, and the default focus of the "
-            "Customers, Deals and Categories pages. Written as KIND:VALUE, as on the command line.",
+            on_change=_scope_changed,
+            help="The places you are looking at. It follows you: the Customers, Deals and Categories pages "
+            "open on it, the Attribution page explains it, and picking one there sets it here.",
             label_visibility="collapsed",
-        )
+        ) or "all"
+        if c.scope != "all":
+            st.caption(md(scope_name(c.scope, names)))
         c.causes = st.toggle(
             "Attribute failures to causes",
             value=False,
@@ -267,14 +314,12 @@ def sidebar() -> Ctx | None:
         )
         if kinds.get(current) == "ablation" or kinds.get(candidate) == "ablation":
             st.caption("An ablation run is selected: it rebuilds its base with some components swapped.")
-        if sh is not None:
-            st.caption(f"Stakeholders: {code(Path(sh.source).name)}")
-        else:
+        if sh is None:
             st.caption("Stakeholders file unreadable: see the Criteria page.")
     raw_scope = raw[K_SCOPE]
     if raw_scope and raw_scope not in options:
         st.warning(
-            f"Unknown scope {code(raw_scope)} in the link for this release pair; showing `all` instead. "
+            f"Unknown scope {code(raw_scope)} in the link for this release pair; showing all places instead. "
             "Scopes are written `all` or KIND:VALUE (customer:ID, deal:ID, category:NAME, region:NAME, "
             "brand:NAME, source:NAME, segment:NAME)."
         )
@@ -282,6 +327,82 @@ def sidebar() -> Ctx | None:
         st.sidebar.error(md(c.pair_error))
     st.session_state[_CTX] = c
     return c
+
+
+def _seed_link(key: str, value: str) -> None:
+    """Start a bound picker on ``value`` and write it into the link (the frontend writes a bound
+    parameter only when the user changes it; the link must hold it from the first view)."""
+    try:
+        st.query_params[key] = value
+    except Exception:  # noqa: BLE001 - StreamlitAPIException once bound in this session: the state carries it
+        pass
+    st.session_state[key] = value
+
+
+def scope_name(scope: str, names: dict[str, str] | None = None) -> str:
+    """A scope as people read it: ``Customer · FreshCo Inc.``, ``Category · Gyms``, ``All places``."""
+    if scope == "all":
+        return SCOPE_KIND_LABELS["all"]
+    kind, _, value = scope.partition(":")
+    name = (names or {}).get(scope, value)
+    return f"{SCOPE_KIND_LABELS.get(kind, kind)} · {name}"
+
+
+def _scope_changed() -> None:
+    """The sidebar scope changed: the page-level picker of its kind follows (one scope across pages)."""
+    kind, _, value = str(st.session_state.get(K_SCOPE) or "").partition(":")
+    if kind in SCOPE_PICKERS and value:
+        st.session_state[SCOPE_PICKERS[kind]] = value
+
+
+def follow_scope(kind: str) -> Callable[[], None]:
+    """An ``on_change`` for a page's scope picker (customer, deal, category): the sidebar scope follows it."""
+
+    def changed() -> None:
+        value = st.session_state.get(SCOPE_PICKERS[kind])
+        if value:
+            st.session_state[K_SCOPE] = f"{kind}:{value}"
+
+    return changed
+
+
+def shows_other_scope(c: Ctx, scope: str) -> None:
+    """Say so when a page shows a scope other than the sidebar's (e.g. a link named another one)."""
+    if c.scope != scope:
+        st.caption(
+            f"This page shows {md(c.scope_name(scope))}; the sidebar scope is {md(c.scope_name())}. "
+            "Pick one here or there and the other follows."
+        )
+
+
+# ----------------------------------------------------------------------------------------- navigation
+def request_open(page: str, scope: str | None, **params: str | None) -> None:
+    """From a selection callback: the selected scope becomes the sidebar scope (it follows you; a callback
+    runs before the sidebar is drawn, so it may set it). ``page`` and ``params`` are the link's."""
+    if scope:
+        st.session_state[K_SCOPE] = scope
+        kind, _, value = scope.partition(":")
+        if kind in SCOPE_PICKERS and value:
+            st.session_state[SCOPE_PICKERS[kind]] = value
+
+
+def open_link(target: RowTarget) -> None:
+    """The second click: a link to the page a selected row or cell names, with the pair, the scope and the
+    page's parameters in the URL. A real link, so the browser keeps one history entry and Back returns."""
+    if target is None:
+        return
+    page, scope, params = target
+    state = st.session_state
+    c = state.get(_CTX)
+    query = {k: state.get(k) for k in (K_CURRENT, K_CANDIDATE) if state.get(k)}
+    query |= ({K_SCOPE: scope} if scope else {}) | params
+    name = c.scope_name(scope) if c is not None and scope else (scope or "")
+    metric = params.get("metric")
+    what = f"{name} · {metric_label(metric)}" if metric else name
+    st.page_link(
+        PAGE_FILES[page], label=f"Explain {md(what)} on the {page.title()} page",
+        query_params=query, icon=":material/arrow_forward:",
+    )
 
 
 def _current_or_first(store: Store, ids: list[str]) -> str:
@@ -335,14 +456,12 @@ def verdict_banner(gate: GateResult, what: str = "") -> None:
         st.error(text, icon=":material/block:")
 
 
-_FORMATS = {"visits": "%.0f", "places": "%d", "%": "%.2f", "pp": "%.2f"}
-
-
 def metric_columns(names: Sequence[str]) -> dict[str, Any]:
-    """Column config giving each metric column its readable label (with unit) and a sensible format."""
+    """Column config giving each metric column its readable label (unit once), its help text and one
+    number format (signed for changes)."""
     return {
         n: st.column_config.NumberColumn(
-            metric_label(n), help=n, format=_FORMATS.get(METRICS[n].unit, "%.3f")
+            metric_label(n), help=help_text(n), format=formatting.column_format(n)
         )
         for n in names
         if n in METRICS and METRICS[n].judgeable
@@ -354,14 +473,24 @@ def trial_style(value: Any) -> str:
     return "background-color: #7950f233; color: #5f3dc4; font-weight: 700" if value == "trial" else ""
 
 
+#: Where a selected row takes you: (page, scope, extra query parameters), or None to stay.
+RowTarget = tuple[str, str, dict[str, str]] | None
+
+SELECT_HINT = "Select a row, then follow its link to the explanation on the Attribution page."
+
+
 def table(
     df: pd.DataFrame,
     name: str,
     column_config: dict[str, Any] | None = None,
     styles: dict[str, Callable[[Any], str]] | None = None,
+    on_row: Callable[[pd.Series], RowTarget] | None = None,
     **kwargs: Any,
 ) -> None:
-    """A table with its CSV download (every table can be downloaded); status cells coloured."""
+    """A table with its CSV download (every table can be downloaded); status cells coloured.
+
+    ``on_row``: rows are selectable and a selected row opens the page it names (see :func:`request_open`).
+    """
     config = dict(column_config or {})
     for col in df.columns:
         if col in config:
@@ -370,7 +499,8 @@ def table(
             config[col] = st.column_config.DateColumn(str(col), format="YYYY-MM-DD")
         elif _is_visit_count(str(col)) and pd.api.types.is_float_dtype(df[col]):
             # Thousands separators for visit counts (floats: estimates); the CSV keeps every digit.
-            config[col] = st.column_config.NumberColumn(str(col), format="localized")
+            signed = "+" if str(col) == "delta" or str(col).endswith("delta") else ""
+            config[col] = st.column_config.NumberColumn(str(col), format=f"%{signed},.0f")
     shown: Any = df
     cell_styles = {col: _status_style for col in ("status", "verdict") if col in df.columns}
     cell_styles.update({col: fn for col, fn in (styles or {}).items() if col in df.columns})
@@ -378,7 +508,26 @@ def table(
         shown = df.style
         for col, fn in cell_styles.items():
             shown = shown.map(fn, subset=[col])
-    st.dataframe(shown, hide_index=True, column_config=config or None, width="stretch", **kwargs)
+    if on_row is not None and not df.empty:
+        key = f"tbl_{name}"
+
+        def picked() -> None:
+            event = st.session_state.get(key)
+            rows = list(event["selection"]["rows"]) if event else []
+            target = on_row(df.iloc[rows[0]]) if rows else None
+            if target is not None:
+                page, scope, params = target
+                request_open(page, scope, **params)
+
+        event = st.dataframe(
+            shown, hide_index=True, column_config=config or None, width="stretch", key=key,
+            on_select=picked, selection_mode="single-row", **kwargs,
+        )
+        rows = [i for i in (event["selection"]["rows"] if event else []) if 0 <= i < len(df)]
+        if rows:
+            open_link(on_row(df.iloc[rows[0]]))
+    else:
+        st.dataframe(shown, hide_index=True, column_config=config or None, width="stretch", **kwargs)
     st.download_button(
         "Download CSV",
         data=df.to_csv(index=False).encode("utf-8"),
@@ -388,6 +537,22 @@ def table(
         on_click="ignore",
         icon=":material/download:",
     )
+
+
+def explain_row(scope_col: str = "scope", metric_of: Callable[[str], str | None] | None = None,
+                metric_col: str | None = None) -> Callable[[pd.Series], RowTarget]:
+    """A row's target: the Attribution page on the row's scope, with its criterion's metric selected
+    (``metric_col`` of the row, else ``metric_of(scope)``)."""
+
+    def target(row: pd.Series) -> RowTarget:
+        scope = row.get(scope_col)
+        if not isinstance(scope, str) or not scope:
+            return None
+        metric = row.get(metric_col) if metric_col else (metric_of(scope) if metric_of else None)
+        params = {"metric": metric} if isinstance(metric, str) and metric in METRICS else {}
+        return ("attribution", scope, params)
+
+    return target
 
 
 def _is_visit_count(col: str) -> bool:
@@ -403,10 +568,75 @@ def vega(chart: Any, key: str, stretch: bool = False) -> None:
     st.altair_chart(chart, key=key, width="stretch" if stretch else "content")
 
 
+def vega_select(chart: Any, key: str, param: str, on_point: Callable[[dict[str, Any]], RowTarget]) -> None:
+    """An Altair chart whose point selection ``param`` opens the page ``on_point`` names for the clicked point."""
+
+    def picked() -> None:
+        event = st.session_state.get(key)
+        points = list(event["selection"].get(param) or []) if event else []
+        target = on_point(dict(points[0])) if points else None
+        if target is not None:
+            page, scope, params = target
+            request_open(page, scope, **params)
+
+    event = st.altair_chart(chart, key=key, width="stretch", on_select=picked, selection_mode=param)
+    points = list(event["selection"].get(param) or []) if event else []
+    if points:
+        open_link(on_point(dict(points[0])))
+
+
+TILES_PER_ROW = 4  # five labels to a row are cut at 1,280 px
+
+
 def metric_tiles(values: dict[str, Any], names: Sequence[str]) -> None:
-    cols = st.columns(len(names))
-    for col, name in zip(cols, names, strict=True):
-        col.metric(metric_label(name), formatting.metric_value(name, values.get(name)), help=name)
+    """Metric tiles, four to a row; the label without its unit (the value shows it), help on the icon."""
+    for start in range(0, len(names), TILES_PER_ROW):
+        row = names[start : start + TILES_PER_ROW]
+        cols = st.columns(TILES_PER_ROW)
+        for col, name in zip(cols, row, strict=False):
+            col.metric(short_label(name), formatting.metric_value(name, values.get(name)), help=help_text(name))
+
+
+def result_frame(results: Sequence[Any], with_scope: bool = True) -> pd.DataFrame:
+    """Criterion results as a table a product manager reads: the metric's label, the value in its metric's
+    format with its unit, the bound in words; ids (scope, metric) last, for links and the CSV."""
+    rows = [
+        {
+            "status": status_text(r.status),
+            "criterion": r.criterion,
+            **({"stakeholder": r.scope_name or r.scope} if with_scope else {}),
+            "measure": metric_label(r.metric),
+            "value": formatting.metric_value(r.metric, r.value),
+            "bound": formatting.bound_text(r.metric, r.op, r.threshold),
+            "severity": r.severity,
+            "waived_by": r.waiver.by if r.waiver else "",
+            "waiver_reason": r.waiver.reason if r.waiver else "",
+            "waiver_expires": (r.waiver.expires or "") if r.waiver else "",
+            "cause": r.cause.summary if r.cause else (r.note or ""),
+            "scope": r.scope,
+            "metric": r.metric,
+        }
+        for r in results
+    ]
+    cols = ["status", "criterion", *(["stakeholder"] if with_scope else []), "measure", "value", "bound",
+            "severity", "waived_by", "waiver_reason", "waiver_expires", "cause", "scope", "metric"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+#: Names first, ids small and last, in ranked tables.
+NAME_COLUMNS: dict[str, Any] = {
+    "scope_name": "name",
+    "scope": st.column_config.TextColumn("scope id", width="small"),
+}
+
+#: How :func:`result_frame` columns show: ids small and last.
+RESULT_COLUMNS: dict[str, Any] = {
+    "waived_by": "signed off by",
+    "waiver_reason": "sign-off reason",
+    "waiver_expires": "sign-off expires",
+    "scope": st.column_config.TextColumn("scope id", width="small"),
+    "metric": st.column_config.TextColumn("metric id", width="small"),
+}
 
 
 def comparison_frame(scopes: Sequence[ScopeMetrics], status_of: dict[str, str] | None = None) -> pd.DataFrame:
@@ -431,14 +661,18 @@ def pick(
     options: Sequence[str],
     key: str,
     default: str | None = None,
-    format_func: Callable[[str], str] | None = None,
     help: str | None = None,
+    on_change: Callable[[], None] | None = None,
 ) -> str | None:
-    """A page-level selectbox bound to the URL (the key is the query parameter)."""
+    """A page-level selectbox bound to the URL (the key is the query parameter).
+
+    No ``format_func`` on purpose: a bound selectbox writes the formatted option into the link, and links
+    carry ids (``customer=freshco``), not display names.
+    """
     if not options:
         return None
     index = list(options).index(default) if default in options else 0
     kwargs: dict[str, Any] = {}
-    if format_func is not None:
-        kwargs["format_func"] = format_func
+    if on_change is not None:
+        kwargs["on_change"] = on_change
     return st.selectbox(label, list(options), index=index, key=key, bind="query-params", help=help, **kwargs)

@@ -102,3 +102,25 @@ def test_manifest_diff_and_changed_components():
     same = review.manifest_diff(release("r1", {"a": "1"}), release("r2", {"a": "1"}))
     assert review.changed_components(same) == []
     assert review.changed_components(diff) == ["geo", "poi_db", "sdk"]
+
+
+def test_focus_metric_is_the_worst_results_metric():
+    gate = GateResult(
+        current="r1", candidate="r2", verdict="fail", counts={}, scopes=SCOPES,
+        results=(
+            result("level", "category:c", "pass"),
+            CriterionResult(criterion="corr", scope="category:c", scope_name="c", metric="daily_corr", value=0.5,
+                            op="min", threshold=0.9, severity="block", status=Status("fail"),
+                            outcome=Status("fail")),
+        ),
+    )
+    assert review.focus_metric(gate.results, "category:c") == "daily_corr"
+    assert review.focus_metric(gate.results, "category:a") is None
+
+
+def test_signable_in_view_puts_the_scope_in_view_first():
+    assert [(r.criterion, r.scope) for r in review.signable(GATE)] == [
+        ("level", "category:c"), ("level", "category:b"), ("corr", "category:b")]
+    assert [(r.criterion, r.scope) for r in review.signable_in_view(GATE, "category:b")] == [
+        ("level", "category:b"), ("corr", "category:b"), ("level", "category:c")]
+    assert review.signable_in_view(GATE, None) == review.signable(GATE)

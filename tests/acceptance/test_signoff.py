@@ -255,3 +255,16 @@ def test_expected_statuses_are_shared_with_test_gate() -> None:
     assert EXPECTED[(KEY_LEVEL, "customer:freshco")] == "fail"
     assert EXPECTED[("total level", "all")] == "pass"
     assert EXPECTED[("categories keep their level", "category:Cafes")] == "no_data"  # warn: no_data stays
+
+
+def test_field_problems_name_each_field_in_plain_words():
+    import datetime as dt
+
+    from dashboard.acceptance.signoff import field_problems
+
+    today = dt.date(2026, 7, 1)
+    problems = field_problems(" ", "", dt.date(2026, 6, 30), today)
+    assert set(problems) == {"by", "reason", "expires"}
+    assert "--" not in " ".join(problems.values())  # no command-line words
+    assert field_problems("Dana", "known device loss", None, today) == {}
+    assert field_problems("Dana", "known device loss", today, today) == {}

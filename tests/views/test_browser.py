@@ -1,7 +1,8 @@
 """End to end: a real streamlit server on localhost driven by Debian's Chromium through Playwright.
 
-The store is the simulated demo sample (a private copy, since sign-off writes to it). Screenshots of
-the main pages are saved under ``test-artifacts/`` for people to look at.
+The store is the simulated demo sample (a private copy, since sign-off writes to it). Pages are checked at
+1,280 × 800, the smallest screen the dashboard is made for; screenshots of every page (whole height) are
+saved under ``test-artifacts/`` (git-ignored) for people to look at.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from urllib.parse import quote, urlparse
 import pytest
 from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
 from hostile_world import CATEGORY, EVIL, PAYLOAD, build
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from dashboard.acceptance.status import Status
 from dashboard.store.catalog import Store
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
+WIDTH, HEIGHT = 1280, 800
+PAGES = ["", "customers", "categories", "deals", "explore", "attribution", "chaos", "criteria", "releases"]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +53,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, accept_downloads=True)
     pg = context.new_page()
     yield pg
     context.close()
@@ -78,18 +83,119 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def shot(page: Page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so the viewport grows to its height first."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": min(max(height, HEIGHT), 8000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+#: What does not fit: horizontal scroll of the document or of the main area, a chart, table or tile past the
+#: main area's right edge, a metric label or value cut with an ellipsis.
+FIT = """() => {
+  const se = document.scrollingElement, main = document.querySelector('[data-testid="stMain"]');
+  const right = main.getBoundingClientRect().right;
+  const sel = '[data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], '
+            + '[data-testid="stMetric"], [data-testid="stMarkdown"], [data-testid="stAlert"]';
+  return {
+    scroll: [se.scrollWidth, se.clientWidth, main.scrollWidth, main.clientWidth],
+    past: [...document.querySelectorAll(sel)].filter(e => e.getBoundingClientRect().right > right + 1)
+            .map(e => e.getAttribute('data-testid') + ' ' + e.innerText.slice(0, 40)),
+    cut: [...document.querySelectorAll('[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"] *')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
+            .map(e => e.innerText),
+  };
+}"""
+
+
+def test_every_page_fits_1280_by_800(server, page: Page) -> None:
+    url, _ = server
+    for path in PAGES:
+        page.goto(f"{url}/{path}")
+        wait_ready(page)
+        page.wait_for_timeout(1000)  # charts size themselves after the script ends
+        fit = page.evaluate(FIT)
+        doc_w, doc_cw, main_w, main_cw = fit["scroll"]
+        assert doc_w <= doc_cw and main_w <= main_cw, (path, fit)  # no horizontal scroll
+        assert fit["past"] == [], (path, fit)
+        assert fit["cut"] == [], (path, fit)  # no clipped metric labels
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        shot(page, f"1280-{path or 'review'}")
+
+
+def test_a_heatmap_cell_opens_its_attribution_on_the_criterions_metric(server, page: Page) -> None:
+    url, _ = server
+    page.goto(url)
+    wait_ready(page)
+    chart = page.locator('.st-key-review_heatmap [data-testid="stVegaLiteChart"]')
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = chart.bounding_box()
+    assert box is not None
+    # The one red (fail) cell: the Pacific Fitness trial on its steady-level criterion. The fail colour's
+    # pixels are that cell plus a small legend swatch, so their median lies in the cell.
+    image = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    red = tuple(int(Status.FAIL.color[i : i + 2], 16) for i in (1, 3, 5))
+    hits = sorted((x, y) for x in range(image.width) for y in range(image.height) if image.getpixel((x, y)) == red)
+    assert hits
+    x, y = hits[len(hits) // 2]
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    link = page.get_by_role("link", name=re.compile("Explain .*Pacific Fitness"))
+    expect(link).to_be_visible(timeout=LOAD)
+    link.click()
+    page.wait_for_url("**/attribution?**", timeout=LOAD)
+    wait_ready(page)
+    page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)  # the sidebar's, once drawn
+    assert "metric=level_change_pct" in page.url
+
+
+def test_a_first_view_writes_the_pair_into_the_link(server, page: Page) -> None:
+    url, store = server
+    page.goto(f"{url}/deals")
+    wait_ready(page)
+    current, candidate = store.pair()
+    page.wait_for_url(f"**current={current}**", timeout=LOAD)
+    assert f"candidate={candidate}" in page.url
+
+
+def test_a_failing_row_opens_its_attribution_in_two_clicks_and_back_returns(server, page: Page) -> None:
+    url, _ = server
+    page.goto(f"{url}/criteria")
+    wait_ready(page)
+    grid = page.locator('.st-key-tbl_gate_results [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    # The first row (worst first: the trial deal's failure), through its selection checkbox.
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    link = page.get_by_role("link", name=re.compile("Explain .*Pacific Fitness"))
+    expect(link).to_be_visible(timeout=LOAD)  # the second click
+    link.click()
+    page.wait_for_url("**/attribution?**", timeout=LOAD)
+    wait_ready(page)
+    page.wait_for_url("**scope=deal%3Apacific-fitness-trial**", timeout=LOAD)
+    assert "metric=level_change_pct" in page.url
+    assert sidebar_value(page, "Scope") == "deal:pacific-fitness-trial"
+    expect(page.locator('input[aria-label="Metric the components are judged on"]')).to_have_value(
+        "level_change_pct", timeout=LOAD
+    )
+    page.go_back()
+    page.wait_for_url("**/criteria?**", timeout=LOAD)
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Sign off a failure")).to_be_visible(timeout=LOAD)
 
 
 def test_deep_link_applies_pair_and_scope(server, page: Page) -> None:
     url, store = server
-    page.goto(f"{url}/customers?current=2026.10.0&candidate=2026.11.0-abl-attribution&customer=freshco")
+    page.goto(f"{url}/customers?current=2026.10.0&candidate=2026.11.0-abl-attribution&customer=freshco&tab=Sources")
     wait_ready(page)
+    expect(page.get_by_role("tab", name="Sources")).to_have_attribute("aria-selected", "true", timeout=LOAD)
     assert sidebar_value(page, "Current (production)") == "2026.10.0"
     assert sidebar_value(page, "Candidate") == "2026.11.0-abl-attribution"
     expect(page.get_by_role("heading", name="FreshCo Inc. (key)")).to_be_visible(timeout=LOAD)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LOAD)
+    expect(page.locator('[data-testid="stPlotlyChart"]:visible').first).to_be_visible(timeout=LOAD)
     assert "candidate=2026.11.0-abl-attribution" in page.url
     shot(page, "customers-freshco-ablation")
 
@@ -97,6 +203,9 @@ def test_deep_link_applies_pair_and_scope(server, page: Page) -> None:
 def test_changing_a_picker_updates_the_link(server, page: Page) -> None:
     url, _ = server
     page.goto(f"{url}/attribution")
+    wait_ready(page)
+    # Ablation runs are hidden from the pickers until asked for.
+    page.locator('[data-testid="stSidebar"]').get_by_text("Show ablation and replicate runs").click()
     wait_ready(page)
     choose(page, "Candidate", "2026.11.0-abl-source_ingest")
     page.wait_for_url("**candidate=2026.11.0-abl-source_ingest**", timeout=LOAD)
@@ -164,7 +273,7 @@ def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
     page.goto(f"{url}/criteria")
     wait_ready(page)
     expect(page.get_by_role("heading", name="Sign off a failure")).to_be_visible(timeout=LOAD)
-    choose(page, "Result", "deal:pacific-fitness-trial")
+    choose(page, "Result", "Pacific Fitness")
     page.get_by_role("textbox", name="Your name").fill("Dana Reviewer")
     page.get_by_role("textbox", name="Reason").fill(
         "Known sdk_beta device loss in W; partner restores supply next month."
@@ -173,7 +282,7 @@ def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
     # The confirmation survives the rerun that redraws the gate; the one block failure is now waived.
     done = page.locator('[data-testid="stAlert"]', has_text="Signed off by Dana Reviewer")
     expect(done).to_be_visible(timeout=LOAD)
-    assert "deal:pacific-fitness-trial now shows as waived" in done.inner_text()
+    assert "Pacific Fitness now shows as waived" in done.inner_text()
     banner = page.locator('[data-testid="stAlert"]', has_text="Verdict")
     expect(banner.first).to_contain_text("waived 1", timeout=LOAD)
     expect(banner.first).to_contain_text("Verdict: PASS", timeout=LOAD)

@@ -106,7 +106,7 @@ def test_attribution_splits_by_component(app_env):
     assert contributions["source_ingest"] < 0 < contributions["attribution"]  # device loss vs new polygons
     total = figs["Delta by upstream source"]["data"][0]["y"][-1]
     assert sum(contributions.values()) == pytest.approx(total, rel=1e-6, abs=1e-6)
-    assert "exact Shapley" in comp["layout"]["title"]["text"]  # every subset of the two components has a run
+    assert comp["layout"]["title"]["text"].endswith("— exact")  # every subset of the two components has a run
     effect = figs["Coverage churn against level change"]["data"][0]
     assert effect["x"][0] == "places only in candidate" and effect["y"][0] > 0  # p7 opened
     assert at.dataframe  # root causes and friends
