@@ -13,10 +13,13 @@ name to the relation given for it before the query runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from dashboard.errors import RelcheckError
 from dashboard.sql.files import Query
 
 #: Header name -> the engine's relation to read under that name.
@@ -147,3 +150,61 @@ def check_call(q: Query, inputs: Inputs | None, params: Mapping[str, object]) ->
     named = frozenset(inputs or ())
     if named != q.reads:
         raise TypeError(f"query {q.name}: inputs {sorted(named)} do not match its header's reads {sorted(q.reads)}")
+
+
+# ------------------------------------------------------------------------------------------ engine factory
+#: The engines a command can run on (``--engine`` / ``$RELCHECK_ENGINE``).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[*]"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which engine runs the queries: DuckDB in process, or Spark (a master URL, or a Spark Connect URL)."""
+
+    name: str = "duckdb"
+    master: str = DEFAULT_SPARK_MASTER
+    remote: str | None = None
+
+    @staticmethod
+    def from_env() -> EngineSettings:
+        """``$RELCHECK_ENGINE``, ``$RELCHECK_SPARK_MASTER``, ``$RELCHECK_SPARK_REMOTE`` (the dashboard's setting)."""
+        return EngineSettings(
+            name=(os.environ.get("RELCHECK_ENGINE") or "duckdb").strip().lower(),
+            master=os.environ.get("RELCHECK_SPARK_MASTER") or DEFAULT_SPARK_MASTER,
+            remote=os.environ.get("RELCHECK_SPARK_REMOTE") or None,
+        )
+
+
+_chosen: EngineSettings | None = None
+
+
+def configure(name: str | None = None, master: str | None = None, remote: str | None = None) -> EngineSettings:
+    """Set this process's engine (the CLI's ``--engine``, ``--spark-master``, ``--spark-remote``); None keeps
+    the current value (from the environment at first)."""
+    global _chosen
+    current = settings()
+    _chosen = replace(current, **{k: v for k, v in (("name", name), ("master", master), ("remote", remote))
+                                  if v is not None})
+    return _chosen
+
+
+def settings() -> EngineSettings:
+    """The engine this process runs queries on: what :func:`configure` set, else the environment's."""
+    return _chosen if _chosen is not None else EngineSettings.from_env()
+
+
+def check_settings(s: EngineSettings) -> None:
+    """Refuse an unknown engine name (say, a typo in $RELCHECK_ENGINE)."""
+    if s.name not in ENGINES:
+        raise RelcheckError(f"unknown engine '{s.name}': use one of {', '.join(ENGINES)}")
+
+
+def spark_engine(s: EngineSettings) -> Any:
+    """A new Spark engine (dashboard.sql.spark_engine loads pyspark only now)."""
+    try:
+        from dashboard.sql import spark_engine as spark
+    except ImportError as exc:
+        raise RelcheckError(f"the Spark engine needs pyspark and sqlglot: install them with "
+                            f"`pip install 'relcheck[spark]'` ({exc})") from exc
+    return spark.connect(s)
