@@ -33,7 +33,7 @@ _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 #: Session settings every relcheck Spark session gets: few shuffle partitions (the aggregates are small),
 #: no UI, no progress bars on stderr, and DuckDB's lenient arithmetic (x / 0 is NULL, not an error).
 SESSION_CONF: dict[str, str] = {
-    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.shuffle.partitions": "2",
     "spark.sql.ansi.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
 }
@@ -64,6 +64,31 @@ def _check_local_java() -> None:
         raise SparkEngineError(f"the Spark engine cannot start: no Java runtime found; {JAVA_HINT}")
 
 
+def _check_reachable(remote: str) -> None:
+    """Fail at once, in plain words, when nothing listens at a Spark Connect URL (sc://HOST:PORT/;params)."""
+    import socket
+    from urllib.parse import urlparse
+
+    if not remote.startswith("sc://"):
+        return  # "local[...]": pyspark starts a local Connect server itself
+    url = urlparse(remote.split(";", 1)[0])
+    host, port = url.hostname or "localhost", url.port or 15002
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise SparkEngineError(f"cannot reach the Spark Connect server at {host}:{port} ({exc.strerror or exc}); "
+                               "start it (sbin/start-connect-server.sh) or fix --spark-remote / "
+                               "$RELCHECK_SPARK_REMOTE; nothing was read or written") from exc
+
+
+def _short_retries(session: Any) -> None:
+    """A Connect session that gives up within seconds when the server goes away (pyspark's default retries
+    for about 10 minutes), so a command fails with a message instead of hanging."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=2000)])
+
+
 def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None = None) -> Any:
     """The process's Spark session for these settings (started on first use, then shared).
 
@@ -80,7 +105,9 @@ def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None 
             raise SparkEngineError(f"the Spark engine needs pyspark and sqlglot: {INSTALL_HINT} ({exc})") from exc
         try:
             if settings.remote:
+                _check_reachable(settings.remote)
                 session = SparkSession.builder.remote(settings.remote).getOrCreate()
+                _short_retries(session)
             else:
                 _check_local_java()
                 builder = SparkSession.builder.master(settings.master).appName("relcheck")
@@ -102,6 +129,8 @@ def connect(settings: EngineSettings) -> SparkEngine:
     base = base_session(settings)
     with _errors(settings, "opening a session"):
         child = base.newSession()
+        if settings.remote:
+            _short_retries(child)
         for k, v in SESSION_CONF.items():
             child.conf.set(k, v)
     return SparkEngine(child, settings)

@@ -60,8 +60,8 @@ def to_spark(duckdb_sql: str) -> SparkQuery:
 
     def fold(value: exp.Expression, key: exp.Expression) -> exp.Expression:
         """Sum ``value`` over the group in ``key`` order, skipping NULLs as sum does (NULL when none)."""
-        pairs = (f"filter(array_sort(collect_list(named_struct('k', __key, 'v', CAST(__value AS DOUBLE)))), "
-                 f"e -> e.v IS NOT NULL)")
+        pairs = ("filter(array_sort(collect_list(named_struct('k', __key, 'v', CAST(__value AS DOUBLE)))), "
+                 "e -> e.v IS NOT NULL)")
         template = sqlglot.parse_one(
             f"CASE WHEN count(__value) = 0 THEN NULL "
             f"ELSE aggregate({pairs}, CAST(0 AS DOUBLE), (acc, e) -> acc + e.v) END", read="spark")
