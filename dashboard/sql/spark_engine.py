@@ -14,6 +14,7 @@ load it. A missing pyspark or Java, and a Spark failure mid-command, become a :c
 from __future__ import annotations
 
 import decimal
+import json
 import os
 import re
 import shutil
@@ -240,8 +241,11 @@ class SparkEngine:
         """
         q = files.load(name)
         check_call(q, inputs, params)
-        sq = translate.to_spark(q.sql)
-        args = {k: _arg(v) for k, v in params.items() if k not in sq.table_params}
+        # Lists travel as JSON text parameters, read back with from_json (Spark binds no list with a NULL in it).
+        lists = tuple(sorted((k, _list_schema(v)) for k, v in params.items() if isinstance(v, (list, tuple))))
+        sq = translate.to_spark(q.sql, lists)
+        args = {k: json.dumps(list(v)) if isinstance(v, (list, tuple)) else v
+                for k, v in params.items() if k not in sq.table_params}
         with self.errors(f"preparing query {name}"):
             self._bind(inputs)
             for p in sq.table_params:
@@ -305,13 +309,9 @@ class SparkEngine:
         return None
 
 
-def _arg(value: object) -> object:
-    """A parameter value as Spark binds it (tuples as lists; everything else as it is)."""
-    if isinstance(value, tuple):
-        return [_arg(v) for v in value]
-    if isinstance(value, list):
-        return [_arg(v) for v in value]
-    return value
+def _list_schema(value: list[Any] | tuple[Any, ...]) -> str:
+    """The Spark type a list parameter is read as: texts, or lists of texts (the only list parameters)."""
+    return "array<array<string>>" if any(isinstance(v, (list, tuple)) for v in value) else "array<string>"
 
 
 def _uri(path: Path | str) -> str:

@@ -23,6 +23,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
     ("list(x ORDER BY y)", "transform(array_sort(collect_list(named_struct(y, x))), e -> x): an ordered list"),
     ("len(list)", "size(list) (sqlglot reads len as a string length)"),
     ("HUGEINT", "DECIMAL(38, 0)"),
+    ("$list (a list parameter)", "from_json(:list, 'array<string>'): lists are bound as JSON text"),
     ("f() OVER w - x", "(f() OVER w) - x: Spark would read w-x as one (invalid) window name"),
     ("query_table($p)", "a temp view qt_<p>, which the engine points at the relation named by $p"),
     ("SELECT unnest(a) AS x, unnest(b) AS y ...", "SELECT inline(arrays_zip(a, b, ...)) AS (x, y, ...): Spark "
@@ -50,8 +51,12 @@ def table_view(param: str) -> str:
 
 
 @functools.cache
-def to_spark(duckdb_sql: str) -> SparkQuery:
-    """One query file's SQL (DuckDB's dialect) in Spark's, with :data:`REWRITES` applied."""
+def to_spark(duckdb_sql: str, json_lists: tuple[tuple[str, str], ...] = ()) -> SparkQuery:
+    """One query file's SQL (DuckDB's dialect) in Spark's, with :data:`REWRITES` applied.
+
+    ``json_lists``: (parameter, Spark type) of the list parameters, which the engine binds as JSON text; each
+    ``$p`` becomes ``from_json(:p, 'type')``.
+    """
     import sqlglot
     from sqlglot import exp
 
@@ -67,7 +72,11 @@ def to_spark(duckdb_sql: str) -> SparkQuery:
             f"ELSE aggregate({pairs}, CAST(0 AS DOUBLE), (acc, e) -> acc + e.v) END", read="spark")
         return _fill(template, key, value)
 
+    lists = dict(json_lists)
+
     def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in lists:
+            return exp.Anonymous(this="from_json", expressions=[node.copy(), exp.Literal.string(lists[node.name])])
         if isinstance(node, exp.Anonymous) and node.name.lower() == "fsum":
             inner = exp.Sum(this=exp.Cast(this=node.expressions[0],
                                           to=exp.DataType.build(f"DECIMAL(38, {SUM_SCALE})")))
