@@ -107,7 +107,13 @@ def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None 
         try:
             if settings.remote:
                 _check_reachable(settings.remote)
-                session = SparkSession.builder.remote(settings.remote).getOrCreate()
+                if settings.remote.startswith("sc://"):
+                    # Connect's own builder: pyspark's refuses a remote session beside a local one in the process.
+                    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+                    session = ConnectSession.builder.remote(settings.remote).getOrCreate()
+                else:
+                    session = SparkSession.builder.remote(settings.remote).getOrCreate()
                 _short_retries(session)
             else:
                 _check_local_java()
