@@ -198,13 +198,3 @@ def check_settings(s: EngineSettings) -> None:
     """Refuse an unknown engine name (say, a typo in $RELCHECK_ENGINE)."""
     if s.name not in ENGINES:
         raise RelcheckError(f"unknown engine '{s.name}': use one of {', '.join(ENGINES)}")
-
-
-def spark_engine(s: EngineSettings) -> Any:
-    """A new Spark engine (dashboard.sql.spark_engine loads pyspark only now)."""
-    try:
-        from dashboard.sql import spark_engine as spark
-    except ImportError as exc:
-        raise RelcheckError(f"the Spark engine needs pyspark and sqlglot: install them with "
-                            f"`pip install 'relcheck[spark]'` ({exc})") from exc
-    return spark.connect(s)

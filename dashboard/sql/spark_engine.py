@@ -279,7 +279,9 @@ class SparkEngine:
         with self.errors(f"running query {name}"):
             if append:
                 df = self.spark.table(table).union(df)
-            kept = df.localCheckpoint(eager=True)
+            # Classic: computed now, lineage cut. Connect: a checkpoint lives as long as the client's
+            # DataFrame object and is not found once re-resolved through a view, so the server caches instead.
+            kept = df.cache() if self.settings.remote else df.localCheckpoint(eager=True)
             self._view(table, kept)
             self._kept[table] = kept
 

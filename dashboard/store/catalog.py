@@ -336,7 +336,9 @@ class Store:
         chosen = engines.settings()
         engines.check_settings(chosen)
         if chosen.name == "spark":  # the same queries on Spark (issue 13): $RELCHECK_ENGINE or --engine
-            return engines.spark_engine(chosen)
+            from dashboard.sql import spark_engine  # pyspark loads only when the first Spark session starts
+
+            return spark_engine.connect(chosen)
         from dashboard.sql import duckdb_engine  # heavy (duckdb): only when a query runs
 
         with self._root_lock:
