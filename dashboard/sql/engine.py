@@ -3,9 +3,10 @@
 Every query file names its parameters and the relations it reads (``-- reads:``); a caller passes both at the
 call (``engine.run("metrics_totals", inputs={"scopes": "scopes", "sp_a": "sp_a", "sp_b": "sp_b"})``) and the
 engine refuses a call whose inputs or parameters differ from the header. DuckDB is the engine today
-(:mod:`dashboard.sql.duckdb_engine`, the only module that imports duckdb); a second one (Spark, issue 13)
-implements :class:`Engine` over the same Parquet store and the same query files, translating the features in
-:data:`DIALECT_FEATURES`.
+(:mod:`dashboard.sql.duckdb_engine`, the only module that imports duckdb); Spark
+(:mod:`dashboard.sql.spark_engine`, issue 13) implements :class:`Engine` over the same Parquet store and the same
+query files, translating the features in :data:`DIALECT_FEATURES` (:mod:`dashboard.sql.translate`). Which one
+runs: :func:`settings` (``--engine`` / ``$RELCHECK_ENGINE``).
 
 Input names are relation names *of this engine* (temp views or tables it holds); the engine binds each header
 name to the relation given for it before the query runs.
@@ -37,8 +38,10 @@ DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("CREATE OR REPLACE TYPE ... AS ENUM (SELECT ...)", "ingest_source_type, ingest_segment_type",
      "an ENUM built from the data, so Parquet dictionaries are written from codes"),
     ("sum(x ORDER BY y)", "series_weekly", "an ordered aggregate (fixed summation order)"),
-    ("range(start, stop, INTERVAL 1 DAY)", "series_daily", "a table function generating the window's days"),
-    ("hash(...)", "chaos_noise", "a deterministic 64-bit hash of several values (the noise seed)"),
+    ("unnest(generate_series(start, end, INTERVAL 1 DAY))", "series_daily",
+     "the window's days (sqlglot writes Spark's explode(sequence(...)); was the range() table function)"),
+    ("hash(...)", "chaos_noise", "a deterministic 64-bit hash of several values (the noise seed); Spark's hash "
+     "differs, so the noise scenario's numbers are DuckDB's only"),
     ("TRY_CAST, isfinite", "contract_*", "casts that give NULL instead of failing; finite test"),
     ("string_agg(DISTINCT x, sep ORDER BY x)", "contract_*_profile", "ordered distinct string aggregation"),
     ("bit_or, << on BIGINT", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
