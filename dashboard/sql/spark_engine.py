@@ -84,10 +84,10 @@ def _check_reachable(remote: str) -> None:
 
 def _short_retries(session: Any) -> None:
     """A Connect session that gives up within seconds when the server goes away (pyspark's default retries
-    for about 10 minutes), so a command fails with a message instead of hanging."""
+    for about 10 minutes), so a command fails with a message (within about a minute) instead of hanging."""
     from pyspark.sql.connect.client.retries import DefaultPolicy
 
-    session.client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=2000)])
+    session.client.set_retry_policies([DefaultPolicy(max_retries=8, max_backoff=10000)])
 
 
 def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None = None) -> Any:

@@ -93,11 +93,9 @@ def test_compare_by_category_agrees_on_the_sample_store(sample_store: Store, spa
 
 
 def test_through_spark_connect_the_numbers_are_the_same(world: Store, spark_settings) -> None:
+    """A Spark Connect session (to the test's local Spark) gives the same compare --by customer."""
     _, connect = spark_settings
     holders = stakeholders()
     duck, spark = _both(connect, lambda: compare_releases(world, "r1", "r2", by="customer",
                                                           stakeholders=holders).to_json())
-    assert same(duck, spark) == []
-    duck, spark = _both(connect, lambda: [(r.criterion, r.scope, r.status) for r in run_gate(
-        world, "r1", "r2", stakeholders(), record=False, attribute=False).results])
-    assert duck == spark
+    assert duck["rows"] and same(duck, spark) == []
