@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STORE  ?= $(or $(RELCHECK_HOME),relcheck_store)
 PORT   ?= 8501
 
-.PHONY: run test lint bench bench-growth bench-start sample clean help
+.PHONY: run test lint bench bench-growth bench-start bench-spark sample clean help
 
 help:
 	@echo "make run    - set up, build the sample store if absent, start the dashboard on :$(PORT)"
 	@echo "make test   - set up with test extras, run every test (unit, CLI, AppTest, browser)"
 	@echo "make bench  - benchmark on the large preset (built if absent)"
+	@echo "make bench-spark - compare and gate on Spark local[1]/local[2] vs DuckDB vs a Spark scan (large preset)"
 	@echo "make bench-start - time relcheck --help and relcheck releases as whole processes (no data needed)"
 	@echo "make lint   - ruff"
 
@@ -50,6 +51,9 @@ bench: .stamp-install-test
 
 bench-growth: .stamp-install-test
 	$(BIN)/python benchmarks/run.py --growth
+
+bench-spark: .stamp-install-test
+	$(BIN)/python benchmarks/spark_bench.py
 
 bench-start: .stamp-install-test
 	$(BIN)/python benchmarks/run.py --start-only

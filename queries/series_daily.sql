@@ -1,8 +1,10 @@
 -- Daily totals of both releases per scope over every day of the window (a day without rows is 0).
 -- params: start, end
 -- reads: scopes, sd_a, sd_b
+-- The days come from unnest(generate_series(...)) in a SELECT (portable: Spark's explode(sequence(...))).
 WITH days AS (
-    SELECT CAST(d AS DATE) AS date FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
+    SELECT CAST(d AS DATE) AS date
+    FROM (SELECT unnest(generate_series(CAST($start AS DATE), CAST($end AS DATE), INTERVAL 1 DAY)) AS d) AS t
 )
 SELECT s.scope_id, days.date,
        COALESCE(a.visits, 0) AS current,

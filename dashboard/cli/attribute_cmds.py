@@ -10,6 +10,7 @@ import click
 from dashboard.cli.common import (
     echo,
     emit_json,
+    engine_options,
     format_option,
     handle_errors,
     open_store,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 @stakeholders_option
 @format_option(["table", "json"])
 @store_option
+@engine_options
 @handle_errors
 def attribute_cmd(current: str | None, candidate: str | None, scope: str, metric: str,
                   stakeholders: Path | None, fmt: str, home: Path | None) -> None:

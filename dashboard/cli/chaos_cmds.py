@@ -16,6 +16,7 @@ from dashboard.cli.common import (
     CHAOS_FAMILIES,
     echo,
     emit_json,
+    engine_options,
     format_option,
     handle_errors,
     open_store,
@@ -67,6 +68,7 @@ def _chaos_table(result: ChaosResult) -> str:
 @stakeholders_option
 @format_option(["table", "json"])
 @store_option
+@engine_options
 @handle_errors
 def chaos(release_id: str | None, scenarios_path: Path | None, names: tuple[str, ...],
           stakeholders: Path | None, fmt: str, home: Path | None) -> None:
@@ -123,6 +125,7 @@ def _sensitivity_rows(results: list[SensitivityResult]) -> list[dict[str, object
 @stakeholders_option
 @format_option(["table", "json"])
 @store_option
+@engine_options
 @handle_errors
 def chaos_sensitivity(release_id: str | None, family: str, source: str | None, regions: str | None, lo: float,
                       hi: float, tol: float, seed: int, stakeholders: Path | None, fmt: str,

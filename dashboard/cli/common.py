@@ -37,6 +37,30 @@ def store_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _set_engine(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Each engine option, as given (or from its environment variable), becomes this process's setting."""
+    if value is None:
+        return
+    from dashboard.sql import engine  # light (no engine library); the engine itself loads on first query
+
+    engine.configure(**{param.name or "": value})
+
+
+def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine duckdb|spark, --spark-master URL, --spark-remote sc://HOST:PORT (or their $RELCHECK_* variables)."""
+    for decl, name, envvar, help_text in reversed((
+        ("--engine", "name", "RELCHECK_ENGINE", "SQL engine: duckdb (default, in process) or spark."),
+        ("--spark-master", "master", "RELCHECK_SPARK_MASTER", "With --engine spark: the Spark master URL "
+         "(default local[*], a Spark started by this process)."),
+        ("--spark-remote", "remote", "RELCHECK_SPARK_REMOTE", "With --engine spark: a Spark Connect server, "
+         "sc://HOST:15002 (an existing cluster); takes precedence over --spark-master."),
+    )):
+        kind: Any = click.Choice(["duckdb", "spark"]) if name == "name" else str
+        fn = click.option(decl, name, type=kind, default=None, envvar=envvar, expose_value=False,
+                          callback=_set_engine, is_eager=True, help=help_text)(fn)
+    return fn
+
+
 def stakeholders_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--stakeholders", type=click.Path(path_type=Path), default=None,

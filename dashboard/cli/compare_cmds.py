@@ -11,6 +11,7 @@ from dashboard.cli.common import (
     BY_KINDS,
     echo,
     emit_json,
+    engine_options,
     format_option,
     handle_errors,
     open_store,
@@ -97,6 +98,7 @@ def _needs_stakeholders(by: str | None, scope: str | None) -> bool:
 @click.option("--reverse", is_flag=True, help="With --sort: best first.")
 @format_option(["table", "json", "csv"])
 @store_option
+@engine_options
 @handle_errors
 def compare(
     current: str | None,

@@ -12,6 +12,7 @@ import click
 from dashboard.cli.common import (
     echo,
     emit_json,
+    engine_options,
     format_option,
     handle_errors,
     open_store,
@@ -66,6 +67,7 @@ def _brief(result: dict[str, Any]) -> str:
 @format_option(["table", "json"])
 @click.option("--no-record", is_flag=True, help="Do not record this run in the store's gate log.")
 @store_option
+@engine_options
 @handle_errors
 def gate(current: str | None, candidate: str | None, stakeholders: Path | None, fmt: str, no_record: bool,
          home: Path | None) -> None:
@@ -208,6 +210,7 @@ def history(scope: str | None, metric: str | None, stakeholders: Path | None, fm
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder to write into.")
 @stakeholders_option
 @store_option
+@engine_options
 @handle_errors
 def report(current: str | None, candidate: str | None, scope: str | None, out: Path,
            stakeholders: Path | None, home: Path | None) -> None:

@@ -3,9 +3,10 @@
 Every query file names its parameters and the relations it reads (``-- reads:``); a caller passes both at the
 call (``engine.run("metrics_totals", inputs={"scopes": "scopes", "sp_a": "sp_a", "sp_b": "sp_b"})``) and the
 engine refuses a call whose inputs or parameters differ from the header. DuckDB is the engine today
-(:mod:`dashboard.sql.duckdb_engine`, the only module that imports duckdb); a second one (Spark, issue 13)
-implements :class:`Engine` over the same Parquet store and the same query files, translating the features in
-:data:`DIALECT_FEATURES`.
+(:mod:`dashboard.sql.duckdb_engine`, the only module that imports duckdb); Spark
+(:mod:`dashboard.sql.spark_engine`, issue 13) implements :class:`Engine` over the same Parquet store and the same
+query files, translating the features in :data:`DIALECT_FEATURES` (:mod:`dashboard.sql.translate`). Which one
+runs: :func:`settings` (``--engine`` / ``$RELCHECK_ENGINE``).
 
 Input names are relation names *of this engine* (temp views or tables it holds); the engine binds each header
 name to the relation given for it before the query runs.
@@ -13,10 +14,13 @@ name to the relation given for it before the query runs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from dashboard.errors import RelcheckError
 from dashboard.sql.files import Query
 
 #: Header name -> the engine's relation to read under that name.
@@ -34,8 +38,10 @@ DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
     ("CREATE OR REPLACE TYPE ... AS ENUM (SELECT ...)", "ingest_source_type, ingest_segment_type",
      "an ENUM built from the data, so Parquet dictionaries are written from codes"),
     ("sum(x ORDER BY y)", "series_weekly", "an ordered aggregate (fixed summation order)"),
-    ("range(start, stop, INTERVAL 1 DAY)", "series_daily", "a table function generating the window's days"),
-    ("hash(...)", "chaos_noise", "a deterministic 64-bit hash of several values (the noise seed)"),
+    ("unnest(generate_series(start, end, INTERVAL 1 DAY))", "series_daily",
+     "the window's days (sqlglot writes Spark's explode(sequence(...)); was the range() table function)"),
+    ("hash(...)", "chaos_noise", "a deterministic 64-bit hash of several values (the noise seed); Spark's hash "
+     "differs, so the noise scenario's numbers are DuckDB's only"),
     ("TRY_CAST, isfinite", "contract_*", "casts that give NULL instead of failing; finite test"),
     ("string_agg(DISTINCT x, sep ORDER BY x)", "contract_*_profile", "ordered distinct string aggregation"),
     ("bit_or, << on BIGINT", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
@@ -147,3 +153,51 @@ def check_call(q: Query, inputs: Inputs | None, params: Mapping[str, object]) ->
     named = frozenset(inputs or ())
     if named != q.reads:
         raise TypeError(f"query {q.name}: inputs {sorted(named)} do not match its header's reads {sorted(q.reads)}")
+
+
+# ------------------------------------------------------------------------------------------ engine factory
+#: The engines a command can run on (``--engine`` / ``$RELCHECK_ENGINE``).
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
+DEFAULT_SPARK_MASTER = "local[*]"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which engine runs the queries: DuckDB in process, or Spark (a master URL, or a Spark Connect URL)."""
+
+    name: str = "duckdb"
+    master: str = DEFAULT_SPARK_MASTER
+    remote: str | None = None
+
+    @staticmethod
+    def from_env() -> EngineSettings:
+        """``$RELCHECK_ENGINE``, ``$RELCHECK_SPARK_MASTER``, ``$RELCHECK_SPARK_REMOTE`` (the dashboard's setting)."""
+        return EngineSettings(
+            name=(os.environ.get("RELCHECK_ENGINE") or "duckdb").strip().lower(),
+            master=os.environ.get("RELCHECK_SPARK_MASTER") or DEFAULT_SPARK_MASTER,
+            remote=os.environ.get("RELCHECK_SPARK_REMOTE") or None,
+        )
+
+
+_chosen: EngineSettings | None = None
+
+
+def configure(name: str | None = None, master: str | None = None, remote: str | None = None) -> EngineSettings:
+    """Set this process's engine (the CLI's ``--engine``, ``--spark-master``, ``--spark-remote``); None keeps
+    the current value (from the environment at first)."""
+    global _chosen
+    current = settings()
+    _chosen = replace(current, **{k: v for k, v in (("name", name), ("master", master), ("remote", remote))
+                                  if v is not None})
+    return _chosen
+
+
+def settings() -> EngineSettings:
+    """The engine this process runs queries on: what :func:`configure` set, else the environment's."""
+    return _chosen if _chosen is not None else EngineSettings.from_env()
+
+
+def check_settings(s: EngineSettings) -> None:
+    """Refuse an unknown engine name (say, a typo in $RELCHECK_ENGINE)."""
+    if s.name not in ENGINES:
+        raise RelcheckError(f"unknown engine '{s.name}': use one of {', '.join(ENGINES)}")

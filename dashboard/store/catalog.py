@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import NotFoundError, RelcheckError
+from dashboard.sql import engine as engines
 from dashboard.store.logs import append_jsonl as append_jsonl
 from dashboard.store.logs import read_jsonl as read_jsonl
 from dashboard.store.logs import utc_now as utc_now
@@ -332,6 +333,12 @@ class Store:
 
         The engine loads on first use, so commands that only read the catalog start fast.
         """
+        chosen = engines.settings()
+        engines.check_settings(chosen)
+        if chosen.name == "spark":  # the same queries on Spark (issue 13): $RELCHECK_ENGINE or --engine
+            from dashboard.sql import spark_engine  # pyspark loads only when the first Spark session starts
+
+            return spark_engine.connect(chosen)
         from dashboard.sql import duckdb_engine  # heavy (duckdb): only when a query runs
 
         with self._root_lock:
