@@ -16,6 +16,7 @@ from sorted input (a vendor export or a Spark job's output is not sorted either)
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sys
 import time
@@ -78,11 +79,25 @@ def shuffle_visits(base: Path, out: Path, tiles: int, seed: int) -> int:
     return written
 
 
+def complete(out: Path) -> bool:
+    return all((out / rid / "visits.parquet").is_file() for rid in RELEASES)
+
+
 def build(base: Path, out: Path, places: int) -> None:
-    """Build one size (a multiple of 50,000 places) under ``out``; ``out`` complete only at the end."""
+    """Build one size (a multiple of 50,000 places) under ``out``; ``out`` complete only at the end.
+
+    One builder at a time (a lock file beside ``out``): a second one waits, then finds it built.
+    """
     if places % BASE_PLACES:
         raise SystemExit(f"places must be a multiple of {BASE_PLACES}")
-    tiles = places // BASE_PLACES
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not complete(out):
+            _build(base, out, places // BASE_PLACES)
+
+
+def _build(base: Path, out: Path, tiles: int) -> None:
     work = out.with_name(out.name + ".partial")
     work.mkdir(parents=True, exist_ok=True)
     for i, rid in enumerate(RELEASES):

@@ -28,13 +28,15 @@ SPILL_PREFIX = "relcheck-spill-"
 
 
 def connect(memory_limit: str | None = None, temp_directory: Path | None = None,
-            preserve_order: bool = True) -> DuckDBEngine:
+            preserve_order: bool = True, aggregates: bool = False) -> DuckDBEngine:
     """A new in-memory database within the memory budget (:func:`dashboard.sql.budget.current`).
 
     ``temp_directory``: where it spills (default: a private folder under $RELCHECK_SPILL_DIR or the system's
     temporary folder, made only if it spills); ``memory_limit`` overrides DuckDB's share of the budget (a
     DuckDB size); ``preserve_order=False`` lets operators stream and spill without keeping the input's row
-    order, for connections whose every query orders what it writes or does not care (the ingest).
+    order, for connections whose every query orders what it writes or does not care (the ingest);
+    ``aggregates=True``: a connection of big aggregates, given the threads the budget affords
+    (:meth:`~dashboard.sql.budget.Budget.engine_threads`).
     """
     plan = budget.current()
     spill = temp_directory if temp_directory is not None else budget.spill_path(plan, SPILL_PREFIX)
@@ -43,6 +45,8 @@ def connect(memory_limit: str | None = None, temp_directory: Path | None = None,
         config["memory_limit"] = memory_limit
     if not preserve_order:
         config["preserve_insertion_order"] = "false"
+    if aggregates:
+        config["threads"] = str(plan.engine_threads())
     return DuckDBEngine(duckdb.connect(":memory:", config=config))
 
 

@@ -39,10 +39,11 @@ def _spill_folder() -> Path:
 def _connect(spill: Path) -> DuckDBEngine:
     """An in-memory engine within the memory budget ($RELCHECK_MEMORY), spilling to ``spill`` (removed by the
     caller). Insertion order is not preserved: every file the ingest writes is either ordered by its query or
-    read only by aggregates, so DuckDB may stream and spill each step in any order, at any size."""
+    read only by aggregates, so DuckDB may stream and spill each step in any order, at any size; its threads
+    are what the budget affords (one per GiB of DuckDB's share)."""
     from dashboard.sql import duckdb_engine  # heavy (duckdb): only when an ingest runs
 
-    return duckdb_engine.connect(temp_directory=spill, preserve_order=False)
+    return duckdb_engine.connect(temp_directory=spill, preserve_order=False, aggregates=True)
 
 
 #: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
