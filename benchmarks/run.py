@@ -240,7 +240,8 @@ def measure(size: Size) -> dict[str, Any]:
         if size.full:
             measure_start(runs, size.store, size.scratch, record, times=3)
     shutil.rmtree(size.scratch, ignore_errors=True)
-    return {"places": size.places, "repeat": size.repeat, "pandas": size.pandas, "runs": runs,
+    return {"places": size.places, "repeat": size.repeat, "pandas": size.pandas, "shuffled": size.shuffled,
+            "runs": runs,
             "rows": rows_of(size, runs)}
 
 
@@ -533,6 +534,14 @@ def render(env: dict[str, Any], results: list[dict[str, Any]]) -> str:
         "**peak RSS**: the process's maximum resident set (os.wait4), imports included. Ratios use wall "
         "times measured in this run, on the same files; a reference and its subject alternate.",
     ]
+    if any(r.get("shuffled") for r in results):
+        out += ["", "Growth data: the large preset's visits rows in a seeded random order, tiled to the bigger "
+                "sizes (benchmarks/growth_data.py: tile t re-keys its places `<place_id>~t` and scales their "
+                "visits by 1 + t/1000); no run profits from sorted input. Peak memory is held to the budget "
+                "($RELCHECK_MEMORY, default 2 GB). The machine is shared with other jobs: wall times are noisy, "
+                "compare the CPU column."]
+    if env.get("stopped"):
+        out += ["", f"**Stopped** at {env['stopped']}; the sizes above it are complete."]
     for res in results:
         out += ["", f"## {res['places']:,} places × 91 days × 4 sources "
                     f"({res['rows_per_release']:,} visit rows in {CURRENT}), {res['repeat']} round(s)", "",
