@@ -155,6 +155,25 @@ class DuckDBEngine:
         """Write a relation as one zstd-compressed Parquet file."""
         relation.write_parquet(str(path), compression="zstd")
 
+    def write_parquet_parts(self, relations: Sequence[duckdb.DuckDBPyRelation], path: Path) -> None:
+        """Write relations of one schema, one after another, as one zstd-compressed Parquet file.
+
+        Each relation runs on its own when its turn comes (streamed batch by batch), so each can use the whole
+        memory budget."""
+        import pyarrow.parquet as pq  # heavy: only for a release big enough to need parts
+
+        writer = None
+        try:
+            for rel in relations:
+                reader = rel.to_arrow_reader()
+                if writer is None:
+                    writer = pq.ParquetWriter(str(path), reader.schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            if writer is not None:
+                writer.close()
+
     # ------------------------------------------------------ reading a delivered snapshot
     def read_file(self, path: Path, delimiter: str) -> duckdb.DuckDBPyRelation:
         """A Parquet file as it is, or a CSV file as text columns (the contract types it in SQL).

@@ -34,8 +34,12 @@ FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "place
 
 @pytest.fixture(autouse=True)
 def _two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DuckDB's memory per thread decides where it spills: the same on every machine."""
+    """DuckDB's memory per thread decides where it spills: the same on every machine. The daily rollup in one
+    piece (at tiny budgets it would be split in place ranges, and not spill: tested on its own below)."""
+    import dashboard.store.ingest as ingest
+
     monkeypatch.setenv(budget.THREADS_ENV, "2")
+    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 10**15)
 
 
 def _pair(demo_sample: Any) -> list[Path]:
@@ -185,3 +189,20 @@ def test_budget_sizes() -> None:
     assert budget.parse_size("2GB") == 2 * 10**9
     assert budget.parse_size("1.5GiB") == int(1.5 * 2**30)
     assert budget.parse_size("500 mb") == 500 * 10**6
+
+
+def test_daily_rollup_in_place_ranges_is_identical(
+    demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big release's daily rollup is written range of places after range: same rows, same order."""
+    import dashboard.store.ingest as ingest
+
+    result, _ = demo_sample
+    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 100_000)  # the sample in several ranges
+    parts = _ingest(tmp_path / "parts", _pair(demo_sample)[:1])
+    rid = result.current_id
+    assert _contents(parts, rid) == _contents(unbudgeted, rid)
+    con = duckdb.connect()
+    stored = con.execute("SELECT place_id, date FROM read_parquet($f)",
+                         {"f": str(parts.release(rid).place_daily_path)}).fetchall()
+    assert stored == sorted(stored)
