@@ -15,8 +15,12 @@ its peak RSS read with ``os.wait4``):
   limit's query as ``python -c`` with duckdb (the reference of the whole-process ratios).
 
 It prints a table with PASS/FAIL per target and writes it to benchmarks/results/latest.md and .json.
-``--growth`` runs the same at 10x the places (500,000; about 182M visit rows per release) and adds a
-table of both sizes. ``--start-only`` times only ``relcheck --help`` and ``relcheck releases`` as whole
+``--growth`` (``make bench-growth``) measures how cost and memory grow with the rows: the large preset with its
+rows shuffled (benchmarks/growth_data.py), then tiled to 500,000 and 2,000,000 places (182M and 728M visit
+rows per release), every size in a random row order so no run profits from sorted input, each command a
+whole process with its peak memory held to the memory budget ($RELCHECK_MEMORY, default 2GB); a table of
+every size (benchmarks/results/growth.md). Sizes are measured one after another and each size's store is
+removed after it, to keep the disk free. ``--start-only`` times only ``relcheck --help`` and ``relcheck releases`` as whole
 processes (no data needed). See benchmarks/README.md.
 """
 
@@ -74,9 +78,13 @@ class Size:
     repeat: int
     ingest_repeat: int
     pandas: bool = True
+    shuffled: bool = False  # growth: rows in a random order (benchmarks/growth_data.py)
+    full: bool = True  # also the dashboard and start-up rows
 
     @property
     def tag(self) -> str:
+        if self.shuffled:
+            return f"growth-{self.places // 1000}k"
         return "large" if self.places == BASE_PLACES else f"large-{self.places // 1000}k"
 
     @property
@@ -183,6 +191,13 @@ def measure(size: Size) -> dict[str, Any]:
             f"peak {out['process_peak_rss'] / MB:.0f} MB)")
         return out
 
+    if size.shuffled and not snapshot_complete(size.data):
+        base = Size(BASE_PLACES, 1, 1)
+        if not snapshot_complete(base.data):
+            say(f"building the large preset in {base.data} (once)")
+            run_worker("generate", [str(base.data), str(BASE_PLACES)], base.scratch)
+        say(f"shuffling and tiling the preset to {size.places:,} places in {size.data} (once)")
+        record("generate", run_worker("grow", [str(base.data), str(size.data), str(size.places)], size.scratch))
     if not snapshot_complete(size.data):
         say(f"building the large preset with {size.places:,} places in {size.data} (once)")
         shutil.rmtree(size.data, ignore_errors=True)
@@ -210,7 +225,8 @@ def measure(size: Size) -> dict[str, Any]:
             record(f"compare {by}", run_worker("compare", [home, by], size.scratch, size.store))
         record("attribute", run_worker("attribute", [home, ATTRIBUTE_SCOPE], size.scratch, size.store))
         record("gate", run_worker("gate", [home], size.scratch, size.store))
-        record("dashboard", run_worker("dashboard", [home], size.scratch, size.store))
+        if size.full:
+            record("dashboard", run_worker("dashboard", [home], size.scratch, size.store))
         # Whole processes, as a shell runs them; the scan limit the same way (its files from the scan step).
         relcheck = relcheck_command()
         pair = ["--current", CURRENT, "--candidate", CANDIDATE, "--home", home]
@@ -221,9 +237,11 @@ def measure(size: Size) -> dict[str, Any]:
         record("cli gate", run_process("relcheck gate", [*relcheck, "gate", *pair, "--stakeholders",
                                                          str(ROOT / "sample_data" / "stakeholders.toml")],
                                        size.scratch, ok=(0, 1)))
-        measure_start(runs, size.store, size.scratch, record, times=3)
+        if size.full:
+            measure_start(runs, size.store, size.scratch, record, times=3)
     shutil.rmtree(size.scratch, ignore_errors=True)
-    return {"places": size.places, "repeat": size.repeat, "pandas": size.pandas, "runs": runs,
+    return {"places": size.places, "repeat": size.repeat, "pandas": size.pandas, "shuffled": size.shuffled,
+            "runs": runs,
             "rows": rows_of(size, runs)}
 
 
@@ -234,6 +252,29 @@ def _best(values: list[float]) -> float:
 
 
 def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = measured_rows(size, runs)
+    if "dashboard" in runs:
+        dashboard_rows(rows, runs)
+    relcheck = [x for x in rows if x["key"] not in ("scan", "scan process", "pandas", "generate")]
+    worst = max(relcheck, key=lambda x: x["peak_rss"])
+    limit = memory_budget() if size.shuffled else PEAK_MAX_BYTES
+    what = f"< the budget, {limit / 10**9:g} GB" if size.shuffled else f"< {PEAK_MAX_BYTES / 1024**3:g} GB"
+    rows.append({"step": f"peak RSS of any relcheck step (worst: {worst['step']})", "key": "peak",
+                 "seconds": None, "process_seconds": None, "peak_rss": worst["peak_rss"], "reference": None,
+                 "reference_seconds": None, "ratio": None, "x_scan": None, "pandas_over": None,
+                 "targets": [{"target": what, "pass": worst["peak_rss"] < limit}]})
+    return rows
+
+
+def memory_budget() -> int:
+    """The relcheck memory budget in bytes ($RELCHECK_MEMORY, default 2GB), as the product reads it."""
+    sys.path.insert(0, str(ROOT))
+    from dashboard.sql.budget import current  # light: no duckdb
+
+    return current().total
+
+
+def measured_rows(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """The table's rows: the best wall time of the rounds, the largest peak RSS."""
 
     def wall(name: str) -> float:
@@ -298,10 +339,25 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
         r = row("`relcheck gate`, whole process", "cli gate", "scan limit, whole process", scan_p, x_scan=None,
                 pandas_over=None)
         target(r, f"≤ {GATE_MAX_X_SCAN:g}× scan, whole process", r["ratio"] <= GATE_MAX_X_SCAN)
-    start_rows(rows, runs)
+    if "cli help" in runs:
+        start_rows(rows, runs)
+    return rows
 
-    # The dashboard: sub-measurements of one process per round.
+
+def dashboard_rows(rows: list[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]) -> None:
+    """The dashboard: sub-measurements of one process per round."""
+    scan = _best([r["seconds"] for r in runs["scan"]])
+    pandas = _best([r["seconds"] for r in runs["pandas"]]) if "pandas" in runs else None
     dash = runs["dashboard"]
+
+    def proc(name: str) -> float:
+        return _best([r["process_seconds"] for r in runs[name]])
+
+    def peak(name: str) -> int:
+        return max(int(r["process_peak_rss"]) for r in runs[name])
+
+    def target(r: dict[str, Any], text: str, ok: bool, own: bool = False) -> None:
+        r["targets"].append({"target": text, "pass": bool(ok), "own": own})
 
     def sub(key: str) -> list[dict[str, Any]]:
         return [m for d in dash for m in ([d[key]] if isinstance(d[key], dict) else d[key])]
@@ -325,14 +381,6 @@ def rows_of(size: Size, runs: dict[str, list[dict[str, Any]]]) -> list[dict[str,
     dash_row("dashboard new scope", "new_scope",
              "dashboard: scope change to a customer not shown yet (warm process, its detail computed)",
              f"< {ms} (our own, stricter than the issue's)", own=True)
-    relcheck = [x for x in rows if x["key"] not in ("scan", "scan process", "pandas", "generate")]
-    worst = max(relcheck, key=lambda x: x["peak_rss"])
-    rows.append({"step": f"peak RSS of any relcheck step (worst: {worst['step']})", "key": "peak",
-                 "seconds": None, "process_seconds": None, "peak_rss": worst["peak_rss"], "reference": None,
-                 "reference_seconds": None, "ratio": None, "x_scan": None, "pandas_over": None,
-                 "targets": [{"target": f"< {PEAK_MAX_BYTES / 1024**3:g} GB",
-                              "pass": worst["peak_rss"] < PEAK_MAX_BYTES}]})
-    return rows
 
 
 def start_rows(rows: list[dict[str, Any]], runs: dict[str, list[dict[str, Any]]]) -> None:
@@ -423,21 +471,25 @@ def table(result: dict[str, Any]) -> str:
 
 
 def growth_table(results: list[dict[str, Any]]) -> str:
-    small, big = results[0], results[-1]
-    f = big["places"] / small["places"]
-    lines = [
-        f"| step | wall, {small['places']:,} places | wall, {big['places']:,} places | growth (places ×{f:g}) "
-        f"| peak RSS, {small['places']:,} | peak RSS, {big['places']:,} |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    by_key = {r["key"]: r for r in big["rows"]}
-    for r in small["rows"]:
-        b = by_key.get(r["key"])
-        if b is None or r["key"] in ("peak", "generate"):
+    """Wall time and peak RSS of every step at every size, and the growth of the wall time per size step."""
+    first = results[0]
+    head = "| step | " + " | ".join(f"wall, {r['places']:,} places" for r in results)
+    head += " | " + " | ".join(f"× from {a['places'] // 1000}k to {b['places'] // 1000}k (rows ×"
+                                 f"{b['rows_per_release'] / a['rows_per_release']:.3g})"
+                                 for a, b in zip(results, results[1:], strict=False))
+    head += " | " + " | ".join(f"peak RSS, {r['places']:,}" for r in results) + " |"
+    cols = 1 + len(results) + (len(results) - 1) + len(results)
+    lines = [head, "|---|" + "---:|" * (cols - 1)]
+    by_size = [{r["key"]: r for r in res["rows"]} for res in results]
+    for r in first["rows"]:
+        if r["key"] in ("peak", "generate") or r["seconds"] is None:
             continue
-        g = (b["seconds"] / r["seconds"]) if r["seconds"] and b["seconds"] else None
-        lines.append(f"| {r['step']} | {_s(r['seconds'])} | {_s(b['seconds'])} | {_x(g)} | "
-                     f"{r['peak_rss'] / MB:,.0f} MB | {b['peak_rss'] / MB:,.0f} MB |")
+        found = [b.get(r["key"]) for b in by_size]
+        walls = [_s(f["seconds"]) if f else "" for f in found]
+        growth = [_x(b["seconds"] / a["seconds"]) if a and b and a["seconds"] and b["seconds"] else ""
+                  for a, b in zip(found, found[1:], strict=False)]
+        peaks = [f"{f['peak_rss'] / MB:,.0f} MB" if f else "" for f in found]
+        lines.append(f"| {r['step']} | " + " | ".join(walls + growth + peaks) + " |")
     return "\n".join(lines)
 
 
@@ -482,6 +534,14 @@ def render(env: dict[str, Any], results: list[dict[str, Any]]) -> str:
         "**peak RSS**: the process's maximum resident set (os.wait4), imports included. Ratios use wall "
         "times measured in this run, on the same files; a reference and its subject alternate.",
     ]
+    if any(r.get("shuffled") for r in results):
+        out += ["", "Growth data: the large preset's visits rows in a seeded random order, tiled to the bigger "
+                "sizes (benchmarks/growth_data.py: tile t re-keys its places `<place_id>~t` and scales their "
+                "visits by 1 + t/1000); no run profits from sorted input. Peak memory is held to the budget "
+                "($RELCHECK_MEMORY, default 2 GB). The machine is shared with other jobs: wall times are noisy, "
+                "compare the CPU column."]
+    if env.get("stopped"):
+        out += ["", f"**Stopped** at {env['stopped']}; the sizes above it are complete."]
     for res in results:
         out += ["", f"## {res['places']:,} places × 91 days × 4 sources "
                     f"({res['rows_per_release']:,} visit rows in {CURRENT}), {res['repeat']} round(s)", "",
@@ -512,15 +572,22 @@ def render(env: dict[str, Any], results: list[dict[str, Any]]) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ main
+GROWTH_PLACES = (50_000, 500_000, 2_000_000)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--growth", action="store_true", help="also run at 10x the places (500,000)")
+    ap.add_argument("--growth", action="store_true",
+                    help="shuffled rows at 50,000, 500,000 and 2,000,000 places (benchmarks/results/growth.md)")
+    ap.add_argument("--sizes", default=",".join(str(p) for p in GROWTH_PLACES),
+                    help="with --growth: the sizes in places, comma-separated multiples of 50000")
     ap.add_argument("--repeat", type=int, default=3, help="rounds of the query steps (the best is reported), default 3")
     ap.add_argument("--ingest-repeat", type=int, default=2,
                     help="copy/ingest pairs per release (the best is reported), default 2")
-    ap.add_argument("--growth-repeat", type=int, default=1, help="rounds at the 10x size, default 1")
+    ap.add_argument("--growth-repeat", type=int, default=1, help="rounds at the sizes beyond the first, default 1")
+    ap.add_argument("--keep-stores", action="store_true", help="with --growth: keep each size's store")
     ap.add_argument("--pandas-growth", action="store_true",
-                    help="also run the pandas baseline at the 10x size (needs tens of GB of memory)")
+                    help="also run the pandas baseline at the bigger sizes (needs tens of GB of memory)")
     ap.add_argument("--places", type=int, default=BASE_PLACES, help=argparse.SUPPRESS)
     ap.add_argument("--start-only", action="store_true",
                     help="only time `relcheck --help` and `relcheck releases` as whole processes (no data needed)")
@@ -530,33 +597,39 @@ def main(argv: list[str] | None = None) -> int:
     if args.start_only:
         return start_only(max(args.repeat, 5), args.home)
 
-    sizes = [Size(args.places, args.repeat, args.ingest_repeat)]
     if args.growth:
-        sizes.append(Size(args.places * 10, args.growth_repeat, 1, pandas=args.pandas_growth))
+        places = [int(p) for p in args.sizes.split(",")]
+        sizes = [Size(p, args.repeat if i == 0 else args.growth_repeat, args.ingest_repeat if i == 0 else 1,
+                      pandas=i == 0 or args.pandas_growth, shuffled=True, full=i == 0)
+                 for i, p in enumerate(places)]
+    else:
+        sizes = [Size(args.places, args.repeat, args.ingest_repeat)]
+    name = "growth" if args.growth else "latest"
     env = environment()
-    results = []
+    results: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    try:
-        for size in sizes:
-            say(f"size {size.places:,} places → {size.data}")
+    for size in sizes:
+        say(f"size {size.places:,} places → {size.data}")
+        try:
             res = measure(size)
-            res["agreement"] = agreement(res["runs"])
-            res["rows_per_release"] = res["runs"][f"ingest {CURRENT}"][0]["rows"]
-            results.append(res)
-    except BenchError as exc:
-        say(str(exc))
-        return 1
-    env["load_after"] = os.getloadavg()
-    env["bench_seconds"] = time.perf_counter() - t0
-    md = render(env, results)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.md").write_text(md, encoding="utf-8")
-    (RESULTS / "latest.json").write_text(json.dumps({"environment": env, "results": results}, indent=1,
-                                                    default=str), encoding="utf-8")
+        except BenchError as exc:
+            say(str(exc))
+            if not results:
+                return 1
+            env["stopped"] = f"{size.places:,} places: {exc}"
+            break
+        finally:
+            if args.growth and not args.keep_stores:
+                shutil.rmtree(size.store, ignore_errors=True)  # the disk holds one size's store at a time
+        res["agreement"] = agreement(res["runs"])
+        res["rows_per_release"] = res["runs"][f"ingest {CURRENT}"][0]["rows"]
+        results.append(res)
+        write(env, results, name, t0)  # after every size: a run stopped later keeps what it measured
+    md = write(env, results, name, t0)
     stamp = env["when"].replace(":", "").replace("-", "")
-    shutil.copyfile(RESULTS / "latest.json", RESULTS / f"{stamp}{'-growth' if args.growth else ''}.json")
+    shutil.copyfile(RESULTS / f"{name}.json", RESULTS / f"{stamp}{'-growth' if args.growth else ''}.json")
     print(md)
-    say(f"done in {env['bench_seconds'] / 60:.1f} min; wrote {RESULTS / 'latest.md'} and latest.json")
+    say(f"done in {env['bench_seconds'] / 60:.1f} min; wrote {RESULTS / name}.md and {name}.json")
     failed = [t for res in results for r in res["rows"] for t in r.get("targets", []) if not t["pass"]]
     # A benchmark, not a test: a missed target is reported in the table, never as a failing exit code.
     issue = [t for t in failed if not t.get("own")]
@@ -564,6 +637,17 @@ def main(argv: list[str] | None = None) -> int:
     if len(failed) > len(issue):
         say(f"our own stricter targets: {len(failed) - len(issue)} missed")
     return 0
+
+
+def write(env: dict[str, Any], results: list[dict[str, Any]], name: str, t0: float) -> str:
+    env["load_after"] = os.getloadavg()
+    env["bench_seconds"] = time.perf_counter() - t0
+    md = render(env, results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(md, encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps({"environment": env, "results": results}, indent=1,
+                                                     default=str), encoding="utf-8")
+    return md
 
 
 if __name__ == "__main__":

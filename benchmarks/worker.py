@@ -75,6 +75,14 @@ def step_generate(out: str, places: str) -> dict[str, Any]:
     return m
 
 
+def step_grow(base: str, out: str, places: str) -> dict[str, Any]:
+    """The growth data: the preset's rows shuffled, tiled to ``places`` (benchmarks/growth_data.py)."""
+    from growth_data import build  # benchmarks/, this script's folder
+
+    _, m = timed(lambda: build(Path(base), Path(out), int(places)))
+    return m
+
+
 def step_copy(visits: str, target: str) -> dict[str, Any]:
     """The ingest reference: DuckDB copies the snapshot's visits Parquet to Parquet (zstd, as the store)."""
     import duckdb
@@ -245,6 +253,7 @@ def step_dashboard(home: str) -> dict[str, Any]:
 
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "generate": step_generate,
+    "grow": step_grow,
     "copy": step_copy,
     "ingest": step_ingest,
     "scan": step_scan,

@@ -19,7 +19,6 @@ SELECT
     count(*) FILTER (WHERE f_raw_visits_too_large) AS raw_visits_too_large,
     count(too_long_column) AS string_too_long,
     string_agg(DISTINCT too_long_column, ', ' ORDER BY too_long_column) AS string_too_long_columns,
-    count(DISTINCT place_id) AS places,
     min(date) AS first_date,
     max(date) AS last_date,
     count(raw_visits) AS raw_visits_rows,

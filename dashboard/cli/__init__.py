@@ -104,6 +104,11 @@ def data_error(exc: BaseException) -> str | None:
     """
     import json
 
+    from dashboard.sql import budget
+
+    ran_out = budget.explain(exc)  # memory or disk ran out: say which and the setting that changes it
+    if ran_out is not None:
+        return str(ran_out)
     if isinstance(exc, json.JSONDecodeError):
         return (f"a JSON file of the store is corrupt ({exc.msg} at line {exc.lineno} column {exc.colno}); "
                 "rerun with --debug to see which")

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard.sql import files
+from dashboard.sql import budget, files
 from dashboard.sql.engine import Inputs, check_call
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -23,14 +23,31 @@ _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 Error = duckdb.Error
 
 
-def connect(memory_limit: str | None = None, temp_directory: Path | None = None) -> DuckDBEngine:
-    """A new in-memory database; with a memory budget and a spill folder when given (the ingest)."""
-    config: dict[str, str] = {}
+#: Prefix of the spill folders of connections other than an ingest's (see :mod:`dashboard.sql.budget`).
+SPILL_PREFIX = "relcheck-spill-"
+
+
+def connect(memory_limit: str | None = None, temp_directory: Path | None = None,
+            preserve_order: bool = True, aggregates: bool = False) -> DuckDBEngine:
+    """A new in-memory database within the memory budget (:func:`dashboard.sql.budget.current`).
+
+    ``temp_directory``: where it spills (default: a private folder under $RELCHECK_SPILL_DIR or the system's
+    temporary folder, made only if it spills); ``memory_limit`` overrides DuckDB's share of the budget (a
+    DuckDB size); ``preserve_order=False`` lets operators stream and spill without keeping the input's row
+    order, for connections whose every query orders what it writes or does not care (the ingest);
+    ``aggregates=True``: a connection of big aggregates, given the threads the budget affords
+    (:meth:`~dashboard.sql.budget.Budget.engine_threads`).
+    """
+    plan = budget.current()
+    spill = temp_directory if temp_directory is not None else budget.spill_path(plan, SPILL_PREFIX)
+    config = plan.config(spill)
     if memory_limit:
         config["memory_limit"] = memory_limit
-    if temp_directory is not None:
-        config["temp_directory"] = str(temp_directory)
-    return DuckDBEngine(duckdb.connect(":memory:", config=config) if config else duckdb.connect(":memory:"))
+    if not preserve_order:
+        config["preserve_insertion_order"] = "false"
+    if aggregates:
+        config["threads"] = str(plan.engine_threads())
+    return DuckDBEngine(duckdb.connect(":memory:", config=config))
 
 
 class Result:
@@ -138,6 +155,25 @@ class DuckDBEngine:
         """Write a relation as one zstd-compressed Parquet file."""
         relation.write_parquet(str(path), compression="zstd")
 
+    def write_parquet_parts(self, relations: Sequence[duckdb.DuckDBPyRelation], path: Path) -> None:
+        """Write relations of one schema, one after another, as one zstd-compressed Parquet file.
+
+        Each relation runs on its own when its turn comes (streamed batch by batch), so each can use the whole
+        memory budget."""
+        import pyarrow.parquet as pq  # heavy: only for a release big enough to need parts
+
+        writer = None
+        try:
+            for rel in relations:
+                reader = rel.to_arrow_reader()
+                if writer is None:
+                    writer = pq.ParquetWriter(str(path), reader.schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch)
+        finally:
+            if writer is not None:
+                writer.close()
+
     # ------------------------------------------------------ reading a delivered snapshot
     def read_file(self, path: Path, delimiter: str) -> duckdb.DuckDBPyRelation:
         """A Parquet file as it is, or a CSV file as text columns (the contract types it in SQL).
@@ -228,6 +264,9 @@ class DuckDBEngine:
             names, header=True, delimiter=delimiter, quotechar='"', escapechar='"',
             columns={name: "VARCHAR" for name in columns}, auto_detect=False, filename=True,
             max_line_size=max_line_size,
+            # DuckDB's default buffer is 16 lines of the longest allowed (1 GiB for 64 MiB lines): over the
+            # memory budget's share by itself. Two of them still hold any line allowed.
+            buffer_size=2 * max_line_size,
         )
 
     @staticmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import ContractError, RelcheckError, suggest
+from dashboard.sql import budget
 from dashboard.store.manifest import CONTROL as CONTROL
 from dashboard.store.manifest import CREATED_AT_SLACK as CREATED_AT_SLACK
 from dashboard.store.manifest import FIRST_DATE as FIRST_DATE
@@ -357,6 +358,8 @@ def _reading(cur: DuckDBEngine, path: Path) -> Iterator[None]:
     try:
         yield
     except cur.Error as exc:
+        if budget.explain(exc) is not None:
+            raise  # memory or disk ran out: not the file's fault (the ingest says which)
         raise ContractError(str(path), f"cannot be read: {cur.describe_read_error(exc)}") from None
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import RelcheckError
+from dashboard.sql import budget
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import read_checked_snapshot, validate_snapshot
 from dashboard.store.manifest import check_base
@@ -22,42 +23,28 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 
-#: DuckDB's memory budget during an ingest. The per place and day rollup of a big release (tens of millions of
-#: groups) spills to a private temporary folder beyond it, so an ingest streams at any size; raise it with
-#: RELCHECK_INGEST_MEMORY (a DuckDB size, e.g. "4GB") on a machine with memory to spare.
-MEMORY_LIMIT = "1GB"
-
-
 SPILL_PREFIX = "relcheck-ingest-"
 
 
 def _spill_folder() -> Path:
-    """A private temporary folder for DuckDB's spill files, named after this process.
+    """A private folder for DuckDB's spill files, named after this process, under $RELCHECK_SPILL_DIR or the
+    system's temporary folder (never the store: a refused snapshot must leave the store untouched).
 
     Those of ingests killed before their cleanup (their process is gone) are removed first.
     """
-    for old in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
-        pid = old.name[len(SPILL_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    plan = budget.current()
+    budget.spill_path(plan, SPILL_PREFIX)  # makes the parent (or says it cannot be used); sweeps dead ingests'
+    return Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=plan.spill_parent))
 
 
 def _connect(spill: Path) -> DuckDBEngine:
-    """An in-memory engine with a memory budget and a spill folder (removed by the caller)."""
+    """An in-memory engine within the memory budget ($RELCHECK_MEMORY), spilling to ``spill`` (removed by the
+    caller). Insertion order is not preserved: every file the ingest writes is either ordered by its query or
+    read only by aggregates, so DuckDB may stream and spill each step in any order, at any size; its threads
+    are what the budget affords (one per GiB of DuckDB's share)."""
     from dashboard.sql import duckdb_engine  # heavy (duckdb): only when an ingest runs
 
-    return duckdb_engine.connect(os.environ.get("RELCHECK_INGEST_MEMORY") or MEMORY_LIMIT, spill)
+    return duckdb_engine.connect(temp_directory=spill, preserve_order=False, aggregates=True)
 
 
 #: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
@@ -65,6 +52,26 @@ def _connect(spill: Path) -> DuckDBEngine:
 #: over 1.3 GB at 500,000 places.)
 ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
+
+
+#: Visits rows per place range of the daily rollup at 1 GB of DuckDB's share (its aggregate ran out of 1.2 GB
+#: on 182 M shuffled rows in one piece).
+ROWS_PER_PART_PER_GB = 30_000_000
+
+
+def _write_place_daily(con: DuckDBEngine, rows: int, path: Path) -> None:
+    """The per-place daily rollup in one query, or for a big release range of place ids after range."""
+    per_part = max(1, int(ROWS_PER_PART_PER_GB * budget.current().engine_bytes / 10**9))
+    parts = -(-rows // per_part)
+    if parts <= 1:
+        con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), path)
+        return
+    places = int(con.run("ingest_place_count", inputs={"places_typed": "places_typed"}).rows()[0][0])
+    step = max(1, -(-places // parts))
+    bounds = [r[0] for r in con.run("ingest_place_bounds", inputs={"places_typed": "places_typed"}, step=step).rows()]
+    edges = [None, *bounds, None]
+    con.write_parquet_parts([con.relation("ingest_place_daily_part", inputs=FLAGS, lo=lo, hi=hi)
+                             for lo, hi in zip(edges, edges[1:], strict=False)], path)
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -93,12 +100,17 @@ def ingest_release(
     release came in, kept in its manifest (default: a snapshot and its file names; dashboard.store.provenance).
     """
     folder = Path(folder)
-    step = progress or (lambda stage, done, total: None)
-    # Spill files go to the system's temporary folder: a refused snapshot must leave the store untouched.
+    report = progress or (lambda stage, done, total: None)
+    doing = ["validating the snapshot"]
+
+    def step(stage: str, done: int, total: int, what: str | None = None) -> None:
+        doing[0] = what or stage
+        report(stage, done, total)
+
     spill = _spill_folder()
     con = _connect(spill / "duckdb")
     try:
-        step("validating", 0, 4)
+        step("validating", 0, 4, "validating the snapshot")
         snap = (read_checked_snapshot if checked else validate_snapshot)(folder, con, delimiter=delimiter)
         rid = snap.manifest.release_id
         if not replace and store.exists() and rid in store.release_ids():
@@ -120,11 +132,13 @@ def ingest_release(
             enums = {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
             visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), enums)
             con.write_parquet(visits, staged / "visits.parquet")
-            step("writing rollups", 2, 4)
+            step("writing rollups", 2, 4, "writing the per-place, per-source rollup")
             con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
-            daily = (con.relation("ingest_place_daily_unique", inputs=FLAGS) if snap.daily_unique
-                     else con.relation("ingest_place_daily", inputs=FLAGS))
-            con.write_parquet(daily, staged / "place_daily.parquet")
+            doing[0] = "writing the per-place daily rollup"
+            if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves
+                con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
+            else:
+                _write_place_daily(con, int(snap.profile["visits"]["rows"]), staged / "place_daily.parquet")
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
@@ -161,6 +175,11 @@ def ingest_release(
             raise
         step("done", 4, 4)
         return release
+    except Exception as exc:
+        ran_out = budget.explain(exc)
+        if ran_out is None:
+            raise
+        raise budget.ResourceError(f"ingest of {folder} stopped while {doing[0]}: {ran_out}") from None
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
