@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STORE  ?= $(or $(RELCHECK_HOME),relcheck_store)
 PORT   ?= 8501
 
-.PHONY: run test lint bench bench-growth bench-start bench-spark sample clean help
+.PHONY: run test test-spark lint bench bench-growth bench-start bench-spark sample clean help
 
 help:
 	@echo "make run    - set up, build the sample store if absent, start the dashboard on :$(PORT)"
@@ -44,6 +44,9 @@ test: .stamp-install-test
 lint: .stamp-install-test
 	$(BIN)/ruff check dashboard tests benchmarks scripts
 	$(BIN)/lint-imports
+
+test-spark: .stamp-install-test
+	$(BIN)/python -m pytest -m "spark or spark_full" tests/sql/spark
 
 bench: .stamp-install-test
 	$(BIN)/python benchmarks/run.py

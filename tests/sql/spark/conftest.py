@@ -32,5 +32,7 @@ def spark_settings() -> tuple[EngineSettings, EngineSettings]:
         "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
         "spark.connect.grpc.binding.port": str(port),
         "spark.connect.grpc.binding.address": "127.0.0.1",
+        # Tiny tables: no broadcast joins (a Connect query's broadcast ran out of the default driver memory).
+        "spark.sql.autoBroadcastJoinThreshold": "-1",
     })
     return local, EngineSettings(name="spark", remote=f"sc://127.0.0.1:{port}")
