@@ -99,8 +99,8 @@ def judge(
     ``no_data`` for a warn criterion but ``fail`` for a block one, with a ``note`` saying why; and a block
     criterion on a scope with no place in one release (``empty_side``: "current" or "candidate") fails
     whatever its value. A noise-relative criterion (``threshold_noise = k``) is judged with its bound made
-    absolute by ``noise_floor`` (shown as the threshold, the note says how); without a known floor it has
-    no data, as above, and the note gives the reason.
+    absolute by ``noise_floor`` (shown as the threshold, the note says how); without a known floor it is
+    ``no_data`` whatever its severity, and the note gives the reason (replicate runs of the current release).
     """
     resolution = why = None
     if criterion.noise_relative:  # unresolved (floor unknown), it judges any value no_data
@@ -113,7 +113,7 @@ def judge(
     block = criterion.severity == "block"
     if outcome == Status.NO_DATA:
         note = note or f"no data: {criterion.metric} cannot be computed on this scope"
-        if block:
+        if block and not why:  # an unknown noise floor stays no_data (issue 14): the reason says what to add
             outcome = Status.FAIL
             note += "; a block criterion without data fails unless signed off"
     elif empty_side and block and outcome == Status.PASS:

@@ -46,7 +46,8 @@ crit = pd.DataFrame(
             "criterion": x.name,
             "applies to": _applies(x),
             "measure": metric_label(x.metric),
-            "bound": formatting.bound_text(x.metric, x.op, x.threshold),
+            "bound": (f"within {x.threshold_noise:g} × the scope's noise floor" if x.noise_relative
+                      else formatting.bound_text(x.metric, x.op, x.threshold)),
             "severity": "blocks the release" if x.severity == "block" else "warns",
         }
         for x in sh.criteria

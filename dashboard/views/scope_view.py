@@ -58,6 +58,7 @@ def render(
             "(the Explore page lists what exists)."
         )
         return detail
+    st.markdown(f"**When:** {ui.md('; '.join(detail.summary))}")
     ui.metric_tiles(v, HEADLINE + SECOND)
     guarantee_section.usual_movement_table(c, scope, v, prefix)
     ci = v.get("level_change_ci95_pct")
@@ -73,11 +74,16 @@ def render(
         ["Series", "Weekly growth", "Brand shares", "Sources", "Places"], key="tab", bind="query-params"
     )
     with series:
+        onset = detail.diverges_from  # a dashed line where candidate and current part (None: no line)
         ui.plot(
-            charts.daily_series_chart(detail.daily, f"Daily visits — {name}", cur, cand), f"{prefix}_daily"
+            charts.with_onset_marker(charts.daily_series_chart(detail.daily, f"Daily visits — {name}", cur, cand),
+                                     onset),
+            f"{prefix}_daily",
         )
         ui.plot(
-            charts.weekly_series_chart(detail.weekly, f"Weekly visits — {name}", cur, cand),
+            charts.with_onset_marker(
+                charts.weekly_series_chart(detail.weekly, f"Weekly visits — {name}", cur, cand), onset
+            ),
             f"{prefix}_weekly",
         )
         ui.table(detail.daily, f"{prefix}_daily_series", VISITS)

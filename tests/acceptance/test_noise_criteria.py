@@ -30,6 +30,13 @@ applies_to = "categories"
 metric = "weekly_growth_mae_pp"
 threshold_noise = 3
 severity = "warn"
+
+[[criteria]]
+name = "trend within noise, blocking"
+applies_to = "categories"
+metric = "weekly_growth_mae_pp"
+threshold_noise = 3
+severity = "block"
 """
 
 
@@ -68,3 +75,7 @@ def test_unknown_noise_floor_is_no_data_with_the_reason(stakeholders) -> None:
     assert trend is not None and trend.status == "no_data" and trend.threshold is None
     assert "noise floor of weekly_growth_mae_pp on this scope is unknown" in (trend.note or "")
     assert "no replicates of r4" in (trend.note or "")
+    # A block criterion too: an unknown floor is no_data with its reason, not a fail (issue 14, point 3).
+    blocking = gate.result("trend within noise, blocking", "category:Fitness")
+    assert blocking is not None and blocking.status == "no_data" and blocking.threshold is None
+    assert "no replicates of r4" in (blocking.note or "")
