@@ -68,7 +68,7 @@ def saved_scopes_picker(c: ui.Ctx) -> None:
     home = str(c.store.home)
     _message()
     kept, error = ui.try_call(saved_scopes.list_scopes, home)
-    with st.expander(f"Saved scopes ({len(kept or [])})", expanded=bool(kept) and not st.query_params):
+    with st.expander(f"Saved scopes ({len(kept or [])})", expanded=bool(kept) and not any(k.startswith("x_") for k in st.query_params)):
         if error:
             st.error(ui.md(error))
             return

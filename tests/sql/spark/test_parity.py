@@ -18,7 +18,7 @@ from dashboard.engine.session import PairSession
 from dashboard.sql.engine import EngineSettings
 from dashboard.store.catalog import Store
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]  # one worker, one JVM
 
 
 def _both(settings: EngineSettings, fn: Any) -> tuple[Any, Any]:
