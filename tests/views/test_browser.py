@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
-from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
+from browser_support import CHROMIUM_ARGS, REPO, chromium, chromium_path, streamlit_server
 from hostile_world import CATEGORY, EVIL, PAYLOAD, build
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -45,10 +45,8 @@ def server(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
-from playwright.sync_api import Page, expect, sync_playwright
+from browser_support import REPO, chromium, streamlit_server, wait_idle
+from playwright.sync_api import Page, expect
 
 from dashboard.store.catalog import Store
 
@@ -21,15 +21,12 @@ WIDTH, HEIGHT = 1280, 800
 def page(sample_store_template: Store) -> Iterator[tuple[str, Page]]:
     # The chaos lab writes nothing: the shared sample store is served as is.
     with streamlit_server(sample_store_template.home, REPO / "sample_data" / "stakeholders.toml",
-                          scenarios=REPO / "sample_data" / "chaos.toml") as url, sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+                          scenarios=REPO / "sample_data" / "chaos.toml") as url, chromium() as b:
         yield url, b.new_context(viewport={"width": WIDTH, "height": HEIGHT}).new_page()
-        b.close()
 
 
 def wait_ready(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=LOAD)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD)
+    wait_idle(page, LOAD)
 
 
 def test_the_robustness_matrix_fits_1280_px(page) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS, REPO, chromium_path, streamlit_server
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from browser_support import REPO, chromium, streamlit_server, wait_idle
+from playwright.sync_api import Browser, Page, expect
 
 from dashboard.store.catalog import Store
 from dashboard.store.saved_scopes import list_scopes
@@ -32,10 +32,8 @@ def server(sample_store_template: Store, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -47,8 +45,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def wait_ready(page: Page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=LOAD)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=LOAD)
+    wait_idle(page, LOAD)
 
 
 def no_horizontal_scroll(page: Page) -> None:
