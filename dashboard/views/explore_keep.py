@@ -164,10 +164,13 @@ def keep_section(
     st.subheader("Keep it")
     home = str(c.store.home)
     save, overwrite = st.columns([1, 3], vertical_alignment="center")
-    save.button("Save this scope", key="x_save", on_click=_save, args=(home, scope, kind, tier, stage),
-                icon=":material/bookmark_add:", type="primary",
-                help="Keeps the filters, places and stakeholder kind in the store, under the scope's name.")
+    # Saved in this run, not in an on_click callback: a callback's args are the scope of the previous run,
+    # so a place picked just before the click would be left out.
+    clicked = save.button("Save this scope", key="x_save", icon=":material/bookmark_add:", type="primary",
+                          help="Keeps the filters, places and stakeholder kind in the store, under the scope's name.")
     overwrite.checkbox("Replace a saved scope of the same name", key="x_overwrite")
+    if clicked:
+        _save(home, scope, kind, tier, stage)
     if err := st.session_state.pop("_x_save_error", None):
         st.error(f"Not saved: {ui.md(err)}")
     if ok := st.session_state.pop("_x_save_ok", None):
