@@ -98,7 +98,8 @@ class PairSession:
         try:
             self.a.register(self.engine, "a")
             self.b.register(self.engine, "b")
-            row = self.engine.run("pair_window", inputs={"daily_a": "daily_a", "daily_b": "daily_b"}).rows()[0]
+            row = self._catalog_window() or self.engine.run(
+                "pair_window", inputs={"daily_a": "daily_a", "daily_b": "daily_b"}).rows()[0]
             if row is None or row[0] is None or row[1] is None or row[0] > row[1]:
                 raise RelcheckError(
                     f"releases '{self.a.label}' and '{self.b.label}' have no common dates; "
@@ -110,6 +111,17 @@ class PairSession:
         self._window = window if window is not None else Window(row[0], row[1])
         self.defs: list[ScopeDef] = []
         self._source_window: dict[str, Window] = {}
+        self._values: dict[str, list[str]] = {}
+
+    def _catalog_window(self) -> tuple[dt.date, dt.date] | None:
+        """The common dates of two stored releases from the catalog (the dates ingest found in their visits),
+        without a scan; None for a virtual side (chaos) or a store that did not record them."""
+        rels = [self.a.release, self.b.release]
+        if any(r is None or not r.first_date or not r.last_date for r in rels):
+            return None
+        firsts = [dt.date.fromisoformat(r.first_date) for r in rels]  # type: ignore[union-attr, arg-type]
+        lasts = [dt.date.fromisoformat(r.last_date) for r in rels]  # type: ignore[union-attr, arg-type]
+        return max(firsts), min(lasts)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -168,9 +180,18 @@ class PairSession:
         Place attributes (category, region, brand with null as "(independent)", place) come from each
         release's places table; sources and segments from each release's visits.
         """
+        if kind not in self._values:  # a gate checks many scopes of a few kinds
+            self._values[kind] = self._find_values(kind)
+        return list(self._values[kind])
+
+    def _find_values(self, kind: str) -> list[str]:
         query, base = values_query(kind)
         found: set[str] = set()
-        for side in SIDES:
+        for side, release in zip(SIDES, (self.a.release, self.b.release), strict=True):
+            recorded = (release.sources if kind == "source" else release.segments) if release is not None else ()
+            if kind in ROW_KINDS and recorded:  # the catalog lists what ingest found: no scan of the visits
+                found.update(v for v in recorded if v is not None)
+                continue
             rows = self.engine.run(query, inputs=side_inputs(side, base), attribute=kind).rows()
             found.update(r[0] for r in rows if r[0] is not None)
         return sorted(found)
