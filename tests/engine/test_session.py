@@ -46,3 +46,19 @@ def test_a_second_prepare_on_one_session_equals_a_fresh_session(sample_store: St
     assert set(after) == {d.scope_id for d in second}
     assert after == expected
     assert again == before
+
+
+def test_the_catalog_gives_the_same_window_and_row_values_as_a_scan(sample_store: Store) -> None:
+    """The window and the sources/segments come from the catalog (no scan): they must equal the files'."""
+    current, candidate = "2026.10.0", "2026.11.0"
+    files = {rid: sample_store.release(rid) for rid in (current, candidate)}
+    dates = [duckdb.sql("SELECT min(date), max(date) FROM read_parquet($p)",
+                        params={"p": str(r.place_daily_path)}).fetchall()[0] for r in files.values()]
+    with PairSession(sample_store, current, candidate) as s:
+        assert (s.window.start, s.window.end) == (max(d[0] for d in dates), min(d[1] for d in dates))
+        for kind in ("source", "segment"):
+            scanned = set()
+            for r in files.values():
+                scanned |= {v for (v,) in duckdb.sql(f"SELECT DISTINCT {kind} FROM read_parquet($p)",
+                                                     params={"p": str(r.visits_path)}).fetchall() if v is not None}
+            assert s.values(kind) == sorted(scanned) and scanned, kind
