@@ -599,8 +599,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.growth:
         places = [int(p) for p in args.sizes.split(",")]
+        # pandas, the dashboard and start-up only at the preset's size (pandas needs ~6 GB there already)
         sizes = [Size(p, args.repeat if i == 0 else args.growth_repeat, args.ingest_repeat if i == 0 else 1,
-                      pandas=i == 0 or args.pandas_growth, shuffled=True, full=i == 0)
+                      pandas=(i == 0 and p == BASE_PLACES) or args.pandas_growth, shuffled=True,
+                      full=i == 0 and p == BASE_PLACES)
                  for i, p in enumerate(places)]
     else:
         sizes = [Size(args.places, args.repeat, args.ingest_repeat)]
