@@ -2,6 +2,8 @@
 -- days, brands split, and a flag per broken rule.
 -- params: none
 -- reads: pat_rows (the files' rows as text, from dashboard/store/patterns_read.py)
+-- raw_days: the days' raw visits, NULL when raw_is_counts (the counts are whole and add up to raw_visit_counts:
+-- they are the raw visits themselves, patterns_long takes them from the counts instead of a copy per row).
 -- raw_visit_counts is spread in proportion to visits_by_day (evenly when the week has no visits) by largest
 -- remainder, so each week keeps its integer total: the days' floors, plus one for the days with the largest
 -- fractions (ties: the earlier day), as many as the floors fall short.
@@ -39,18 +41,23 @@ WITH t AS (
         coalesce(e GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]', false) AS end_date_only,
         coalesce(CASE WHEN json_valid(vbd) THEN json_type(vbd) = 'ARRAY' END, false) AS is_array,
         try_cast(rvc AS DOUBLE) AS raw_number,
+        CASE WHEN starts_with(br, '[') AND json_valid(br) THEN try_cast(try_cast(br AS JSON) AS VARCHAR[]) END
+            AS brand_json
+    FROM t
+), b AS (
+    SELECT *,
         CASE
             WHEN br IS NULL OR br IN ('[]', 'null', 'None') THEN []::VARCHAR[]
             WHEN starts_with(br, '[') AND json_valid(br) THEN list_filter(
-                list_transform(try_cast(try_cast(br AS JSON) AS VARCHAR[]), lambda x: trim(x)), lambda x: x <> '')
+                list_transform(brand_json, lambda x: trim(x)), lambda x: x <> '')
             ELSE list_filter(list_transform(string_split(br, ','), lambda x: trim(x)), lambda x: x <> '')
         END AS brand_list
-    FROM t
+    FROM p
 ), a AS (
     SELECT *,
         CASE WHEN is_array THEN try_cast(try_cast(vbd AS JSON) AS DOUBLE[]) END AS counts,
         date_diff('day', week_start, week_end) AS range_days
-    FROM p
+    FROM b
 ), totals AS (
     -- A week whose counts are whole and add up to raw_visit_counts (SafeGraph's raw visits_by_day) is its own
     -- spread (the largest remainder gives the counts back), so the spread is not computed for it.
@@ -77,9 +84,10 @@ WITH t AS (
 SELECT
     file, "row", place_key, week_start, counts,
     CAST(raw_number AS BIGINT) AS raw_visit_counts,
-    CASE WHEN raw_is_counts THEN CAST(counts AS BIGINT[]) ELSE
+    CASE WHEN NOT raw_is_counts THEN
         list_transform(exact, lambda x, i: CAST(floor(x) + CASE WHEN fraction_rank[i] <= short_by THEN 1 ELSE 0 END AS BIGINT))
     END AS raw_days,
+    raw_is_counts,
     location_name, brand_list[1] AS brand, array_to_string(brand_list[2:], ', ') AS other_brands,
     top_category, sub_category, region, city, try_cast(latitude AS DOUBLE) AS latitude,
     try_cast(longitude AS DOUBLE) AS longitude, parent_placekey, absent,
@@ -100,8 +108,7 @@ SELECT
     END) AS f_length_mismatch,
     (rvc IS NOT NULL AND (raw_number IS NULL OR raw_number < 0 OR raw_number <> floor(raw_number)))
         AS f_raw_invalid,
-    (br IS NOT NULL AND starts_with(br, '[') AND br <> '[]'
-        AND CASE WHEN json_valid(br) THEN try_cast(try_cast(br AS JSON) AS VARCHAR[]) IS NULL ELSE true END)
+    (br IS NOT NULL AND starts_with(br, '[') AND br <> '[]' AND (NOT json_valid(br) OR brand_json IS NULL))
         AS f_brands_malformed,
     coalesce(trim(top_category), '') = '' AS f_category_empty,
     coalesce(trim(region), '') = '' AS f_region_empty,
