@@ -297,7 +297,10 @@ def import_patterns(
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
         repeated = 0
-        weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
+        if cur.run("patterns_weeks_grid", inputs=PARSED).rows()[0][0]:  # every place in every week, back to back
+            weeks: dict[str, Any] = {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
+        else:
+            weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
         if weeks["overlapping_rows"]:
             # Some weeks of a place overlap: group the days, refuse disagreements, keep agreeing repeats once.
             _materialise(cur, cur.relation("patterns_long", inputs=PARSED), work / "long.parquet", "pat_long")

@@ -248,3 +248,26 @@ def test_replace_and_refuse_an_existing_id(tmp_path: Path, store: Store) -> None
         run(store, f)
     g = write_csv(tmp_path / "g.csv", [week(KEY_A, MON, [2] * 7)])
     assert visits(run(store, g, replace=True))[(KEY_A, MON)][0] == 2
+
+
+@pytest.mark.parametrize(("rows", "grid"), [
+    ([("a", 0, 7), ("b", 0, 7), ("a", 7, 7), ("b", 7, 7)], True),  # every place in every week, back to back
+    ([("a", 0, 7), ("a", 0, 7), ("a", 7, 7), ("b", 7, 7)], False),  # a week twice for a, b misses one: 4 = 2 x 2 rows
+    ([("a", 0, 7), ("b", 0, 7), ("a", 14, 7), ("b", 14, 7)], False),  # a hole between the weeks
+    ([("a", 0, 7), ("a", 6, 7)], False),  # Sunday and Monday weeks overlap
+    ([("a", 0, 7), ("a", 7, 3)], True),  # a short last week
+])
+def test_the_full_grid_shortcut_agrees_with_the_per_place_window(rows: list[tuple[str, int, int]], grid: bool) -> None:
+    from dashboard.sql import duckdb_engine
+
+    d0 = dt.date(2020, 3, 2)
+    with duckdb_engine.connect() as eng:
+        eng.register("pat_parsed", duckdb.sql("SELECT place_key, week_start, counts FROM (VALUES " + ", ".join(
+            f"('{k}', DATE '{d0 + dt.timedelta(days=s)}', [{', '.join(['1.0'] * n)}])" for k, s, n in rows)
+            + ") t(place_key, week_start, counts)").to_arrow_table())
+        assert eng.run("patterns_weeks_grid", inputs={"pat_parsed": "pat_parsed"}).rows()[0][0] is grid
+        weeks = eng.run("patterns_place_weeks", inputs={"pat_parsed": "pat_parsed"}, limit=5).dicts()[0]
+    if grid:  # what import_patterns takes instead of running the window
+        assert weeks == {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
+    else:
+        assert weeks["overlapping_rows"] or weeks["gap_places"] or rows[0] == rows[1]
