@@ -12,7 +12,8 @@
 -- A date-time end at 00:00 is exclusive (SafeGraph: the next Monday 00:00); any other time of day is inclusive;
 -- a date-only end may be either. Without date_range_end the array must hold one week.
 -- The ISO shapes are told apart by GLOB (no regular expression: it costs a tenth of the parse per row), an epoch
--- by a regular expression only when the value has no ISO date shape (a date shape is never epoch seconds).
+-- by a regular expression only when the value has no ISO date shape (a date shape is never epoch seconds); the
+-- usual end, a midnight with an offset, by GLOB too. Valid JSON starting with '[' is an array (no second parse).
 WITH t AS (
     SELECT *,
         trim(date_range_start) AS s,
@@ -34,12 +35,14 @@ WITH t AS (
             WHEN NOT e GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ]*'
                 THEN CASE WHEN regexp_full_match(e, '-?[0-9]{1,11}(\.[0-9]*)?')
                     THEN DATE '1970-01-01' + CAST(floor((CAST(e AS DOUBLE) + 43200) / 86400) AS INTEGER) END
-            WHEN regexp_matches(e, '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]00:00(:00(\.0*)?)?([+-Z]|$)')
+            WHEN e GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ]00:00:00[+-]*'
+                OR regexp_matches(e, '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]00:00(:00(\.0*)?)?([+-Z]|$)')
                 THEN try_cast(left(e, 10) AS DATE)
             ELSE try_cast(left(e, 10) AS DATE) + 1
         END AS week_end,
         coalesce(e GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]', false) AS end_date_only,
-        coalesce(CASE WHEN json_valid(vbd) THEN json_type(vbd) = 'ARRAY' END, false) AS is_array,
+        coalesce(CASE WHEN starts_with(vbd, '[') THEN json_valid(vbd)
+            WHEN json_valid(vbd) THEN json_type(vbd) = 'ARRAY' END, false) AS is_array,
         try_cast(rvc AS DOUBLE) AS raw_number,
         CASE WHEN starts_with(br, '[') AND json_valid(br) THEN try_cast(try_cast(br AS JSON) AS VARCHAR[]) END
             AS brand_json
