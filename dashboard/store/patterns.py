@@ -297,7 +297,8 @@ def import_patterns(
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
         repeated = 0
-        if cur.run("patterns_weeks_grid", inputs=PARSED).rows()[0][0]:  # every place in every week, back to back
+        grid = bool(cur.run("patterns_weeks_grid", inputs=PARSED).rows()[0][0])  # every place in every week
+        if grid:
             weeks: dict[str, Any] = {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
         else:
             weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
@@ -318,7 +319,7 @@ def import_patterns(
         if len({tuple(c for c in i.absent if c in PLACE_COLUMNS) for i in infos}) > 1:
             cur.materialise("pat_places", "patterns_places", inputs=PARSED)
         else:
-            cur.materialise("pat_places", "patterns_places_latest", inputs=PARSED)
+            cur.materialise("pat_places", "patterns_places_grid" if grid else "patterns_places_latest", inputs=PARSED)
         warnings = _warnings(cur, profile, weeks, repeated)
 
         step("writing the release", len(paths) + 2, total)

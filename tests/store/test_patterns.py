@@ -271,3 +271,25 @@ def test_the_full_grid_shortcut_agrees_with_the_per_place_window(rows: list[tupl
         assert weeks == {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
     else:
         assert weeks["overlapping_rows"] or weeks["gap_places"] or rows[0] == rows[1]
+
+
+def test_the_places_of_a_full_grid_are_the_latest_weeks_attributes_and_changes() -> None:
+    from dashboard.sql import duckdb_engine
+
+    cols = "place_key, week_start, file, location_name, brand, other_brands, top_category, region, city, sub_category, " \
+           "parent_placekey, latitude, longitude"
+    rows = [  # a: the name, the other brands and the latitude change (to NULL); b: nothing; c: the city changes
+        "('a', DATE '2020-03-02', 'w1.csv', 'A', 'X', NULL, 'Gym', 'CA', 'SF', NULL, NULL, 1.0, 2.0)",
+        "('a', DATE '2020-03-09', 'w2.csv', 'A2', 'X', 'Y', 'Gym', 'CA', 'SF', NULL, NULL, NULL, 2.0)",
+        "('b', DATE '2020-03-02', 'w1.csv', 'B', NULL, NULL, 'Gym', 'CA', 'LA', '', 'p', 3.0, 4.0)",
+        "('b', DATE '2020-03-09', 'w2.csv', 'B', NULL, NULL, 'Gym', 'CA', 'LA', '', 'p', 3.0, 4.0)",
+        "('c', DATE '2020-03-09', 'w2.csv', NULL, NULL, NULL, 'Gym', 'CA', 'LA', NULL, NULL, 5.0, 6.0)",
+        "('c', DATE '2020-03-02', 'w1.csv', NULL, NULL, NULL, 'Gym', 'CA', 'SJ', NULL, NULL, 5.0, 6.0)",
+    ]
+    with duckdb_engine.connect() as eng:
+        eng.register("pat_parsed", duckdb.sql(f"SELECT * FROM (VALUES {', '.join(rows)}) t({cols})").to_arrow_table())
+        grid = eng.run("patterns_places_grid", inputs={"pat_parsed": "pat_parsed"}).dicts()
+        latest = eng.run("patterns_places_latest", inputs={"pat_parsed": "pat_parsed"}).dicts()
+    assert sorted(grid, key=lambda r: r["place_id"]) == sorted(latest, key=lambda r: r["place_id"])
+    assert {r["place_id"]: r["changed"] for r in grid} == {
+        "a": ["location_name", "brands", "latitude"], "b": [], "c": ["city"]}
