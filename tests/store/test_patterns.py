@@ -293,3 +293,27 @@ def test_the_places_of_a_full_grid_are_the_latest_weeks_attributes_and_changes()
     assert sorted(grid, key=lambda r: r["place_id"]) == sorted(latest, key=lambda r: r["place_id"])
     assert {r["place_id"]: r["changed"] for r in grid} == {
         "a": ["location_name", "brands", "latitude"], "b": [], "c": ["city"]}
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_the_direct_write_stores_what_the_snapshot_path_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              overlap: bool) -> None:
+    """The stored files written straight from the import hold the rows, in the order, that ingesting the import's
+    snapshot stores (the path taken before, and still when a rule only the snapshot check applies is broken)."""
+    import dashboard.store.patterns as patterns
+
+    folder = tmp_path / "weekly"
+    b_week = week(KEY_B, MON, [0, 0, 1, 0, 0, 0, 0.5], brands='["A", "B"]')
+    write_csv(folder / "a.csv", [week(KEY_A, MON, [1, 2, 3, 4, 5, 6, 7], raw_visit_counts=40), b_week])
+    # A gap week for KEY_A, a renamed place, and (overlap) KEY_B's week delivered again, agreeing.
+    write_csv(folder / "b.csv", [week(KEY_A, "2020-03-16", [2] * 7, location_name="Renamed"),
+                                 *([b_week] if overlap else [])])
+    direct = run(Store(tmp_path / "direct"), folder)
+    monkeypatch.setattr(patterns, "store_import", lambda *a, **kw: None)
+    snapshot = run(Store(tmp_path / "snapshot"), folder)
+    for name in ("visits_path", "place_daily_path", "place_source_path", "places_path"):
+        a, b = getattr(direct.release, name), getattr(snapshot.release, name)
+        assert duckdb.sql(f"SELECT * FROM '{a}'").fetchall() == duckdb.sql(f"SELECT * FROM '{b}'").fetchall(), name
+    keep = ("rows", "places", "first_date", "last_date", "sources", "segments", "has_raw_visits", "kind", "components")
+    assert {k: direct.release.to_dict()[k] for k in keep} == {k: snapshot.release.to_dict()[k] for k in keep}
+    assert direct.warnings == snapshot.warnings and direct.repeated_days == snapshot.repeated_days == 7 * overlap
