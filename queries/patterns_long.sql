@@ -4,6 +4,10 @@
 -- Unnests side by side are zipped, a shorter or NULL list padded with NULLs: no raw_days, NULL raw visits.
 -- params: none
 -- reads: pat_parsed (from patterns_parsed, only rows that break no rule)
-SELECT file, place_key AS place_id, week_start + CAST(unnest(range(len(counts))) AS INTEGER) AS date,
-    unnest(counts) AS visits, unnest(raw_days) AS raw_visits
-FROM (SELECT file, place_key, week_start, counts, raw_days FROM pat_parsed ORDER BY place_key, week_start)
+-- raw_is_counts: the whole counts are the raw visits (patterns_rows leaves raw_days NULL then).
+SELECT file, place_id, date, visits, CASE WHEN raw_is_counts THEN CAST(visits AS BIGINT) ELSE raw_spread END AS raw_visits
+FROM (
+    SELECT file, place_key AS place_id, week_start + CAST(unnest(range(len(counts))) AS INTEGER) AS date,
+        unnest(counts) AS visits, unnest(raw_days) AS raw_spread, raw_is_counts
+    FROM (SELECT file, place_key, week_start, counts, raw_days, raw_is_counts FROM pat_parsed ORDER BY place_key, week_start)
+)

@@ -1,8 +1,10 @@
-"""Import weekly "patterns" files (one row per place and week) as one release, through the snapshot ingest.
+"""Import weekly "patterns" files (one row per place and week) as one release, as validated and atomic as an ingest.
 
-The files are read and checked by the SQL engine (``Store.cursor()``), exploded to the contract's long form (DESIGN section 3), written
-as a snapshot (release.toml, visits.parquet, places.parquet) into a private temporary folder, and handed to
-``ingest_release``: the same validated, atomic path as ``relcheck ingest``. A broken rule in any file
+The files are read once into a temp table and checked by the SQL engine (``Store.cursor()``), exploded to the
+contract's long form (DESIGN section 3), and the stored files are written straight from those relations
+(dashboard.store.patterns_write), by ingest's own queries, then published atomically. Only when a rule the import
+leaves to the snapshot check is broken, a snapshot (release.toml, visits.parquet, places.parquet) is written to a
+private temporary folder and handed to ``ingest_release``, whose message names the rule. A broken rule in any file
 refuses the whole import before anything reaches the store. The mapping is stated in the README.
 """
 
@@ -29,6 +31,7 @@ from dashboard.store.patterns_read import (
     inspect_all,
     read_group,
 )
+from dashboard.store.patterns_write import store_import
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -134,12 +137,6 @@ def _materialise(cur: DuckDBEngine, rel: Any, path: Path, name: str) -> None:
     cur.register_parquet(name, path)
 
 
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return int(pq.ParquetFile(path).metadata.num_rows)
-
-
 def _rule_problems(
     cur: DuckDBEngine, infos: list[PatternsFile]
 ) -> tuple[list[ContractError], list[dict[str, Any]]]:
@@ -166,22 +163,22 @@ def _rule_problems(
     return problems, profile
 
 
-def _read(cur: DuckDBEngine, infos: list[PatternsFile], work: Path, step: Progress, total: int) -> int:
-    """Parse every file into Parquet in ``work``, one scan per layout, reporting files and rows as they go."""
-    parsed: list[Path] = []
+def _read(cur: DuckDBEngine, infos: list[PatternsFile], step: Progress, total: int) -> int:
+    """Parse every file once into the temp table ``pat_parsed`` (one scan per layout), reporting files and rows
+    as they go. A temp table, not Parquet: the later steps read it several times, and the engine keeps it in
+    memory, spilling to its temporary folder when it is bigger than its share of the budget."""
     files_done = rows_done = 0
     for i, files in enumerate(group(infos)):
         cur.register("pat_rows", read_group(cur, files))
-        out = work / f"rows-{i:04d}.parquet"
         names = ", ".join(f.path.name for f in files[:3]) + (" …" if len(files) > 3 else "")
 
         def report(pct: float, before: int = files_done, n: int = len(files), rows: int = rows_done) -> None:
             done = before + int(n * pct / 100)
             step(f"reading files ({done}/{len(infos)} files, {rows:,} rows so far)", done, total)
 
-        def parse(target: Path = out) -> None:
+        def parse(append: bool = i > 0) -> None:
             cur.register("pat_all", cur.relation("patterns_rows", inputs=ROWS))
-            cur.write_parquet(cur.relation("patterns_parsed", inputs={"pat_all": "pat_all"}), target)
+            cur.materialise("pat_parsed", "patterns_parsed", inputs={"pat_all": "pat_all"}, append=append)
 
         try:
             _while_running(cur, parse, report)
@@ -189,11 +186,9 @@ def _read(cur: DuckDBEngine, infos: list[PatternsFile], work: Path, step: Progre
             raise ContractError(names, f"cannot be read: {str(exc).splitlines()[0]}") from None
         cur.drop("pat_all")
         cur.drop("pat_rows")
-        parsed.append(out)
         files_done += len(files)
-        rows_done += _parquet_rows(out)
+        rows_done = int(cur.run("patterns_parsed_count", inputs=PARSED).rows()[0][0])
         step(f"read {files_done}/{len(infos)} files, {rows_done:,} rows", files_done, total)
-    cur.register_parquet_files("pat_parsed", parsed)
     return rows_done
 
 
@@ -289,20 +284,24 @@ def import_patterns(
     if manifest is None:
         manifest_text = manifest_toml(release_id or "", created_at, components or {"vendor": "?"}, description)
     paths = discover(inputs)
-    total = len(paths) + 4  # files, then explode, snapshot, ingest, done
+    total = len(paths) + 4  # files, then explode, release, writing, done
     work = Path(tempfile.mkdtemp(prefix="relcheck-patterns-"))
     cur = store.cursor()
     try:
         step(f"reading {len(paths)} files", 0, total)
         infos = inspect_all(paths, place_key)
         src = source or VENDOR_BY_KEY.get(infos[0].key_column.lower(), "patterns")
-        weekly_rows = _read(cur, infos, work, step, total)
+        weekly_rows = _read(cur, infos, step, total)
         problems, profile = _rule_problems(cur, infos)
         if problems:
             raise PatternsRefused(problems)
         step(f"exploding {weekly_rows:,} weekly rows", len(paths) + 1, total)
         repeated = 0
-        weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
+        grid = bool(cur.run("patterns_weeks_grid", inputs=PARSED).rows()[0][0])  # every place in every week
+        if grid:
+            weeks: dict[str, Any] = {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
+        else:
+            weeks = cur.run("patterns_place_weeks", inputs=PARSED, limit=EXAMPLES).dicts()[0]
         if weeks["overlapping_rows"]:
             # Some weeks of a place overlap: group the days, refuse disagreements, keep agreeing repeats once.
             _materialise(cur, cur.relation("patterns_long", inputs=PARSED), work / "long.parquet", "pat_long")
@@ -320,31 +319,35 @@ def import_patterns(
         if len({tuple(c for c in i.absent if c in PLACE_COLUMNS) for i in infos}) > 1:
             cur.materialise("pat_places", "patterns_places", inputs=PARSED)
         else:
-            cur.materialise("pat_places", "patterns_places_latest", inputs=PARSED)
+            cur.materialise("pat_places", "patterns_places_grid" if grid else "patterns_places_latest", inputs=PARSED)
         warnings = _warnings(cur, profile, weeks, repeated)
 
-        step("writing the snapshot", len(paths) + 2, total)
+        step("writing the release", len(paths) + 2, total)
         snap = work / "snapshot"
         snap.mkdir()
-        if manifest is not None:
-            (snap / "release.toml").write_text(manifest_text, encoding="utf-8")
-        else:
+        if manifest is None:
             comps = components or {"vendor": src}
             desc = description or f"{FORMAT} import of {len(paths)} file(s)"
-            (snap / "release.toml").write_text(
-                manifest_toml(release_id or "", created_at, comps, desc), encoding="utf-8")
-        cur.write_parquet_snappy(visits, snap / "visits.parquet")
-        cur.write_parquet_snappy(cur.relation("patterns_places_out", inputs=PLACES), snap / "places.parquet")
-        step("ingesting", len(paths) + 3, total)
-        try:
-            # Checked here row by row: ingest trusts the key's uniqueness, the places and the order of the visits.
-            provenance = {"format": FORMAT, "files": [str(p) for p in paths], "weekly_rows": weekly_rows,
-                          "repeated_days": repeated, "warnings": warnings}
-            release = ingest_release(store, snap, replace=replace, checked=True, provenance=provenance)
-        except ValidationFailed as exc:
-            raise RelcheckError(
-                f"the snapshot made from the patterns files was refused (a rule the import does not check yet):\n"
-                f"{exc}") from None
+            manifest_text = manifest_toml(release_id or "", created_at, comps, desc)
+        (snap / "release.toml").write_text(manifest_text, encoding="utf-8")
+        # Checked here row by row: the key's uniqueness, the places and the order of the visits are the import's.
+        provenance = {"format": FORMAT, "files": [str(p) for p in paths], "weekly_rows": weekly_rows,
+                      "repeated_days": repeated, "warnings": warnings}
+        places = cur.relation("patterns_places_out", inputs=PLACES)
+        release = store_import(
+            store, cur, manifest_file=snap / "release.toml", visits=visits, places=places, files=paths,
+            provenance=provenance, source=src, replace=replace, work=work,
+            step=lambda stage: step(stage, len(paths) + 3, total))
+        if release is None:  # a rule only the snapshot check applies: the snapshot path says which
+            cur.write_parquet_snappy(visits, snap / "visits.parquet")
+            cur.write_parquet_snappy(places, snap / "places.parquet")
+            step("ingesting", len(paths) + 3, total)
+            try:
+                release = ingest_release(store, snap, replace=replace, checked=True, provenance=provenance)
+            except ValidationFailed as exc:
+                raise RelcheckError(
+                    f"the snapshot made from the patterns files was refused (a rule the import does not check "
+                    f"yet):\n{exc}") from None
         result = ImportResult(
             release=release, files=[str(p) for p in paths], weekly_rows=weekly_rows,
             visit_rows=release.rows, places=release.places, repeated_days=repeated,

@@ -248,3 +248,72 @@ def test_replace_and_refuse_an_existing_id(tmp_path: Path, store: Store) -> None
         run(store, f)
     g = write_csv(tmp_path / "g.csv", [week(KEY_A, MON, [2] * 7)])
     assert visits(run(store, g, replace=True))[(KEY_A, MON)][0] == 2
+
+
+@pytest.mark.parametrize(("rows", "grid"), [
+    ([("a", 0, 7), ("b", 0, 7), ("a", 7, 7), ("b", 7, 7)], True),  # every place in every week, back to back
+    ([("a", 0, 7), ("a", 0, 7), ("a", 7, 7), ("b", 7, 7)], False),  # a week twice for a, b misses one: 4 = 2 x 2 rows
+    ([("a", 0, 7), ("b", 0, 7), ("a", 14, 7), ("b", 14, 7)], False),  # a hole between the weeks
+    ([("a", 0, 7), ("a", 6, 7)], False),  # Sunday and Monday weeks overlap
+    ([("a", 0, 7), ("a", 7, 3)], True),  # a short last week
+])
+def test_the_full_grid_shortcut_agrees_with_the_per_place_window(rows: list[tuple[str, int, int]], grid: bool) -> None:
+    from dashboard.sql import duckdb_engine
+
+    d0 = dt.date(2020, 3, 2)
+    with duckdb_engine.connect() as eng:
+        eng.register("pat_parsed", duckdb.sql("SELECT place_key, week_start, counts FROM (VALUES " + ", ".join(
+            f"('{k}', DATE '{d0 + dt.timedelta(days=s)}', [{', '.join(['1.0'] * n)}])" for k, s, n in rows)
+            + ") t(place_key, week_start, counts)").to_arrow_table())
+        assert eng.run("patterns_weeks_grid", inputs={"pat_parsed": "pat_parsed"}).rows()[0][0] is grid
+        weeks = eng.run("patterns_place_weeks", inputs={"pat_parsed": "pat_parsed"}, limit=5).dicts()[0]
+    if grid:  # what import_patterns takes instead of running the window
+        assert weeks == {"overlapping_rows": 0, "gap_places": 0, "gap_examples": None}
+    else:
+        assert weeks["overlapping_rows"] or weeks["gap_places"] or rows[0] == rows[1]
+
+
+def test_the_places_of_a_full_grid_are_the_latest_weeks_attributes_and_changes() -> None:
+    from dashboard.sql import duckdb_engine
+
+    cols = "place_key, week_start, file, location_name, brand, other_brands, top_category, region, city, sub_category, " \
+           "parent_placekey, latitude, longitude"
+    rows = [  # a: the name, the other brands and the latitude change (to NULL); b: nothing; c: the city changes
+        "('a', DATE '2020-03-02', 'w1.csv', 'A', 'X', NULL, 'Gym', 'CA', 'SF', NULL, NULL, 1.0, 2.0)",
+        "('a', DATE '2020-03-09', 'w2.csv', 'A2', 'X', 'Y', 'Gym', 'CA', 'SF', NULL, NULL, NULL, 2.0)",
+        "('b', DATE '2020-03-02', 'w1.csv', 'B', NULL, NULL, 'Gym', 'CA', 'LA', '', 'p', 3.0, 4.0)",
+        "('b', DATE '2020-03-09', 'w2.csv', 'B', NULL, NULL, 'Gym', 'CA', 'LA', '', 'p', 3.0, 4.0)",
+        "('c', DATE '2020-03-09', 'w2.csv', NULL, NULL, NULL, 'Gym', 'CA', 'LA', NULL, NULL, 5.0, 6.0)",
+        "('c', DATE '2020-03-02', 'w1.csv', NULL, NULL, NULL, 'Gym', 'CA', 'SJ', NULL, NULL, 5.0, 6.0)",
+    ]
+    with duckdb_engine.connect() as eng:
+        eng.register("pat_parsed", duckdb.sql(f"SELECT * FROM (VALUES {', '.join(rows)}) t({cols})").to_arrow_table())
+        grid = eng.run("patterns_places_grid", inputs={"pat_parsed": "pat_parsed"}).dicts()
+        latest = eng.run("patterns_places_latest", inputs={"pat_parsed": "pat_parsed"}).dicts()
+    assert sorted(grid, key=lambda r: r["place_id"]) == sorted(latest, key=lambda r: r["place_id"])
+    assert {r["place_id"]: r["changed"] for r in grid} == {
+        "a": ["location_name", "brands", "latitude"], "b": [], "c": ["city"]}
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_the_direct_write_stores_what_the_snapshot_path_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              overlap: bool) -> None:
+    """The stored files written straight from the import hold the rows, in the order, that ingesting the import's
+    snapshot stores (the path taken before, and still when a rule only the snapshot check applies is broken)."""
+    import dashboard.store.patterns as patterns
+
+    folder = tmp_path / "weekly"
+    b_week = week(KEY_B, MON, [0, 0, 1, 0, 0, 0, 0.5], brands='["A", "B"]')
+    write_csv(folder / "a.csv", [week(KEY_A, MON, [1, 2, 3, 4, 5, 6, 7], raw_visit_counts=40), b_week])
+    # A gap week for KEY_A, a renamed place, and (overlap) KEY_B's week delivered again, agreeing.
+    write_csv(folder / "b.csv", [week(KEY_A, "2020-03-16", [2] * 7, location_name="Renamed"),
+                                 *([b_week] if overlap else [])])
+    direct = run(Store(tmp_path / "direct"), folder)
+    monkeypatch.setattr(patterns, "store_import", lambda *a, **kw: None)
+    snapshot = run(Store(tmp_path / "snapshot"), folder)
+    for name in ("visits_path", "place_daily_path", "place_source_path", "places_path"):
+        a, b = getattr(direct.release, name), getattr(snapshot.release, name)
+        assert duckdb.sql(f"SELECT * FROM '{a}'").fetchall() == duckdb.sql(f"SELECT * FROM '{b}'").fetchall(), name
+    keep = ("rows", "places", "first_date", "last_date", "sources", "segments", "has_raw_visits", "kind", "components")
+    assert {k: direct.release.to_dict()[k] for k in keep} == {k: snapshot.release.to_dict()[k] for k in keep}
+    assert direct.warnings == snapshot.warnings and direct.repeated_days == snapshot.repeated_days == 7 * overlap
