@@ -52,6 +52,7 @@ def _connect(spill: Path) -> DuckDBEngine:
 #: over 1.3 GB at 500,000 places.)
 ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
+NAMES = {"visits_names": "visits_names"}  # the distinct (source, segment) pairs, kept by the contract
 
 
 #: Visits rows per place range of the daily rollup at 1 GB of DuckDB's share (its aggregate ran out of 1.2 GB
@@ -128,7 +129,7 @@ def ingest_release(
         try:
             step("writing visits", 1, 4)
             for query, _type in ENUM_TYPES.values():
-                con.run(query, inputs=FLAGS).rows()  # CREATE TYPE ... AS ENUM (the values present)
+                con.run(query, inputs=NAMES).rows()  # CREATE TYPE ... AS ENUM (the values present)
             enums = {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
             visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), enums)
             con.write_parquet(visits, staged / "visits.parquet")
@@ -142,7 +143,7 @@ def ingest_release(
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
-            coverage = con.run("ingest_coverage", inputs=FLAGS).rows()
+            coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())
