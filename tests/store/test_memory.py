@@ -210,3 +210,11 @@ def test_rollups_in_parts_of_places_are_identical(
     for name, key in (("place_daily.parquet", "place_id, date"), ("place_source.parquet", "place_id, source, segment")):
         stored = con.execute(f"SELECT {key} FROM read_parquet($f)", {"f": str(folder / name)}).fetchall()
         assert stored == sorted(stored), name
+
+
+def test_threads_the_budget_affords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ingest threads at the default budget (its big aggregates are split into parts sized per thread)."""
+    monkeypatch.delenv(budget.THREADS_ENV)
+    assert budget.Budget(budget.parse_size(budget.DEFAULT_MEMORY), Path(".")).engine_threads(cores=2) == 2
+    assert budget.Budget(budget.parse_size("1GB"), Path(".")).engine_threads(cores=2) == 1
+    assert budget.Budget(budget.parse_size("8GB"), Path(".")).engine_threads(cores=2) == 2
