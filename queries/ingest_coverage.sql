@@ -1,7 +1,7 @@
--- Sources and segments present in a visits relation, for the release manifest.
+-- Sources and segments present in incoming visits, for the release manifest.
 -- params: none
--- reads: visits_flags
-SELECT 'source' AS kind, source AS value FROM visits_flags GROUP BY source
+-- reads: visits_names (from contract_visits_names)
+SELECT 'source' AS kind, source AS value FROM visits_names GROUP BY source
 UNION ALL
-SELECT 'segment' AS kind, segment AS value FROM visits_flags GROUP BY segment
+SELECT 'segment' AS kind, segment AS value FROM visits_names GROUP BY segment
 ORDER BY kind, value

@@ -30,6 +30,8 @@ THREADS_ENV = "RELCHECK_THREADS"
 SPILL_MAX_ENV = "RELCHECK_SPILL_MAX"
 #: DuckDB's share of the budget. Measured: at 2GB a whole `relcheck ingest` of 500,000 places peaks under it.
 ENGINE_SHARE = 0.6
+#: DuckDB's share per ingest thread: 512 MiB, so two threads at the default budget (1.2 GB for DuckDB).
+ENGINE_BYTES_PER_THREAD = 2**29
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -67,14 +69,14 @@ class Budget:
         return int(self.total * ENGINE_SHARE)
 
     def engine_threads(self, cores: int | None = None) -> int | None:
-        """Threads for a connection whose every query is a big aggregate (the ingest): one per GiB of DuckDB's
-        share, at least one, at most the cores, unless $RELCHECK_THREADS says. Why: DuckDB's aggregates need
-        memory per thread; measured, the key check of 182 M shuffled rows (500,000 places) ran out of 1.2 GB
-        with two threads and passed at 0.7 GB peak with one."""
+        """Threads for a connection whose every query is a big aggregate (the ingest): one per
+        :data:`ENGINE_BYTES_PER_THREAD` of DuckDB's share (two at the default budget), at least one, at most the
+        cores, unless $RELCHECK_THREADS says. Why: DuckDB's aggregates need memory per thread; the ingest sizes
+        its parts of places by the threads (dashboard.store.ingest), and its key check groups fixed-width keys."""
         if self.threads:
             return self.threads
         cores = cores or os.cpu_count() or 1
-        return max(1, min(cores, self.engine_bytes // 2**30))
+        return max(1, min(cores, self.engine_bytes // ENGINE_BYTES_PER_THREAD))
 
     def describe(self) -> str:
         return f"{_show(self.total)} (${MEMORY_ENV}; DuckDB's share {_show(self.engine_bytes)})"

@@ -8,7 +8,7 @@ above it talks to an :class:`~dashboard.sql.engine.Engine`; a Spark engine imple
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,11 +155,11 @@ class DuckDBEngine:
         """Write a relation as one zstd-compressed Parquet file."""
         relation.write_parquet(str(path), compression="zstd")
 
-    def write_parquet_parts(self, relations: Sequence[duckdb.DuckDBPyRelation], path: Path) -> None:
+    def write_parquet_parts(self, relations: Iterable[duckdb.DuckDBPyRelation], path: Path) -> None:
         """Write relations of one schema, one after another, as one zstd-compressed Parquet file.
 
         Each relation runs on its own when its turn comes (streamed batch by batch), so each can use the whole
-        memory budget."""
+        memory budget; an iterator may make each relation only then."""
         import pyarrow.parquet as pq  # heavy: only for a release big enough to need parts
 
         writer = None
@@ -173,6 +173,13 @@ class DuckDBEngine:
         finally:
             if writer is not None:
                 writer.close()
+
+    def write_parquet_split(self, relation: duckdb.DuckDBPyRelation, folder: Path, column: str) -> dict[str, list[Path]]:
+        """Write a relation once, split by the values of ``column``: a folder ``column=value`` of snappy Parquet
+        files per value, without the column. Returns each value (as text) -> its files. For scratch data that is
+        read back part by part."""
+        relation.write_parquet(str(folder), compression="snappy", partition_by=[column])
+        return {sub.name.split("=", 1)[1]: sorted(sub.glob("*.parquet")) for sub in folder.glob(f"{column}=*")}
 
     # ------------------------------------------------------ reading a delivered snapshot
     def read_file(self, path: Path, delimiter: str) -> duckdb.DuckDBPyRelation:

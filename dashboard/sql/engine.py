@@ -44,7 +44,7 @@ DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
      "differs, so the noise scenario's numbers are DuckDB's only"),
     ("TRY_CAST, isfinite", "contract_*", "casts that give NULL instead of failing; finite test"),
     ("string_agg(DISTINCT x, sep ORDER BY x)", "contract_*_profile", "ordered distinct string aggregation"),
-    ("bit_or, << on BIGINT", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
+    ("bit_or, bit_count, << on BIGINT, hash(...)", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
     ("count(*) FILTER (WHERE ...)", "many", "filtered aggregates (Spark: count_if / sum(CASE ...))"),
     ("GROUPING SETS, GROUPING(col)", "attr_dimension_totals", "several groupings in one pass"),
     ("$named parameters (prepared)", "every query", "values bound by name, never formatted into SQL"),

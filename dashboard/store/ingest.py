@@ -8,14 +8,14 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import RelcheckError
 from dashboard.sql import budget
 from dashboard.store.catalog import Release, Store, utc_now
-from dashboard.store.contract import read_checked_snapshot, validate_snapshot
+from dashboard.store.contract import Snapshot, read_checked_snapshot, validate_snapshot
 from dashboard.store.manifest import check_base
 
 if TYPE_CHECKING:
@@ -52,26 +52,62 @@ def _connect(spill: Path) -> DuckDBEngine:
 #: over 1.3 GB at 500,000 places.)
 ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
+NAMES = {"visits_names": "visits_names"}  # the distinct (source, segment) pairs, kept by the contract
 
 
-#: Visits rows per place range of the daily rollup at 1 GB of DuckDB's share (its aggregate ran out of 1.2 GB
-#: on 182 M shuffled rows in one piece).
-ROWS_PER_PART_PER_GB = 30_000_000
+#: Visits rows per part of a big release's rollups, per GB of DuckDB's share and per thread: 24 M rows at the
+#: default budget (two threads), so the 50,000-place preset (18.2 M rows) is one part. (The daily rollup's
+#: aggregate ran out of 1.2 GB on 182 M shuffled rows in one piece, one thread.)
+ROWS_PER_PART_PER_GB = 40_000_000
 
 
-def _write_place_daily(con: DuckDBEngine, rows: int, path: Path) -> None:
-    """The per-place daily rollup in one query, or for a big release range of place ids after range."""
-    per_part = max(1, int(ROWS_PER_PART_PER_GB * budget.current().engine_bytes / 10**9))
-    parts = -(-rows // per_part)
+def _rollup_parts(rows: int) -> int:
+    """How many parts of places a release's rollups are computed in, so each part's aggregates fit the budget
+    on every thread the ingest runs."""
+    plan = budget.current()
+    threads = plan.engine_threads() or 1
+    per_part = max(1, int(ROWS_PER_PART_PER_GB * plan.engine_bytes / 10**9 / threads))
+    return -(-rows // per_part)
+
+
+def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Path,
+                   doing: Callable[[str], None]) -> None:
+    """place_source.parquet and place_daily.parquet: each in one query, or, for a big release, from its visits
+    split once by part of places (in place_id order), part after part: linear in the rows, each aggregate
+    within the budget, the files' rows and order as one query's."""
+    doing("writing the per-place, per-source rollup")
+    parts = _rollup_parts(int(snap.profile["visits"]["rows"]))
     if parts <= 1:
-        con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), path)
+        con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
+        doing("writing the per-place daily rollup")
+        if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
+            con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
+        else:
+            con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
         return
-    places = int(con.run("ingest_place_count", inputs={"places_typed": "places_typed"}).rows()[0][0])
-    step = max(1, -(-places // parts))
-    bounds = [r[0] for r in con.run("ingest_place_bounds", inputs={"places_typed": "places_typed"}, step=step).rows()]
-    edges = [None, *bounds, None]
-    con.write_parquet_parts([con.relation("ingest_place_daily_part", inputs=FLAGS, lo=lo, hi=hi)
-                             for lo, hi in zip(edges, edges[1:], strict=False)], path)
+    places = int(snap.profile["places"]["rows"])
+    con.materialise("place_parts", "ingest_place_parts", inputs={"places_typed": "places_typed"},
+                    step=max(1, -(-places // parts)))
+    split = con.write_parquet_split(con.relation("ingest_visits_parts", inputs=FLAGS | {"place_parts": "place_parts"}),
+                                    scratch / "parts", "part")
+    in_order = [split[k] for k in sorted(split, key=int)]
+
+    def each(rollup: Callable[[], Any]) -> Iterator[Any]:
+        """The rollup of each part in turn, made once that part's files are registered as visits_part."""
+        for files in in_order:
+            con.register_parquet_files("visits_part", files)
+            yield rollup()
+
+    part = {"visits_part": "visits_part"}
+    con.write_parquet_parts(each(lambda: con.relation("ingest_part_source", inputs=part)),
+                            staged / "place_source.parquet")
+    doing("writing the per-place daily rollup")
+    if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
+        con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
+    else:
+        con.write_parquet_parts(each(lambda: con.relation("ingest_part_daily", inputs=part)),
+                                staged / "place_daily.parquet")
+    shutil.rmtree(scratch / "parts", ignore_errors=True)
 
 
 def _sha256(paths: list[Path]) -> str:
@@ -128,21 +164,16 @@ def ingest_release(
         try:
             step("writing visits", 1, 4)
             for query, _type in ENUM_TYPES.values():
-                con.run(query, inputs=FLAGS).rows()  # CREATE TYPE ... AS ENUM (the values present)
+                con.run(query, inputs=NAMES).rows()  # CREATE TYPE ... AS ENUM (the values present)
             enums = {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
             visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), enums)
             con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4, "writing the per-place, per-source rollup")
-            con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
-            doing[0] = "writing the per-place daily rollup"
-            if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves
-                con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
-            else:
-                _write_place_daily(con, int(snap.profile["visits"]["rows"]), staged / "place_daily.parquet")
+            _write_rollups(con, snap, staged, spill, lambda what: doing.__setitem__(0, what))
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
-            coverage = con.run("ingest_coverage", inputs=FLAGS).rows()
+            coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())

@@ -191,18 +191,30 @@ def test_budget_sizes() -> None:
     assert budget.parse_size("500 mb") == 500 * 10**6
 
 
-def test_daily_rollup_in_place_ranges_is_identical(
+def test_rollups_in_parts_of_places_are_identical(
     demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A big release's daily rollup is written range of places after range: same rows, same order."""
+    """A big release's rollups are computed part of places after part, from its visits split once by part:
+    the same rows, the same values, in the same order as one query's."""
     import dashboard.store.ingest as ingest
 
     result, _ = demo_sample
-    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 100_000)  # the sample in several ranges
+    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 100_000)  # the sample in several parts
+    rows = unbudgeted.release(result.current_id).rows
+    assert ingest._rollup_parts(rows) >= 3
     parts = _ingest(tmp_path / "parts", _pair(demo_sample)[:1])
     rid = result.current_id
     assert _contents(parts, rid) == _contents(unbudgeted, rid)
     con = duckdb.connect()
-    stored = con.execute("SELECT place_id, date FROM read_parquet($f)",
-                         {"f": str(parts.release(rid).place_daily_path)}).fetchall()
-    assert stored == sorted(stored)
+    folder = parts.release(rid).visits_path.parent
+    for name, key in (("place_daily.parquet", "place_id, date"), ("place_source.parquet", "place_id, source, segment")):
+        stored = con.execute(f"SELECT {key} FROM read_parquet($f)", {"f": str(folder / name)}).fetchall()
+        assert stored == sorted(stored), name
+
+
+def test_threads_the_budget_affords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ingest threads at the default budget (its big aggregates are split into parts sized per thread)."""
+    monkeypatch.delenv(budget.THREADS_ENV)
+    assert budget.Budget(budget.parse_size(budget.DEFAULT_MEMORY), Path(".")).engine_threads(cores=2) == 2
+    assert budget.Budget(budget.parse_size("1GB"), Path(".")).engine_threads(cores=2) == 1
+    assert budget.Budget(budget.parse_size("8GB"), Path(".")).engine_threads(cores=2) == 2
