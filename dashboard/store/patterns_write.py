@@ -89,7 +89,7 @@ def _enum_types(cur: DuckDBEngine, source: str) -> dict[str, str]:
     segment of the import instead of a scan of every visit."""
     cur.register("pat_names", cur.relation("patterns_names", source=source))
     for query, _type in ENUM_TYPES.values():
-        cur.run(query, inputs={"visits_flags": "pat_names"}).rows()
+        cur.run(query, inputs={"visits_names": "pat_names"}).rows()
     return {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
 
 
@@ -136,7 +136,7 @@ def store_import(
             return None
         doing[0] = "writing visits"
         step(doing[0])
-        enums = _enum_types(cur, source)  # first: its queries bind visits_flags to the one row
+        enums = _enum_types(cur, source)  # from the one (source, segment) row, not a scan
         cur.register("src_visits", cur.project(visits, VISITS_REQUIRED + VISITS_OPTIONAL, {"segment": "VARCHAR"}))
         cur.register("visits_flags", cur.relation("contract_visits_checked", inputs={"src_visits": "src_visits"}))
         visits_out = cur.with_enums(cur.relation("ingest_visits_out", inputs=FLAGS), enums)
