@@ -19,11 +19,13 @@ import json
 import os
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from run import DATA, RESULTS, ROOT, BenchError, relcheck_command, run_process
 
-STORE = DATA / "store-large"
+#: The large preset's store (``$RELCHECK_BENCH_STORE`` points at one built elsewhere; it is only read).
+STORE = Path(os.environ.get("RELCHECK_BENCH_STORE") or DATA / "store-large")
 CURRENT, CANDIDATE = "2026.10.0", "2026.11.0"
 COMPARE_MAX_X_SCAN = 2.0
 GATE_MAX_X_SCAN = 4.0
@@ -68,23 +70,25 @@ def measure() -> list[dict[str, Any]]:
         print(f"  {name} on {engine} ...", flush=True)
         out = run_process(f"{name}-{engine}", cmd, scratch, ok=(0, 1))
         rows.append({"step": name, "engine": engine, "seconds": out["seconds"],
-                     "peak_rss_mb": out["process_peak_rss"] / 2**20})
+                     "peak_rss_mb": out["process_peak_rss"] / 2**20, "load_1min": round(os.getloadavg()[0], 2)})
 
     pair = ["--current", CURRENT, "--candidate", CANDIDATE]
+    commands = (("compare --by category", ["compare", "--by", "category", "--format", "json", *pair]),
+                ("gate", ["gate", "--no-record", "--format", "json", *pair]))
+    # Each command right after the scan of the same master, so the load they see is alike (a shared machine).
     for master in ("local[2]", "local[1]"):
         add("spark scan", f"spark {master}", [sys.executable, "-c", SPARK_SCAN, master, *files])
-    for name, args in (("compare --by category", ["compare", "--by", "category", "--format", "json", *pair]),
-                       ("gate", ["gate", "--no-record", "--format", "json", *pair])):
-        add(name, "duckdb", [*rel, *args])
-        for master in ("local[2]", "local[1]"):
+        for name, args in commands:
             add(name, f"spark {master}", [*rel, *args, "--engine", "spark", "--spark-master", master])
+    for name, args in commands:
+        add(name, "duckdb", [*rel, *args])
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     scan = {r["engine"]: r["seconds"] for r in rows if r["step"] == "spark scan"}
-    lines = ["| step | engine | wall s | peak RSS MB | x Spark scan (same master) | target |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = ["| step | engine | wall s | peak RSS MB | x Spark scan (same master) | target | load (1 min) |",
+             "|---|---|---:|---:|---:|---|---:|"]
     for r in rows:
         ref = scan.get(r["engine"])
         ratio = r["seconds"] / ref if ref and r["step"] != "spark scan" else None
@@ -92,7 +96,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             else None
         verdict = "" if ratio is None or limit is None else f"{'PASS' if ratio <= limit else 'FAIL'} (<= {limit}x)"
         lines.append(f"| {r['step']} | {r['engine']} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | "
-                     f"{'' if ratio is None else f'{ratio:.2f}'} | {verdict} |")
+                     f"{'' if ratio is None else f'{ratio:.2f}'} | {verdict} | {r.get('load_1min', '')} |")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ import click
 from dashboard.cli.common import (
     echo,
     emit_json,
+    engine_options,
     format_option,
     handle_errors,
     open_store,
@@ -27,6 +28,7 @@ from dashboard.progress import terminal_progress
 @click.option("--replace", is_flag=True, help="Replace a release whose id already exists.")
 @click.option("--delimiter", default=",", show_default=True, help="CSV delimiter of the snapshot's files.")
 @store_option
+@engine_options
 @handle_errors
 def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path | None) -> None:
     """Validate release snapshot FOLDERS and add them to the store.
@@ -34,12 +36,21 @@ def ingest(folders: tuple[Path, ...], replace: bool, delimiter: str, home: Path 
     A snapshot that breaks any rule of the data contract is refused whole (exit 2)
     and the store stays exactly as it was.
     """
+    from dashboard.sql import engine
     from dashboard.store.ingest import ingest_release
 
     store = open_store(home)
+    chosen = engine.settings()
+    engine.check_settings(chosen)
     for folder in folders:
-        rel = ingest_release(store, folder, replace=replace, delimiter=delimiter,
-                             progress=terminal_progress(f"ingest {folder}"))
+        if chosen.name == "spark":  # checked and written by Spark (issue 13)
+            from dashboard.store.spark_ingest import ingest_release_spark
+
+            rel = ingest_release_spark(store, folder, chosen, replace=replace, delimiter=delimiter,
+                                       progress=terminal_progress(f"ingest {folder}"))
+        else:
+            rel = ingest_release(store, folder, replace=replace, delimiter=delimiter,
+                                 progress=terminal_progress(f"ingest {folder}"))
         echo(f"ingested {rel.release_id} ({rel.kind}): {rel.rows} visit rows, {rel.places} places, "
                    f"{rel.first_date}..{rel.last_date}, {rel.checksum[:19]}")
 

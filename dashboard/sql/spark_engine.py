@@ -28,6 +28,7 @@ from typing import Any
 from dashboard.errors import RelcheckError
 from dashboard.sql import files, translate
 from dashboard.sql.engine import EngineSettings, Inputs, check_call
+from dashboard.sql.spark_snapshot import SnapshotMixin
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -43,7 +44,10 @@ LOCAL_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
-    "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
+    # C1 only (no C2 optimising JIT): a relcheck command is a few hundred short Spark jobs, and C2 compiling
+    # Spark's classes took more CPU than the queries (JFR, compare --by category on the sample store: half the
+    # CPU and wall time without it; on the large preset, 20% less CPU).
+    "spark.driver.extraJavaOptions": "-Dlog4j2.level=error -XX:TieredStopAtLevel=1",
 }
 
 INSTALL_HINT = "install it with `pip install 'relcheck[spark]'` (pyspark and sqlglot)"
@@ -197,13 +201,14 @@ class Result:
             return self._df.toArrow()
 
 
-class SparkEngine:
+class SparkEngine(SnapshotMixin):
     """One Spark session of relcheck's (a child of the process's); not shared between threads."""
 
     def __init__(self, spark: Any, settings: EngineSettings) -> None:
         self.spark = spark
         self.settings = settings
-        self._kept: dict[str, Any] = {}  # materialised tables (checkpointed DataFrames) by name
+        self._kept: dict[str, Any] = {}  # materialised tables (cached DataFrames) by name
+        self._cached: list[Any] = []  # every DataFrame this engine cached, to unpersist on close
 
     Error = SparkEngineError
 
@@ -215,8 +220,16 @@ class SparkEngine:
         return connect(self.settings)
 
     def close(self) -> None:
-        """Forget this session's views and materialised tables (the shared Spark session stays up)."""
+        """Free this session's cached tables (the shared Spark session stays up)."""
         self._kept.clear()
+        cached, self._cached = self._cached, []
+        with self.errors("closing a session"):
+            for df in cached:
+                df.unpersist()
+
+    def _keep(self, table: str, df: Any) -> None:
+        self._kept[table] = df
+        self._cached.append(df)
 
     def __enter__(self) -> SparkEngine:
         return self
@@ -279,11 +292,13 @@ class SparkEngine:
         with self.errors(f"running query {name}"):
             if append:
                 df = self.spark.table(table).union(df)
-            # Classic: computed now, lineage cut. Connect: a checkpoint lives as long as the client's
-            # DataFrame object and is not found once re-resolved through a view, so the server caches instead.
+            # Classic: computed now, lineage cut (a lazy cache() instead made later plans re-plan the whole
+            # chain: four times the jobs). Connect: a checkpoint lives as long as the client's DataFrame object
+            # and is not found once re-resolved through a view, so the server caches instead (unpersisted when
+            # the engine closes or the name is dropped).
             kept = df.cache() if self.settings.remote else df.localCheckpoint(eager=True)
             self._view(table, kept)
-            self._kept[table] = kept
+            self._keep(table, kept)
 
     # -------------------------------------------------------------------- relations
     def register(self, name: str, relation: Any) -> None:
@@ -296,7 +311,22 @@ class SparkEngine:
 
     def register_parquet(self, name: str, path: Path | str) -> None:
         with self.errors(f"reading {path}"):
-            self._view(name, self.spark.read.parquet(_uri(path)))
+            self._view(name, self._read_parquet(_uri(path)))
+
+    def _read_parquet(self, uri: str) -> Any:
+        """A Parquet file (or folder of part files) as a DataFrame; its schema read once per process.
+
+        Spark runs a job to read a footer for the schema each time it opens a file: a store's release files
+        never change in place (an ingest writes a new folder), so the schema of a (path, size, mtime) is kept.
+        """
+        key = _file_key(uri)
+        schema = _schemas.get(key) if key else None
+        if schema is not None:
+            return self.spark.read.schema(schema).parquet(uri)
+        df = self.spark.read.parquet(uri)
+        if key:
+            _schemas[key] = df.schema
+        return df
 
     def register_parquet_files(self, name: str, paths: list[Path]) -> None:
         with self.errors("reading Parquet files"):
@@ -310,7 +340,10 @@ class SparkEngine:
             raise ValueError(name)
         with self.errors(f"dropping {name}"):
             self.spark.catalog.dropTempView(name)
-        self._kept.pop(name, None)
+            kept = self._kept.pop(name, None)
+            if kept is not None:
+                kept.unpersist()
+                self._cached = [df for df in self._cached if df is not kept]
 
     def progress(self) -> float | None:
         """Spark reports progress per stage, not per query: cannot say."""
@@ -322,7 +355,37 @@ def _list_schema(value: list[Any] | tuple[Any, ...]) -> str:
     return "array<array<string>>" if any(isinstance(v, (list, tuple)) for v in value) else "array<string>"
 
 
+#: Parquet schemas by (path, size, mtime) of a local file (see :meth:`SparkEngine._read_parquet`).
+_schemas: dict[tuple[str, int, int], Any] = {}
+
+
+def _file_key(uri: str) -> tuple[str, int, int] | None:
+    """A local Parquet file's identity (None for a folder, a URI, or a file that is not there)."""
+    local = uri[len("file://"):] if uri.startswith("file://") else uri
+    if "://" in local:
+        return None
+    try:
+        st = os.stat(local)
+    except OSError:
+        return None
+    if not os.path.isfile(local):
+        return None
+    return (local, st.st_size, st.st_mtime_ns)
+
+
+#: ``LOCAL=URI``: where Spark reads the store's files when the cluster sees them elsewhere than this machine
+#: (``/data/relcheck_store=s3a://bucket/relcheck_store``); catalog and logs are still read at the local path.
+PATH_MAP_ENV = "RELCHECK_SPARK_PATH_MAP"
+
+
 def _uri(path: Path | str) -> str:
-    """A store path as Spark's Hadoop layer reads it: URIs (s3a://, abfss://, hdfs://, file://) as given."""
+    """A store path as Spark's Hadoop layer reads it: mapped by ``$RELCHECK_SPARK_PATH_MAP`` when it lies under
+    its local prefix (to file://, s3a://, abfss://, hdfs://...), else as given."""
     text = str(path)
+    mapping = os.environ.get(PATH_MAP_ENV, "")
+    if "=" in mapping:
+        local, uri = mapping.split("=", 1)
+        local = local.rstrip("/")
+        if text == local or text.startswith(local + "/"):
+            return uri.rstrip("/") + text[len(local):]
     return text

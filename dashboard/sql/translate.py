@@ -26,6 +26,13 @@ REWRITES: tuple[tuple[str, str], ...] = (
     ("$list (a list parameter)", "from_json(:list, 'array<string>'): lists are bound as JSON text"),
     ("f() OVER w - x", "(f() OVER w) - x: Spark would read w-x as one (invalid) window name"),
     ("query_table($p)", "a temp view qt_<p>, which the engine points at the relation named by $p"),
+    ("string_agg(DISTINCT x, sep ORDER BY x)", "CASE WHEN size(collect_set(x)) = 0 THEN NULL ELSE "
+     "array_join(array_sort(collect_set(x)), sep) END: Spark's listagg(DISTINCT ...) WITHIN GROUP beside other "
+     "aggregates fails in its optimiser (RewriteDistinctAggregates, ClassCastException)"),
+    ("regexp_full_match(s, p)", "s RLIKE concat('^(?:', p, ')$') (the contract's patterns mean the same in "
+     "Java's regular expressions)"),
+    ("isfinite(x)", "(NOT isnan(x) AND abs(x) < CAST('Infinity' AS DOUBLE)): NULL stays NULL"),
+    ("typeof(x)", "upper(typeof(x)), with string as VARCHAR: DuckDB's type names, which the queries test"),
     ("SELECT unnest(a) AS x, unnest(b) AS y ...", "SELECT inline(arrays_zip(a, b, ...)) AS (x, y, ...): Spark "
                                                   "allows one generator per SELECT"),
 )
@@ -93,6 +100,26 @@ def to_spark(duckdb_sql: str, json_lists: tuple[tuple[str, str], ...] = ()) -> S
                 "transform(array_sort(collect_list(named_struct('k', __key, 'v', __value))), e -> e.v)",
                 read="spark")
             return _fill(template, key, value)
+        if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order) \
+                and isinstance(node.this.this, exp.Distinct):
+            value = node.this.this.expressions[0]
+            template = sqlglot.parse_one(
+                "CASE WHEN size(collect_set(__value)) = 0 THEN NULL "
+                "ELSE array_join(array_sort(collect_set(__value)), __key) END", read="spark")
+            return _fill(template, node.args.get("separator") or exp.Literal.string(","), value)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "isfinite":
+            template = sqlglot.parse_one("(NOT isnan(__value) AND abs(__value) < CAST('Infinity' AS DOUBLE))",
+                                         read="spark")
+            return _fill(template, node.expressions[0], node.expressions[0])
+        if isinstance(node, exp.RegexpFullMatch):
+            pattern = exp.Concat(expressions=[exp.Literal.string("^(?:"), node.expression.copy(),
+                                              exp.Literal.string(")$")])
+            return exp.RegexpLike(this=node.this.copy(), expression=pattern)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "typeof" or isinstance(node, exp.Typeof):
+            template = sqlglot.parse_one("CASE typeof(__value) WHEN 'string' THEN 'VARCHAR' "
+                                         "ELSE upper(typeof(__value)) END", read="spark")
+            arg = node.expressions[0] if isinstance(node, exp.Anonymous) else node.this
+            return _fill(template, arg, arg)
         if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
             return exp.DataType.build("DECIMAL(38, 0)")
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous) \
