@@ -22,7 +22,7 @@ from dashboard.errors import RelcheckError
 from dashboard.sql.engine import EngineSettings
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import read_checked_snapshot, validate_snapshot
-from dashboard.store.ingest import FLAGS, Progress, _sha256
+from dashboard.store.ingest import FLAGS, NAMES, Progress, _sha256
 from dashboard.store.manifest import check_base
 
 #: What is written, in order: file, query, its inputs.
@@ -63,7 +63,7 @@ def ingest_release_spark(store: Store, folder: Path | str, settings: EngineSetti
                 if query == "ingest_place_daily" and snap.daily_unique:
                     query = "ingest_place_daily_unique"
                 con.write_parquet(con.relation(query, inputs=inputs), staged / file)
-            coverage = con.run("ingest_coverage", inputs=FLAGS).rows()
+            coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             for file, _query, _inputs in OUTPUTS:
                 with open(staged / file, "rb") as fh:
                     os.fsync(fh.fileno())
