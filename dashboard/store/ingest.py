@@ -110,7 +110,8 @@ def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Pat
     shutil.rmtree(scratch / "parts", ignore_errors=True)
 
 
-def _sha256(paths: list[Path]) -> str:
+def file_checksum(paths: list[Path]) -> str:
+    """sha256 of the files' names and bytes, in the order given: the release's fingerprint in the catalog."""
     digest = hashlib.sha256()
     for p in paths:
         digest.update(p.name.encode())
@@ -118,6 +119,43 @@ def _sha256(paths: list[Path]) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return "sha256:" + digest.hexdigest()
+
+
+def new_staging(store: Store) -> Path:
+    """A fresh staging folder holding this process's .pid, made under the writer lock, so another ingest's
+    cleanup never sees it before its .pid (every engine's ingest and the patterns import stage here)."""
+    with store.writer_lock():
+        store.clean_stale_staging()
+        staged = store.staging_dir() / uuid.uuid4().hex
+        staged.mkdir(parents=True)
+        (staged / ".pid").write_text(str(os.getpid()))
+    return staged
+
+
+def check_new_release(store: Store, snap: Any, replace: bool) -> None:
+    """Refuse a release id already stored (without ``replace``) and a replicate whose base does not fit."""
+    rid = snap.manifest.release_id
+    if not replace and store.exists() and rid in store.release_ids():
+        raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
+    stored = store.releases() if store.exists() else []
+    check_base(snap.manifest, snap.manifest_file, {r.release_id: (r.kind, r.components) for r in stored})
+
+
+def catalog_entry(snap: Any, folder: Path, checksum: str, coverage: list[tuple[Any, ...]],
+                  provenance: dict[str, Any] | None) -> dict[str, Any]:
+    """The release's catalog entry from its checked snapshot, whichever engine wrote the files."""
+    vprof, m = snap.profile["visits"], snap.manifest
+    return {
+        "release_id": m.release_id, "kind": m.kind, "created_at": m.created_at, "description": m.description,
+        "base": m.base, "components": m.components, "ingested_at": utc_now(), "checksum": checksum,
+        "source_folder": str(folder.resolve()), "rows": int(vprof["rows"]),
+        "places": int(snap.profile["places"]["rows"]), "first_date": str(vprof["first_date"]),
+        "last_date": str(vprof["last_date"]),
+        "sources": [v for k, v in coverage if k == "source"], "segments": [v for k, v in coverage if k == "segment"],
+        "has_raw_visits": bool(vprof["raw_visits_rows"]),
+        "provenance": provenance or {"format": "snapshot", "files": [
+            p.name for p in (snap.manifest_file, snap.visits_file, snap.places_file)]},
+    }
 
 
 def ingest_release(
@@ -148,19 +186,9 @@ def ingest_release(
     try:
         step("validating", 0, 4, "validating the snapshot")
         snap = (read_checked_snapshot if checked else validate_snapshot)(folder, con, delimiter=delimiter)
-        rid = snap.manifest.release_id
-        if not replace and store.exists() and rid in store.release_ids():
-            raise RelcheckError(f"release '{rid}' already exists in {store.home}; use --replace to replace it")
-        stored = store.releases() if store.exists() else []
-        check_base(snap.manifest, snap.manifest_file, {r.release_id: (r.kind, r.components) for r in stored})
-        checksum = _sha256([snap.manifest_file, snap.visits_file, snap.places_file])
-
-        # Under the writer lock, so another ingest's cleanup never sees this folder before its .pid.
-        with store.writer_lock():
-            store.clean_stale_staging()
-            staged = store.staging_dir() / f"{uuid.uuid4().hex}"
-            staged.mkdir(parents=True)
-            (staged / ".pid").write_text(str(os.getpid()))
+        check_new_release(store, snap, replace)
+        checksum = file_checksum([snap.manifest_file, snap.visits_file, snap.places_file])
+        staged = new_staging(store)
         try:
             step("writing visits", 1, 4)
             for query, _type in ENUM_TYPES.values():
@@ -177,28 +205,7 @@ def ingest_release(
             for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
                 with open(staged / name, "rb") as fh:
                     os.fsync(fh.fileno())
-            vprof = snap.profile["visits"]
-            m = snap.manifest
-            entry = {
-                "release_id": rid,
-                "kind": m.kind,
-                "created_at": m.created_at,
-                "description": m.description,
-                "base": m.base,
-                "components": m.components,
-                "ingested_at": utc_now(),
-                "checksum": checksum,
-                "source_folder": str(folder.resolve()),
-                "rows": int(vprof["rows"]),
-                "places": int(snap.profile["places"]["rows"]),
-                "first_date": str(vprof["first_date"]),
-                "last_date": str(vprof["last_date"]),
-                "sources": [v for k, v in coverage if k == "source"],
-                "segments": [v for k, v in coverage if k == "segment"],
-                "has_raw_visits": bool(vprof["raw_visits_rows"]),
-                "provenance": provenance or {"format": "snapshot", "files": [
-                    p.name for p in (snap.manifest_file, snap.visits_file, snap.places_file)]},
-            }
+            entry = catalog_entry(snap, folder, checksum, coverage, provenance)
             (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
             release = store.publish(entry, staged, replace=replace)
         except BaseException:

@@ -11,11 +11,9 @@ snapshot ingest of the same rows stores.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +31,7 @@ from dashboard.store.contract import (
     VISITS_OPTIONAL,
     VISITS_REQUIRED,
 )
-from dashboard.store.ingest import ENUM_TYPES
+from dashboard.store.ingest import ENUM_TYPES, file_checksum, new_staging
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
 if TYPE_CHECKING:
@@ -46,17 +44,6 @@ PLACES_FLAGS = {"places_flags": "places_flags"}
 #: The null types of the optional places columns, as read_checked_snapshot projects a snapshot's places.
 PLACES_NULLS = {"city": "VARCHAR", "sub_category": "VARCHAR", "parent_place_id": "VARCHAR",
                 "latitude": "DOUBLE", "longitude": "DOUBLE", "other_brands": "VARCHAR"}
-
-
-def checksum(files: list[Path]) -> str:
-    """sha256 of the files' names and bytes: the release.toml, then the weekly files as given."""
-    digest = hashlib.sha256()
-    for p in files:
-        digest.update(p.name.encode())
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return "sha256:" + digest.hexdigest()
 
 
 def _places_ok(cur: DuckDBEngine, places: Any) -> dict[str, Any] | None:
@@ -91,16 +78,6 @@ def _enum_types(cur: DuckDBEngine, source: str) -> dict[str, str]:
     for query, _type in ENUM_TYPES.values():
         cur.run(query, inputs={"visits_names": "pat_names"}).rows()
     return {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
-
-
-def _stage(store: Store) -> Path:
-    """A new staging folder, made under the writer lock with this process's .pid (as ingest_release does)."""
-    with store.writer_lock():
-        store.clean_stale_staging()
-        staged = store.staging_dir() / uuid.uuid4().hex
-        staged.mkdir(parents=True)
-        (staged / ".pid").write_text(str(os.getpid()))
-    return staged
 
 
 def store_import(
@@ -164,7 +141,7 @@ def store_import(
             "base": manifest.base,
             "components": manifest.components,
             "ingested_at": utc_now(),
-            "checksum": checksum([manifest_file, *files]),
+            "checksum": file_checksum([manifest_file, *files]),
             "source_folder": str(Path(files[0]).resolve().parent),
             "rows": int(vprof["rows"]),
             "places": int(pprof["rows"]),
@@ -176,7 +153,7 @@ def store_import(
             "provenance": provenance,
         }
         doing[0] = "publishing"
-        staged = _stage(store)
+        staged = new_staging(store)
         try:
             for name in STORED:
                 shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
