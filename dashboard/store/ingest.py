@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 SPILL_PREFIX = "relcheck-ingest-"
+#: The files of a stored release besides its manifest.json.
+STORED_FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet")
 
 
 def _spill_folder() -> Path:
@@ -158,6 +160,15 @@ def catalog_entry(snap: Any, folder: Path, checksum: str, coverage: list[tuple[A
     }
 
 
+def publish_staged(store: Store, staged: Path, entry: dict[str, Any], replace: bool) -> Release:
+    """Make the staged files durable, write their manifest and publish them as one release (atomic)."""
+    for name in STORED_FILES:
+        with open(staged / name, "rb") as fh:
+            os.fsync(fh.fileno())
+    (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
+    return store.publish(entry, staged, replace=replace)
+
+
 def ingest_release(
     store: Store,
     folder: Path | str,
@@ -202,12 +213,8 @@ def ingest_release(
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
             coverage = con.run("ingest_coverage", inputs=NAMES).rows()
-            for name in ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet"):
-                with open(staged / name, "rb") as fh:
-                    os.fsync(fh.fileno())
             entry = catalog_entry(snap, folder, checksum, coverage, provenance)
-            (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
-            release = store.publish(entry, staged, replace=replace)
+            release = publish_staged(store, staged, entry, replace)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise

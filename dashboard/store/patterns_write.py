@@ -11,8 +11,6 @@ snapshot ingest of the same rows stores.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -31,14 +29,13 @@ from dashboard.store.contract import (
     VISITS_OPTIONAL,
     VISITS_REQUIRED,
 )
-from dashboard.store.ingest import ENUM_TYPES, file_checksum, new_staging
+from dashboard.store.ingest import ENUM_TYPES, STORED_FILES, file_checksum, new_staging, publish_staged
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
 
 Step = Callable[[str], None]
-STORED = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet")
 FLAGS = {"visits_flags": "visits_flags"}
 PLACES_FLAGS = {"places_flags": "places_flags"}
 #: The null types of the optional places columns, as read_checked_snapshot projects a snapshot's places.
@@ -155,12 +152,9 @@ def store_import(
         doing[0] = "publishing"
         staged = new_staging(store)
         try:
-            for name in STORED:
+            for name in STORED_FILES:
                 shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
-                with open(staged / name, "rb") as fh:
-                    os.fsync(fh.fileno())
-            (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
-            return store.publish(entry, staged, replace=replace)
+            return publish_staged(store, staged, entry, replace)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise

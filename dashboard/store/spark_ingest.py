@@ -11,8 +11,6 @@ aggregates out of core by itself).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from dashboard.store.ingest import (
     check_new_release,
     file_checksum,
     new_staging,
+    publish_staged,
 )
 
 #: What is written, in order: file, query, its inputs.
@@ -61,12 +60,8 @@ def ingest_release_spark(store: Store, folder: Path | str, settings: EngineSetti
                     query = "ingest_place_daily_unique"
                 con.write_parquet(con.relation(query, inputs=inputs), staged / file)
             coverage = con.run("ingest_coverage", inputs=NAMES).rows()
-            for file, _query, _inputs in OUTPUTS:
-                with open(staged / file, "rb") as fh:
-                    os.fsync(fh.fileno())
             entry = catalog_entry(snap, folder, checksum, coverage, provenance)
-            (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")
-            release = store.publish(entry, staged, replace=replace)
+            release = publish_staged(store, staged, entry, replace)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
