@@ -39,6 +39,7 @@ from dashboard.sql import engine as engines
 from dashboard.store.logs import append_jsonl as append_jsonl
 from dashboard.store.logs import read_jsonl as read_jsonl
 from dashboard.store.logs import utc_now as utc_now
+from dashboard.store.logs import write_json_atomic
 from dashboard.store.release import Release as Release
 from dashboard.store.release import release_from_entry
 
@@ -156,17 +157,7 @@ class Store:
         return catalog
 
     def _write_catalog(self, catalog: dict[str, Any]) -> None:
-        tmp = self.catalog_path.with_suffix(f".tmp-{os.getpid()}-{threading.get_ident()}")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(catalog, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.catalog_path)
-        dir_fd = os.open(self.home, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_json_atomic(self.catalog_path, catalog, indent=1, sort_keys=True)
 
     @contextlib.contextmanager
     def writer_lock(self) -> Iterator[None]:

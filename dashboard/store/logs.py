@@ -1,4 +1,5 @@
-"""The store's append-only JSONL logs (promotions, sign-offs, gate runs): safe for concurrent writers."""
+"""The store's append-only JSONL logs (promotions, sign-offs, gate runs) and its whole-file JSON documents (the
+catalog, saved scopes): safe for concurrent writers, never seen half-written."""
 
 from __future__ import annotations
 
@@ -6,12 +7,29 @@ import datetime as dt
 import fcntl
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def write_json_atomic(path: Path, doc: Any, **dump: Any) -> None:
+    """Replace ``path`` with ``doc`` as JSON in one rename, file and folder fsynced: a reader sees the old
+    document or the new one, never a part (``dump``: json.dump's options)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, **dump)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def append_jsonl(path: Path, record: dict[str, Any]) -> None:

@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from dashboard.errors import NotFoundError, RelcheckError, suggest
 from dashboard.stakeholders.model import STAGES, TIERS
-from dashboard.store.logs import utc_now
+from dashboard.store.logs import utc_now, write_json_atomic
 
 FILE_NAME = "saved_scopes.json"
 FORMAT = 1
@@ -105,17 +104,7 @@ def _read(path: Path) -> dict[str, SavedScope]:
 def _write(path: Path, scopes: dict[str, SavedScope]) -> None:
     doc = {"format": FORMAT, "scopes": {n: {k: v for k, v in s.to_json().items() if k != "name"}
                                         for n, s in sorted(scopes.items())}}
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_json_atomic(path, doc, indent=1, ensure_ascii=False)
 
 
 @contextlib.contextmanager
