@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from dashboard.metric_catalog import METRICS
@@ -127,6 +128,10 @@ def _escape(ch: str) -> str:
     return named.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
+#: The characters :func:`_is_control` names, as one pattern.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _is_control(ch: str) -> bool:
     code = ord(ch)
     return code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029"
@@ -140,6 +145,8 @@ def safe_text(text: object, keep: str = "\n\t") -> str:
     are the output's structure; inside a table cell nothing is kept (``keep=""``).
     """
     s = str(text)
+    if _CONTROL.search(s) is None:  # the usual case, in C: a table prints tens of thousands of cells
+        return s
     if not any(_is_control(ch) and ch not in keep for ch in s):
         return s
     return "".join(_escape(ch) if _is_control(ch) and ch not in keep else ch for ch in s)

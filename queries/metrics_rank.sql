@@ -4,8 +4,9 @@
 -- Totals equal to 1e-9 relative are ties (a total is a float sum: two places with the same true total may
 -- differ in the last bits, and must not be ranked apart by rounding noise): sorted, a total within 1e-9 of
 -- its predecessor joins its tie group. A place's average rank is the mean of its group's first and last
--- positions; x = 2 × rank is an integer, so every sum below is an exact integer (HUGEINT) whatever order
--- the threads add in: Σ(x − x̄)(y − ȳ) = Σxy − n(n+1)², since x̄ = n + 1. One float division at the end.
+-- positions (the first a running maximum, the last the group's maximum); x = 2 × rank is an integer, so
+-- every sum below is an exact integer (HUGEINT) whatever order the threads add in:
+-- Σ(x − x̄)(y − ȳ) = Σxy − n(n+1)², since x̄ = n + 1. One float division at the end.
 -- One sort per release: places alone in their group (most) take their position; only the members of tie
 -- groups go through the second, group-bounds pass. Scopes and places are numbered by their ids' order.
 WITH scope_no AS (
@@ -34,12 +35,14 @@ ordered_a AS (
 ranked_a AS (
     SELECT scope_id, place_id, vb, 2 * pos AS xa FROM ordered_a WHERE opens AND closes
     UNION ALL
-    SELECT scope_id, place_id, vb,
-           max(CASE WHEN opens THEN pos END) OVER before + min(CASE WHEN closes THEN pos END) OVER after AS xa
-    FROM ordered_a
-    WHERE NOT (opens AND closes)
-    WINDOW before AS (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING),
-           after AS (PARTITION BY scope_id ORDER BY pos ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+    SELECT scope_id, place_id, vb, first_pos + max(pos) OVER (PARTITION BY scope_id, first_pos) AS xa
+    FROM (
+        SELECT scope_id, place_id, vb, pos,
+               max(CASE WHEN opens THEN pos END) OVER (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING)
+                   AS first_pos
+        FROM ordered_a
+        WHERE NOT (opens AND closes)
+    ) AS tied_a
 ),
 ordered_b AS (
     SELECT scope_id, xa,
@@ -52,12 +55,14 @@ ordered_b AS (
 ranked AS (
     SELECT scope_id, xa, 2 * pos AS xb FROM ordered_b WHERE opens AND closes
     UNION ALL
-    SELECT scope_id, xa,
-           max(CASE WHEN opens THEN pos END) OVER before + min(CASE WHEN closes THEN pos END) OVER after AS xb
-    FROM ordered_b
-    WHERE NOT (opens AND closes)
-    WINDOW before AS (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING),
-           after AS (PARTITION BY scope_id ORDER BY pos ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+    SELECT scope_id, xa, first_pos + max(pos) OVER (PARTITION BY scope_id, first_pos) AS xb
+    FROM (
+        SELECT scope_id, xa, pos,
+               max(CASE WHEN opens THEN pos END) OVER (PARTITION BY scope_id ORDER BY pos ROWS UNBOUNDED PRECEDING)
+                   AS first_pos
+        FROM ordered_b
+        WHERE NOT (opens AND closes)
+    ) AS tied_b
 ),
 sums AS (
     SELECT scope_id, count(*) AS n,

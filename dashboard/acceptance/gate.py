@@ -115,12 +115,17 @@ def evaluate_gate(
         pair = f"{a_label} -> {b_label}"
         known_values: dict[str, list[str]] = {}
 
+        wanted_places = {p for d in ordered for p in d.place_ids}
+
         def known(kind: str) -> list[str]:
+            # Places: only those the file names (a release has hundreds of thousands); the full list is read
+            # only for the spelling hints of an error.
             if kind not in known_values:
-                known_values[kind] = session.values(kind)
+                known_values[kind] = (sorted(session.places_present(wanted_places)) if kind == "place"
+                                      else session.values(kind))
             return known_values[kind]
 
-        check_stakeholder_scopes(ordered, known, stakeholders.source, pair)
+        check_stakeholder_scopes(ordered, known, stakeholders.source, pair, hints=session.values)
         computed: dict[str, metrics.ScopeMetrics] = {}
         if ordered:
             session.prepare(ordered)

@@ -32,7 +32,7 @@ def require_criteria(stakeholders: Stakeholders) -> None:
         )
 
 
-def _unmatched(d: ScopeDef, known: Callable[[str], Sequence[str]]) -> list[str]:
+def _unmatched(d: ScopeDef, known: Callable[[str], Sequence[str]], hints: Callable[[str], Sequence[str]]) -> list[str]:
     """Per field of a stakeholder's scope, the values that match no place of either release."""
     problems = []
     for attr, label, kind in _FIELDS.get(d.kind, ()):
@@ -40,7 +40,7 @@ def _unmatched(d: ScopeDef, known: Callable[[str], Sequence[str]]) -> list[str]:
         present = known(kind)
         missing = [v for v in values if v not in present]
         if missing:
-            shown = ", ".join(f"{quoted(v)}{suggest(v, present)}" for v in missing)
+            shown = ", ".join(f"{quoted(v)}{suggest(v, hints(kind))}" for v in missing)
             problems.append(f"field '{label}': {shown} matched nothing")
     return problems
 
@@ -60,17 +60,20 @@ def _resolves(d: ScopeDef, known: Callable[[str], Sequence[str]]) -> bool:
 
 
 def check_stakeholder_scopes(
-    defs: Sequence[ScopeDef], known: Callable[[str], Sequence[str]], source: str, pair: str
+    defs: Sequence[ScopeDef], known: Callable[[str], Sequence[str]], source: str, pair: str,
+    hints: Callable[[str], Sequence[str]] | None = None,
 ) -> None:
     """Refuse stakeholder scopes (customers, deals) that match no place in either release.
 
     ``known(kind)``: the values of a place attribute (brand, region, category, place) present in either
-    release. Raises RelcheckError naming every such stakeholder, before anything is computed.
+    release, or at least those of them the scopes name; ``hints(kind)`` (default ``known``): every value
+    present, for the spelling hints of the message. Raises RelcheckError naming every such stakeholder,
+    before anything is computed.
     """
     errors = []
     for d in defs:
         if d.kind in _FIELDS and not _resolves(d, known):
-            detail = "; ".join(_unmatched(d, known)) or "its filters together select no place"
+            detail = "; ".join(_unmatched(d, known, hints or known)) or "its filters together select no place"
             errors.append(f"{d.kind} {quoted(d.value)}: {detail}")
     if errors:
         raise RelcheckError(_message(errors, source, pair))

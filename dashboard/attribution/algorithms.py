@@ -54,7 +54,8 @@ def score_elements(
     """EP, absolute EP and surprise of every element of one dimension, most surprising first."""
     delta = b_total - a_total
     guarded = _is_zero_delta(a_total, b_total)
-    sum_abs = sum(abs(b - a) for a, b in elements.values())
+    # fsum: the elements come in the engine's (thread-dependent) order; a plain sum's last bit would follow it.
+    sum_abs = math.fsum(abs(b - a) for a, b in elements.values())
     out = []
     for values, (a, b) in elements.items():
         p = a / a_total if a_total > 0 else 0.0
@@ -202,11 +203,12 @@ def kitagawa(rows: Sequence[Mapping[str, Any]]) -> MixRate:
             rate_part=(r1 - r0) * (w0 + w1) / 2, mix_part=(w1 - w0) * (r0 + r1) / 2,
         ))
     brands.sort(key=lambda b: -abs(b.rate_part + b.mix_part))
+    # fsum: brands of equal size keep the engine's row order; the totals must not depend on it.
     return MixRate(
-        value_current=sum(b.w_current * b.r_current for b in brands),
-        value_candidate=sum(b.w_candidate * b.r_candidate for b in brands),
-        rate_part=sum(b.rate_part for b in brands),
-        mix_part=sum(b.mix_part for b in brands),
+        value_current=math.fsum(b.w_current * b.r_current for b in brands),
+        value_candidate=math.fsum(b.w_candidate * b.r_candidate for b in brands),
+        rate_part=math.fsum(b.rate_part for b in brands),
+        mix_part=math.fsum(b.mix_part for b in brands),
         brands=brands,
     )
 

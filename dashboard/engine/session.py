@@ -20,7 +20,7 @@ each of those names is (:func:`side_inputs`), so nothing is re-pointed behind a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 #: Registers a release's visits_<suffix>, places_<suffix>, daily_<suffix> on an engine connection.
 Registrar = Callable[[Any, str], None]
 SIDES = ("a", "b")
+#: Scope kinds named by a place's labels, listed together (:meth:`PairSession.values`).
+LABEL_KINDS = ("category", "region", "brand")
 
 
 def side_inputs(side: str, *bases: str) -> dict[str, str]:
@@ -181,8 +183,31 @@ class PairSession:
         release's places table; sources and segments from each release's visits.
         """
         if kind not in self._values:  # a gate checks many scopes of a few kinds
-            self._values[kind] = self._find_values(kind)
+            if kind in LABEL_KINDS:
+                self._values.update(self._find_label_values())
+            else:
+                self._values[kind] = self._find_values(kind)
         return list(self._values[kind])
+
+    def _find_label_values(self) -> dict[str, list[str]]:
+        """Categories, regions and brands of both releases: one scan of each places table for the three."""
+        found: dict[str, set[str]] = {kind: set() for kind in LABEL_KINDS}
+        for side in SIDES:
+            for kind, value in self.engine.run("scope_label_values", inputs=side_inputs(side, "places")).rows():
+                if value is not None:
+                    found[kind].add(value)
+        return {kind: sorted(values) for kind, values in found.items()}
+
+    def places_present(self, wanted: Collection[str]) -> set[str]:
+        """The place ids among ``wanted`` that either release has (a stakeholders file names a few of
+        hundreds of thousands: no need to list them all)."""
+        found: set[str] = set()
+        if wanted:
+            for side in SIDES:
+                rows = self.engine.run("scope_places_present", inputs=side_inputs(side, "places"),
+                                       wanted=sorted(wanted)).rows()
+                found.update(r[0] for r in rows)
+        return found
 
     def _find_values(self, kind: str) -> list[str]:
         query, base = values_query(kind)
