@@ -217,6 +217,20 @@ def test_a_stakeholder_matching_no_place_in_either_release_is_refused(store: Sto
     assert gate_history(store) == []  # refused before anything was judged or recorded
 
 
+def test_place_ids_are_checked_one_by_one_with_a_hint_from_every_place(store: Store) -> None:
+    """Only the places a file names are looked up; a misspelt one still gets its hint from all places."""
+    typo = ('[[customers]]\nid = "mall"\nname = "Mall"\ntier = "standard"\nbrands = []\n'
+            'place_ids = ["p1x", "zz9"]\n')
+    with pytest.raises(RelcheckError) as err:
+        run_gate(store, "r1", "r2", stakeholders(typo + STAKEHOLDERS_TOML), record=False)
+    msg = str(err.value)
+    assert "customer \"mall\"" in msg and "field 'place_ids'" in msg and "did you mean 'p1'" in msg
+    # One of its places exists: the customer resolves, the gate judges it.
+    fine = typo.replace("\"p1x\"", "\"p1\"")
+    result = run_gate(store, "r1", "r2", stakeholders(fine + STAKEHOLDERS_TOML), record=False)
+    assert "customer:mall" in result.scope_metrics
+
+
 def test_a_deal_whose_filters_select_nothing_together_is_refused(store: Store) -> None:
     deal = '[[deals]]\nid = "odd"\nprospect = "Odd"\nstage = "trial"\ncategories = ["Coffee"]\nregions = ["W"]\n'
     with pytest.raises(RelcheckError, match=r"deal \"odd\": no place has all of regions \['W'\], categories"):

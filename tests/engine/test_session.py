@@ -62,3 +62,25 @@ def test_the_catalog_gives_the_same_window_and_row_values_as_a_scan(sample_store
                 scanned |= {v for (v,) in duckdb.sql(f"SELECT DISTINCT {kind} FROM read_parquet($p)",
                                                      params={"p": str(r.visits_path)}).fetchall() if v is not None}
             assert s.values(kind) == sorted(scanned) and scanned, kind
+
+
+def test_labels_come_from_one_scan_and_equal_each_kinds_own_query(sample_store: Store) -> None:
+    """Categories, regions and brands are listed together; each must equal its own scan of the places files,
+    null brands as "(independent)"."""
+    current, candidate = "2026.10.0", "2026.11.0"
+    paths = [str(sample_store.release(rid).places_path) for rid in (current, candidate)]
+    exprs = {"category": "category", "region": "region", "brand": "COALESCE(brand, '(independent)')"}
+    with PairSession(sample_store, current, candidate) as s:
+        for kind, expr in exprs.items():
+            scanned = {v for (v,) in duckdb.sql(f"SELECT DISTINCT {expr} FROM read_parquet($p)",
+                                                params={"p": paths}).fetchall() if v is not None}
+            assert s.values(kind) == sorted(scanned) and scanned, kind
+        assert "(independent)" in s.values("brand")
+
+
+def test_places_present_names_only_the_existing_ones(sample_store: Store) -> None:
+    with PairSession(sample_store, "2026.10.0", "2026.11.0") as s:
+        every = s.values("place")
+        wanted = {every[0], every[-1], "no-such-place", every[0].upper() + "x"}
+        assert s.places_present(wanted) == {every[0], every[-1]}
+        assert s.places_present(set()) == set()
