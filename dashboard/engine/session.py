@@ -4,6 +4,7 @@ Everything heavy runs in the engine (:mod:`dashboard.sql.engine`) over the store
 candidate's views); Python only sees per-scope aggregates. Relations the session keeps on its connection:
 
 - ``visits_a/_b``, ``places_a/_b``, ``daily_a/_b``: the two releases (a = current, b = candidate)
+- ``label_daily_a/_b``: the releases' daily sums per category, region and brand, for a comparison by one of them
 - ``scope_defs``, ``scopes``: the scopes being compared
 - ``members_a/_b`` (scope_id, place_id): each scope resolved with that release's places
 - ``place_totals_a/_b`` (place_id, visits, raw_visits): window totals of the scopes' places
@@ -144,17 +145,27 @@ class PairSession:
     def wparams(self) -> dict[str, dt.date]:
         return {"start": self.window.start, "end": self.window.end}
 
+    def _whole_release(self, side: str) -> Release | None:
+        """The side's stored release when all its dates lie in the window (its rollups hold the window's sums)."""
+        rel = (self.a if side == "a" else self.b).release
+        if (rel is not None and rel.first_date == self.window.start.isoformat()
+                and rel.last_date == self.window.end.isoformat()):
+            return rel
+        return None
+
     def rollup(self, side: str) -> Path | None:
         """The side's per place and source rollup (place_source.parquet) when it holds exactly the window's sums.
 
         That is a stored release whose dates all lie in the window; None for a window that leaves out some
         of its dates, a virtual release (chaos) or a store ingested before the rollup existed.
         """
-        rel = (self.a if side == "a" else self.b).release
-        if (rel is not None and rel.first_date == self.window.start.isoformat()
-                and rel.last_date == self.window.end.isoformat() and rel.place_source_path.is_file()):
-            return rel.place_source_path
-        return None
+        rel = self._whole_release(side)
+        return rel.place_source_path if rel is not None and rel.place_source_path.is_file() else None
+
+    def label_rollup(self, side: str) -> Path | None:
+        """The side's per label and day rollup (label_daily.parquet), on the terms of :meth:`rollup`."""
+        rel = self._whole_release(side)
+        return rel.label_daily_path if rel is not None and rel.label_daily_path.is_file() else None
 
     def source_totals(self, sides: tuple[str, ...] = SIDES) -> None:
         """Make ``source_totals_a/_b``: visits per place, source and segment over the window (exact sums).
@@ -270,11 +281,18 @@ class PairSession:
                                 inputs=side_inputs(side, "daily", "members"), **self.wparams)
             sd, sp = f"sd_{side}", f"sp_{side}"
             if has_places:
-                # One scope per place (by_attribute): join each place-day to its scope. Scopes defined by
-                # filters overlap (a place is in all, its category, its region, customers...): sum the places
-                # of each set of scopes together first.
-                daily = "agg_scope_date_places" if by_attribute else "agg_scope_date_signatures"
-                eng.materialise(sd, daily, inputs=side_inputs(side, "daily", "members") | defs_in, **self.wparams)
+                labels = self.label_rollup(side) if by_attribute in LABEL_KINDS else None
+                if labels is not None:  # one scope per category, region or brand: the ingest's daily sums
+                    eng.register_parquet(f"label_daily_{side}", labels)
+                    eng.materialise(sd, "agg_scope_date_labels", inputs=side_inputs(side, "label_daily") | defs_in,
+                                    **self.wparams)
+                else:
+                    # One scope per place (by_attribute): join each place-day to its scope. Scopes defined by
+                    # filters overlap (a place is in all, its category, its region, customers...): sum the
+                    # places of each set of scopes together first.
+                    daily = "agg_scope_date_places" if by_attribute else "agg_scope_date_signatures"
+                    eng.materialise(sd, daily, inputs=side_inputs(side, "daily", "members") | defs_in,
+                                    **self.wparams)
                 eng.materialise(sp, "agg_scope_place_places",
                                 inputs=side_inputs(side, "members", "place_totals", "places") | defs_in)
             if has_rows:

@@ -8,6 +8,7 @@ Layout under ``RELCHECK_HOME`` (default ``./relcheck_store``)::
         places.parquet                the snapshot's places table
         place_daily.parquet           visits summed per place and day (exact rollup)
         place_source.parquet          visits summed per place, source and segment over all dates (exact rollup)
+        label_daily.parquet           visits summed per category, region and brand and day (exact rollup)
         manifest.json                 release.toml as ingested, checksum, coverage
     logs/promotions.jsonl             which release went to production, when, by whom
     logs/signoffs.jsonl               sign-offs of failed criteria (append-only)

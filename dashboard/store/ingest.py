@@ -25,7 +25,8 @@ Progress = Callable[[str, int, int], None]
 
 SPILL_PREFIX = "relcheck-ingest-"
 #: The files of a stored release besides its manifest.json.
-STORED_FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet")
+STORED_FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet",
+                "label_daily.parquet")
 
 
 def _spill_folder() -> Path:
@@ -110,6 +111,18 @@ def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Pat
         con.write_parquet_parts(each(lambda: con.relation("ingest_part_daily", inputs=part)),
                                 staged / "place_daily.parquet")
     shutil.rmtree(scratch / "parts", ignore_errors=True)
+
+
+def write_label_daily(con: Any, folder: Path) -> None:
+    """label_daily.parquet, daily visits per category, region and brand, from the place-day rollup and the
+    places written in ``folder`` just before: a comparison by one of these labels reads a few thousand rows
+    instead of every place-day. Every ingest path (DuckDB, Spark, the patterns import) calls this."""
+    con.register_parquet("written_daily", folder / "place_daily.parquet")
+    con.register_parquet("written_places", folder / "places.parquet")
+    rollup = con.relation("ingest_label_daily", inputs={"daily_in": "written_daily", "places_in": "written_places"})
+    con.write_parquet(rollup, folder / "label_daily.parquet")
+    con.drop("written_daily")
+    con.drop("written_places")
 
 
 def file_checksum(paths: list[Path]) -> str:
@@ -212,6 +225,7 @@ def ingest_release(
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
+            write_label_daily(con, staged)
             coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             entry = catalog_entry(snap, folder, checksum, coverage, provenance)
             release = publish_staged(store, staged, entry, replace)

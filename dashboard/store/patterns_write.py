@@ -29,7 +29,14 @@ from dashboard.store.contract import (
     VISITS_OPTIONAL,
     VISITS_REQUIRED,
 )
-from dashboard.store.ingest import ENUM_TYPES, STORED_FILES, file_checksum, new_staging, publish_staged
+from dashboard.store.ingest import (
+    ENUM_TYPES,
+    STORED_FILES,
+    file_checksum,
+    new_staging,
+    publish_staged,
+    write_label_daily,
+)
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
 if TYPE_CHECKING:
@@ -129,6 +136,7 @@ def store_import(
         doing[0] = "writing places"
         step(doing[0])
         cur.write_parquet(cur.relation("ingest_places_out", inputs=PLACES_FLAGS), out / "places.parquet")
+        write_label_daily(cur, out)
         cur.drop("visits_flags")
         entry = {
             "release_id": manifest.release_id,

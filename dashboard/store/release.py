@@ -47,6 +47,11 @@ class Release:
         """Visits per place, source and segment over every date (absent from stores ingested before it)."""
         return self.folder / "place_source.parquet"
 
+    @property
+    def label_daily_path(self) -> Path:
+        """Visits per category, region and brand and day (absent from stores ingested before it)."""
+        return self.folder / "label_daily.parquet"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "release_id": self.release_id,

@@ -27,6 +27,7 @@ from dashboard.store.ingest import (
     file_checksum,
     new_staging,
     publish_staged,
+    write_label_daily,
 )
 
 #: What is written, in order: file, query, its inputs.
@@ -59,6 +60,7 @@ def ingest_release_spark(store: Store, folder: Path | str, settings: EngineSetti
                 if query == "ingest_place_daily" and snap.daily_unique:
                     query = "ingest_place_daily_unique"
                 con.write_parquet(con.relation(query, inputs=inputs), staged / file)
+            write_label_daily(con, staged)
             coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             entry = catalog_entry(snap, folder, checksum, coverage, provenance)
             release = publish_staged(store, staged, entry, replace)

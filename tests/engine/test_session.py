@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
 from dashboard.engine import metrics
 from dashboard.engine.scopes import simple_scope
-from dashboard.engine.session import PairSession
+from dashboard.engine.session import PairSession, Window
 from dashboard.store.catalog import Store
 
 
@@ -84,3 +86,32 @@ def test_places_present_names_only_the_existing_ones(sample_store: Store) -> Non
         wanted = {every[0], every[-1], "no-such-place", every[0].upper() + "x"}
         assert s.places_present(wanted) == {every[0], every[-1]}
         assert s.places_present(set()) == set()
+
+
+@pytest.mark.parametrize("label", ["category", "region", "brand"])
+def test_a_comparison_by_label_reads_the_label_rollup_and_gets_the_place_day_figures(
+        sample_store: Store, label: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """label_daily.parquet must give exactly what joining every place-day to its place gives."""
+    current, candidate = "2026.10.0", "2026.11.0"
+    with PairSession(sample_store, current, candidate) as s:
+        assert s.label_rollup("a") is not None and s.label_rollup("b") is not None
+        defs = [simple_scope(label, v) for v in s.values(label)]
+        s.prepare(defs, by_attribute=label)
+        with_rollup = s.engine.run("series_daily_of_scope", inputs={"daily_series": "daily_series"},
+                                   scope_id=defs[0].scope_id).rows()
+        rolled = _values(s)
+    monkeypatch.setattr(PairSession, "label_rollup", lambda self, side: None)
+    with PairSession(sample_store, current, candidate) as s:
+        s.prepare(defs, by_attribute=label)
+        joined = _values(s)
+        without = s.engine.run("series_daily_of_scope", inputs={"daily_series": "daily_series"},
+                               scope_id=defs[0].scope_id).rows()
+    assert rolled == joined and with_rollup == without and len(with_rollup) > 20
+
+
+def test_a_window_shorter_than_a_release_does_not_use_its_rollups(sample_store: Store) -> None:
+    with PairSession(sample_store, "2026.10.0", "2026.11.0") as whole:
+        start, end = whole.window.start, whole.window.end
+    short = Window(start, end - dt.timedelta(days=7))
+    with PairSession(sample_store, "2026.10.0", "2026.11.0", window=short) as s:
+        assert s.label_rollup("a") is None and s.rollup("b") is None

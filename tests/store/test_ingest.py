@@ -153,6 +153,24 @@ def test_place_daily_rollup_is_exact(tmp_path: Path, store: Store) -> None:
             assert pd.isna(r["raw_visits_got"])
 
 
+def test_label_daily_rollup_is_exact(sample_store: Store) -> None:
+    """label_daily.parquet against pandas: the visits of each category, region and brand (null brand as
+    "(independent)") per day, from the stored visits and places."""
+    rel = sample_store.release("2026.11.0")
+    visits = pq.read_table(rel.visits_path, columns=["place_id", "date", "visits", "raw_visits"]).to_pandas()
+    places = pq.read_table(rel.places_path, columns=["place_id", "category", "region", "brand"]).to_pandas()
+    places["brand"] = places["brand"].fillna("(independent)")
+    joined = visits.merge(places, on="place_id", validate="many_to_one")
+    got = pq.read_table(rel.label_daily_path).to_pandas()
+    assert list(got.columns) == ["kind", "value", "date", "visits", "raw_visits"]
+    for kind in ("category", "region", "brand"):
+        want = joined.groupby([kind, "date"]).agg(visits=("visits", "sum"), raw=("raw_visits", "sum"))
+        mine = got[got["kind"] == kind].set_index(["value", "date"]).sort_index()
+        assert len(mine) == len(want) > 0, kind
+        assert mine["visits"].tolist() == pytest.approx(want.sort_index()["visits"].tolist(), rel=1e-12)
+        assert mine["raw_visits"].tolist() == want.sort_index()["raw"].astype("int64").tolist()
+
+
 # ------------------------------------------------------- current and candidate
 
 

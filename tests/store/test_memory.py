@@ -29,7 +29,7 @@ TINY = "24MB"
 #: A comparison keeps its per-scope aggregates in memory (about 30 MB on the sample, far from the budget at
 #: any size): it runs under this budget, checked by DuckDB's own limit.
 TINY_COMPARE = "64MB"
-FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet")
+FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet", "label_daily.parquet")
 
 
 @pytest.fixture(autouse=True)
