@@ -45,6 +45,7 @@ DUMMY_PARAMS: dict[str, object] = {
     "onset": dt.date(2026, 1, 8), "since": dt.date(2026, 1, 1),  # attr_onset_cells (with until)
     "scope_id": "all",
     "scope_ids": ["all"],
+    "wanted": ["p1"],  # scope_places_present
     # scope_defs.sql: one scope, every list column empty
     "def_ids": ["all"], "def_modes": ["all"], "def_values": [None], "def_brands": [[]], "def_regions": [[]],
     "def_categories": [[]], "def_place_ids": [[]],
@@ -91,6 +92,7 @@ RELATIONS: dict[str, Any] = {
     **{f"visits_{s}": STORED_VISITS for s in ("a", "b", "in")},
     **{f"places_{s}": STORED_PLACES for s in ("a", "b", "in")},
     **{f"daily_{s}": STORED_DAILY for s in ("a", "b", "in")},
+    **{f"label_daily_{s}": ("stored", "label_daily") for s in ("a", "b", "in")},
     # comparison session (dashboard/comparison.py)
     "scope_defs": ("query", "scope_defs"),
     "scopes": "scope_id VARCHAR",
@@ -163,7 +165,8 @@ def stored_schemas() -> dict[str, list[tuple[str, str]]]:
         folder = write_snapshot(Path(tmp) / "snap", "r1", daily_rows("p1", "2026-01-01", [1.0, 2.0], raw_visits=1),
                                 [{"place_id": "p1", "brand": "B", "latitude": 1.0, "longitude": 2.0}])
         rel = ingest_release(Store(Path(tmp) / "store"), folder)
-        files = {"visits": rel.visits_path, "places": rel.places_path, "place_daily": rel.place_daily_path}
+        files = {"visits": rel.visits_path, "places": rel.places_path, "place_daily": rel.place_daily_path,
+                 "label_daily": rel.label_daily_path}
         return {key: [(r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{path}'").fetchall()]
                 for key, path in files.items()}
 
