@@ -119,10 +119,14 @@ def write_label_daily(con: Any, folder: Path) -> None:
     instead of every place-day. Every ingest path (DuckDB, Spark, the patterns import) calls this."""
     con.register_parquet("written_daily", folder / "place_daily.parquet")
     con.register_parquet("written_places", folder / "places.parquet")
-    rollup = con.relation("ingest_label_daily", inputs={"daily_in": "written_daily", "places_in": "written_places"})
-    con.write_parquet(rollup, folder / "label_daily.parquet")
-    con.drop("written_daily")
-    con.drop("written_places")
+    for label in ("category", "region", "brand"):
+        con.materialise(f"label_sums_{label}", "ingest_label_day_sums",
+                        inputs={"daily_in": "written_daily", "places_in": "written_places"}, attribute=label)
+    parts = {"label_sums_category": "label_sums_category", "label_sums_region": "label_sums_region",
+             "label_sums_brand": "label_sums_brand"}
+    con.write_parquet(con.relation("ingest_label_daily", inputs=parts), folder / "label_daily.parquet")
+    for name in ("written_daily", "written_places", *parts):
+        con.drop(name)
 
 
 def file_checksum(paths: list[Path]) -> str:
@@ -225,6 +229,7 @@ def ingest_release(
             step("writing places", 3, 4)
             places = con.relation("ingest_places_out", inputs={"places_flags": "places_flags"})
             con.write_parquet(places, staged / "places.parquet")
+            doing[0] = "writing the per-label daily rollup"
             write_label_daily(con, staged)
             coverage = con.run("ingest_coverage", inputs=NAMES).rows()
             entry = catalog_entry(snap, folder, checksum, coverage, provenance)

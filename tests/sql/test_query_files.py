@@ -93,6 +93,7 @@ RELATIONS: dict[str, Any] = {
     **{f"places_{s}": STORED_PLACES for s in ("a", "b", "in")},
     **{f"daily_{s}": STORED_DAILY for s in ("a", "b", "in")},
     **{f"label_daily_{s}": ("stored", "label_daily") for s in ("a", "b", "in")},
+    **{f"label_sums_{label}": ("query", "ingest_label_day_sums") for label in ("category", "region", "brand")},
     # comparison session (dashboard/comparison.py)
     "scope_defs": ("query", "scope_defs"),
     "scopes": "scope_id VARCHAR",
