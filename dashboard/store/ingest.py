@@ -27,6 +27,8 @@ SPILL_PREFIX = "relcheck-ingest-"
 #: The files of a stored release besides its manifest.json.
 STORED_FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "places.parquet",
                 "label_daily.parquet")
+#: Rollups a reader falls back from when absent (the patterns import writes no label_daily.parquet).
+OPTIONAL_FILES = ("label_daily.parquet",)
 
 
 def _spill_folder() -> Path:
@@ -116,7 +118,7 @@ def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Pat
 def write_label_daily(con: Any, folder: Path) -> None:
     """label_daily.parquet, daily visits per category, region and brand, from the place-day rollup and the
     places written in ``folder`` just before: a comparison by one of these labels reads a few thousand rows
-    instead of every place-day. Every ingest path (DuckDB, Spark, the patterns import) calls this."""
+    instead of every place-day. The DuckDB and the Spark ingest write it; the patterns import does not."""
     con.register_parquet("written_daily", folder / "place_daily.parquet")
     con.register_parquet("written_places", folder / "places.parquet")
     for label in ("category", "region", "brand"):
@@ -180,6 +182,8 @@ def catalog_entry(snap: Any, folder: Path, checksum: str, coverage: list[tuple[A
 def publish_staged(store: Store, staged: Path, entry: dict[str, Any], replace: bool) -> Release:
     """Make the staged files durable, write their manifest and publish them as one release (atomic)."""
     for name in STORED_FILES:
+        if name in OPTIONAL_FILES and not (staged / name).exists():
+            continue
         with open(staged / name, "rb") as fh:
             os.fsync(fh.fileno())
     (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")

@@ -35,7 +35,6 @@ from dashboard.store.ingest import (
     file_checksum,
     new_staging,
     publish_staged,
-    write_label_daily,
 )
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
@@ -136,7 +135,8 @@ def store_import(
         doing[0] = "writing places"
         step(doing[0])
         cur.write_parquet(cur.relation("ingest_places_out", inputs=PLACES_FLAGS), out / "places.parquet")
-        write_label_daily(cur, out)
+        # No label_daily.parquet: three more passes over every place-day would take the import past 3× a plain
+        # read of its files (issue 16); a comparison by label joins the place-day rollup instead (same figures).
         cur.drop("visits_flags")
         entry = {
             "release_id": manifest.release_id,
@@ -161,7 +161,8 @@ def store_import(
         staged = new_staging(store)
         try:
             for name in STORED_FILES:
-                shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
+                if (out / name).exists():
+                    shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
             return publish_staged(store, staged, entry, replace)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)

@@ -311,7 +311,7 @@ def test_the_direct_write_stores_what_the_snapshot_path_stores(tmp_path: Path, m
     direct = run(Store(tmp_path / "direct"), folder)
     monkeypatch.setattr(patterns, "store_import", lambda *a, **kw: None)
     snapshot = run(Store(tmp_path / "snapshot"), folder)
-    for name in ("visits_path", "place_daily_path", "place_source_path", "places_path", "label_daily_path"):
+    for name in ("visits_path", "place_daily_path", "place_source_path", "places_path"):
         a, b = getattr(direct.release, name), getattr(snapshot.release, name)
         assert duckdb.sql(f"SELECT * FROM '{a}'").fetchall() == duckdb.sql(f"SELECT * FROM '{b}'").fetchall(), name
     keep = ("rows", "places", "first_date", "last_date", "sources", "segments", "has_raw_visits", "kind", "components")
