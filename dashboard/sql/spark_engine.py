@@ -20,6 +20,7 @@ import re
 import shutil
 import threading
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,9 @@ def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None 
     with _lock:
         if key in _sessions:
             return _sessions[key]
+        # pyspark warns on every session that it does not yet "fully support" pandas 3: relcheck never uses
+        # pyspark's pandas API (results come back as Arrow), so the warning only clutters every command's output.
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
         try:
             import sqlglot  # noqa: F401  (the translation needs it: fail here, with the install hint)
             from pyspark.sql import SparkSession
