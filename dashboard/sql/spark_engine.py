@@ -13,6 +13,7 @@ load it. A missing pyspark or Java, and a Spark failure mid-command, become a :c
 
 from __future__ import annotations
 
+import atexit
 import decimal
 import json
 import os
@@ -62,6 +63,23 @@ class SparkEngineError(RelcheckError):
 
 _sessions: dict[tuple[str, str | None], Any] = {}
 _lock = threading.Lock()
+#: Spark Connect sessions this process opened (base and children), closed in order at exit.
+_connect_sessions: list[Any] = []
+
+
+def _close_connect_sessions() -> None:
+    """Close every Spark Connect client before the interpreter shuts down.
+
+    Left to pyspark, each session's client is closed by its ``__del__`` during interpreter shutdown, where gRPC's
+    channel close can wait forever (a finished ``relcheck ingest --spark-remote`` never exited); and its exit
+    hook asks the server to clean caches with retries, a minute or more when the server is gone. A closed
+    client skips both."""
+    while _connect_sessions:
+        session = _connect_sessions.pop()
+        try:
+            session.client.close()
+        except Exception:  # noqa: BLE001 - best effort at exit: the server may be gone
+            pass
 
 
 def _check_local_java() -> None:
@@ -123,6 +141,9 @@ def base_session(settings: EngineSettings, extra_conf: Mapping[str, str] | None 
                 else:
                     session = SparkSession.builder.remote(settings.remote).getOrCreate()
                 _short_retries(session)
+                if not _connect_sessions:
+                    atexit.register(_close_connect_sessions)  # after pyspark's own hook: it runs first
+                _connect_sessions.append(session)
             else:
                 _check_local_java()
                 builder = SparkSession.builder.master(settings.master).appName("relcheck")
@@ -146,6 +167,7 @@ def connect(settings: EngineSettings) -> SparkEngine:
         child = base.newSession()
         if settings.remote:
             _short_retries(child)
+            _connect_sessions.append(child)
         for k, v in SESSION_CONF.items():
             child.conf.set(k, v)
     return SparkEngine(child, settings)
@@ -224,12 +246,21 @@ class SparkEngine(SnapshotMixin):
         return connect(self.settings)
 
     def close(self) -> None:
-        """Free this session's cached tables (the shared Spark session stays up)."""
+        """Free this session's cached tables (the shared Spark session stays up); a Spark Connect child session
+        also closes its own client (its channel to the server; the server drops the idle session later)."""
         self._kept.clear()
         cached, self._cached = self._cached, []
-        with self.errors("closing a session"):
-            for df in cached:
-                df.unpersist()
+        try:
+            with self.errors("closing a session"):
+                for df in cached:
+                    df.unpersist()
+        finally:
+            if self.settings.remote and self.spark in _connect_sessions:
+                _connect_sessions.remove(self.spark)
+                try:
+                    self.spark.client.close()
+                except Exception:  # noqa: BLE001 - the server may be gone: nothing left to close there
+                    pass
 
     def _keep(self, table: str, df: Any) -> None:
         self._kept[table] = df

@@ -67,16 +67,14 @@ class SnapshotMixin:
 
     @staticmethod
     def non_null_values(relation: Any, column: str, limit: int) -> list[Any]:
-        from pyspark.sql import functions as F
-
+        F = _functions(relation)
         return [r[0] for r in relation.select(F.col(f"`{column}`")).where(F.col(f"`{column}`").isNotNull())
                 .limit(limit).collect()]
 
     @staticmethod
     def project(relation: Any, columns: Sequence[str], null_types: dict[str, str]) -> Any:
         """The given columns in order; absent ones become typed NULLs (only the contract's own names)."""
-        from pyspark.sql import functions as F
-
+        F = _functions(relation)
         present = set(relation.columns)
         return relation.select(*[F.col(c) if c in present else F.lit(None).cast(_spark_type(null_types[c])).alias(c)
                                  for c in columns])
@@ -108,6 +106,18 @@ class SnapshotMixin:
             raise RuntimeError(f"Spark wrote {len(written)} part files for {path.name}, not one")
         written[0].replace(path)
         shutil.rmtree(parts)
+
+
+def _functions(relation: Any) -> Any:
+    """The column functions of the relation's kind of session: pyspark's classic ones need a local SparkContext,
+    so a DataFrame of a Spark Connect session takes Connect's own."""
+    if type(relation).__module__.startswith("pyspark.sql.connect"):
+        from pyspark.sql.connect import functions as connect_functions
+
+        return connect_functions
+    from pyspark.sql import functions
+
+    return functions
 
 
 def _spark_type(duckdb_name: str) -> str:
