@@ -140,6 +140,12 @@ SCAN_PROCESS = ("import sys, duckdb\n"
                 f"duckdb.connect(':memory:').execute({SCAN_SQL!r}, dict(zip(names, sys.argv[1:]))).fetchall()\n")
 
 
+def process_env() -> dict[str, str]:
+    """The environment of a timed whole process: this tree first on PYTHONPATH, warnings off."""
+    return dict(os.environ, PYTHONWARNINGS="ignore",
+                PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+
+
 def run_process(name: str, cmd: list[str], scratch: Path, ok: tuple[int, ...] = (0,)) -> dict[str, Any]:
     """Time one whole process from spawn to exit (os.wait4: its CPU time and peak RSS); stdout discarded.
 
@@ -147,8 +153,7 @@ def run_process(name: str, cmd: list[str], scratch: Path, ok: tuple[int, ...] = 
     """
     scratch.mkdir(parents=True, exist_ok=True)
     log_path = scratch / "process.log"
-    env = dict(os.environ, PYTHONWARNINGS="ignore",
-               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    env = process_env()
     with open(log_path, "ab") as log:
         log.write(f"\n=== {name}: {' '.join(cmd[:6])}\n".encode())
         log.flush()

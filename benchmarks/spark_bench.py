@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from run import DATA, RESULTS, ROOT, BenchError, relcheck_command
+from run import DATA, RESULTS, ROOT, BenchError, process_env, relcheck_command
 
 #: The large preset's store (``$RELCHECK_BENCH_STORE`` points at one built elsewhere; it is only read).
 STORE = Path(os.environ.get("RELCHECK_BENCH_STORE") or DATA / "store-large")
@@ -87,8 +87,7 @@ def run_tree(name: str, cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> dict[st
     JVM's memory would be missed (a compare's Python process peaks near 0.2 GB, its JVM past 1 GB)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-                            env=dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=os.pathsep.join(
-                                p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)))
+                            env=process_env())
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))

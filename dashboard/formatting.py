@@ -128,13 +128,12 @@ def _escape(ch: str) -> str:
     return named.get(ch) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
-#: The characters :func:`_is_control` names, as one pattern.
+#: Control characters: C0, DEL, C1 and the Unicode line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F or ch in "\u2028\u2029"
+    return _CONTROL.match(ch) is not None
 
 
 def safe_text(text: object, keep: str = "\n\t") -> str:

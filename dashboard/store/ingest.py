@@ -179,11 +179,14 @@ def catalog_entry(snap: Any, folder: Path, checksum: str, coverage: list[tuple[A
     }
 
 
+def written_files(folder: Path) -> list[str]:
+    """The stored files a release folder must hold: every one of STORED_FILES but an optional one not written."""
+    return [name for name in STORED_FILES if name not in OPTIONAL_FILES or (folder / name).exists()]
+
+
 def publish_staged(store: Store, staged: Path, entry: dict[str, Any], replace: bool) -> Release:
     """Make the staged files durable, write their manifest and publish them as one release (atomic)."""
-    for name in STORED_FILES:
-        if name in OPTIONAL_FILES and not (staged / name).exists():
-            continue
+    for name in written_files(staged):
         with open(staged / name, "rb") as fh:
             os.fsync(fh.fileno())
     (staged / "manifest.json").write_text(json.dumps(entry, indent=1, sort_keys=True), encoding="utf-8")

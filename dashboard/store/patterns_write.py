@@ -29,13 +29,7 @@ from dashboard.store.contract import (
     VISITS_OPTIONAL,
     VISITS_REQUIRED,
 )
-from dashboard.store.ingest import (
-    ENUM_TYPES,
-    STORED_FILES,
-    file_checksum,
-    new_staging,
-    publish_staged,
-)
+from dashboard.store.ingest import ENUM_TYPES, file_checksum, new_staging, publish_staged, written_files
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
 if TYPE_CHECKING:
@@ -160,9 +154,8 @@ def store_import(
         doing[0] = "publishing"
         staged = new_staging(store)
         try:
-            for name in STORED_FILES:
-                if (out / name).exists():
-                    shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
+            for name in written_files(out):
+                shutil.move(out / name, staged / name)  # a rename when the store is on the same disk
             return publish_staged(store, staged, entry, replace)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
