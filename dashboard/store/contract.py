@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import ContractError, RelcheckError, suggest
 from dashboard.sql import budget
+from dashboard.store import place_parts
 from dashboard.store.manifest import CONTROL as CONTROL
 from dashboard.store.manifest import CREATED_AT_SLACK as CREATED_AT_SLACK
 from dashboard.store.manifest import FIRST_DATE as FIRST_DATE
 from dashboard.store.manifest import MAX_SPAN_DAYS as MAX_SPAN_DAYS
 from dashboard.store.manifest import RELEASE_ID as RELEASE_ID
 from dashboard.store.manifest import Limits, Manifest, parse_manifest, refuse_symlink
+from dashboard.store.place_parts import PlaceParts
 
 if TYPE_CHECKING:
     from dashboard.sql.duckdb_engine import DuckDBEngine
@@ -110,6 +112,8 @@ class Snapshot:
     #: One row per place and day (a single source and segment, the key unique, visits in place and date order):
     #: the per place and day rollup is then the visits themselves, no grouping (read_checked_snapshot).
     daily_unique: bool = False
+    #: A big release's visits split by part of places while checking it (dashboard.store.place_parts).
+    split: PlaceParts | None = None
 
 
 def _find_one(folder: Path, stem: str) -> Path:
@@ -181,8 +185,12 @@ def _check_types(cur: DuckDBEngine, path: Path, rel: Any, expected: dict[str, se
     return problems
 
 
-def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> Snapshot:
-    """Check every rule of the contract on one release folder; the relations stay registered on ``cur``."""
+def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",", split_into: Path | None = None) -> Snapshot:
+    """Check every rule of the contract on one release folder; the relations stay registered on ``cur``.
+
+    ``split_into``: a scratch folder where a release too big to group in one piece has its visits split by
+    part of places (place_parts) to check its key and its places; the snapshot keeps the split for the rollups.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ContractError(str(folder), "is not a folder; a release snapshot is a folder with release.toml, visits and places")
@@ -212,6 +220,7 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
     limits = manifest.limits
     pprof = _check_places(cur, places_file, prel, problems)
 
+    split = None
     with _reading(cur, visits_file):
         visits_flags = cur.relation(
             "contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING,
@@ -236,25 +245,30 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",") -> 
         if not problems:
             problems += _release_bounds(visits_file, vprof, limits)
         if not problems:
+            parts = place_parts.part_count(int(vprof["rows"])) if split_into is not None else 1
+            if parts > 1:
+                split = place_parts.split_visits(cur, int(pprof["rows"]), parts, split_into)
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
-            has_dups = cur.run("contract_visits_key_check", inputs=VISITS_FLAGS,
-                               first_date=vprof["first_date"]).rows()[0][0] > 0
+            has_dups = place_parts.has_duplicate_keys(cur, split, vprof["first_date"]) if split else cur.run(
+                "contract_visits_key_check", inputs=VISITS_FLAGS, first_date=vprof["first_date"]).rows()[0][0] > 0
             dups = cur.run("contract_visits_duplicates", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts() if has_dups else []
             if dups:
                 problems.append(ContractError(
                     str(visits_file), "(place_id, date, source, segment) must be unique",
                     field="place_id, date, source, segment", examples=dups,
                 ))
-            unknown = cur.run("contract_visits_unknown_places", inputs=VISITS_FLAGS | {"places_typed": "places_typed"},
-                              limit=EXAMPLES)
-            missing = [r["place_id"] for r in unknown.dicts()]
+            missing = place_parts.unknown_places(cur, split, EXAMPLES) if split else [
+                r["place_id"] for r in cur.run("contract_visits_unknown_places",
+                                               inputs=VISITS_FLAGS | {"places_typed": "places_typed"},
+                                               limit=EXAMPLES).dicts()]
             if missing:
                 problems.append(ContractError(
                     str(visits_file), f"every place_id must exist in {places_file.name}", field="place_id", examples=missing,
                 ))
     if problems:
         raise ValidationFailed(folder, problems)
-    return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof})
+    return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof},
+                    split=split)
 
 
 VISITS_CONTROL_RULE = "must not contain control characters (tabs, newlines, escapes)"

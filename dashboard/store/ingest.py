@@ -8,12 +8,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.errors import RelcheckError
 from dashboard.sql import budget
+from dashboard.store import place_parts
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import Snapshot, read_checked_snapshot, validate_snapshot
 from dashboard.store.manifest import check_base
@@ -60,58 +61,28 @@ FLAGS = {"visits_flags": "visits_flags"}
 NAMES = {"visits_names": "visits_names"}  # the distinct (source, segment) pairs, kept by the contract
 
 
-#: Visits rows per part of a big release's rollups, per GB of DuckDB's share and per thread: 24 M rows at the
-#: default budget (two threads), so the 50,000-place preset (18.2 M rows) is one part. (The daily rollup's
-#: aggregate ran out of 1.2 GB on 182 M shuffled rows in one piece, one thread.)
-ROWS_PER_PART_PER_GB = 40_000_000
-
-
-def _rollup_parts(rows: int) -> int:
-    """How many parts of places a release's rollups are computed in, so each part's aggregates fit the budget
-    on every thread the ingest runs."""
-    plan = budget.current()
-    threads = plan.engine_threads() or 1
-    per_part = max(1, int(ROWS_PER_PART_PER_GB * plan.engine_bytes / 10**9 / threads))
-    return -(-rows // per_part)
-
-
 def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Path,
                    doing: Callable[[str], None]) -> None:
     """place_source.parquet and place_daily.parquet: each in one query, or, for a big release, from its visits
-    split once by part of places (in place_id order), part after part: linear in the rows, each aggregate
-    within the budget, the files' rows and order as one query's."""
+    split by part of places (done while checking it, or here for a checked snapshot), part after part: linear
+    in the rows, each aggregate within the budget, the files' rows and order as one query's."""
     doing("writing the per-place, per-source rollup")
-    parts = _rollup_parts(int(snap.profile["visits"]["rows"]))
-    if parts <= 1:
+    split = snap.split
+    if split is None:
+        parts = place_parts.part_count(int(snap.profile["visits"]["rows"]))
+        if parts > 1:
+            split = place_parts.split_visits(con, int(snap.profile["places"]["rows"]), parts, scratch / "parts")
+    if split is not None:
+        place_parts.write_rollups(con, split, staged, daily=not snap.daily_unique, doing=doing)
+    else:
         con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
+    if split is None or snap.daily_unique:
         doing("writing the per-place daily rollup")
         if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
-            con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
+            daily = con.relation("ingest_place_daily_unique", inputs=FLAGS)
         else:
-            con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
-        return
-    places = int(snap.profile["places"]["rows"])
-    con.materialise("place_parts", "ingest_place_parts", inputs={"places_typed": "places_typed"},
-                    step=max(1, -(-places // parts)))
-    split = con.write_parquet_split(con.relation("ingest_visits_parts", inputs=FLAGS | {"place_parts": "place_parts"}),
-                                    scratch / "parts", "part")
-    in_order = [split[k] for k in sorted(split, key=int)]
-
-    def each(rollup: Callable[[], Any]) -> Iterator[Any]:
-        """The rollup of each part in turn, made once that part's files are registered as visits_part."""
-        for files in in_order:
-            con.register_parquet_files("visits_part", files)
-            yield rollup()
-
-    part = {"visits_part": "visits_part"}
-    con.write_parquet_parts(each(lambda: con.relation("ingest_part_source", inputs=part)),
-                            staged / "place_source.parquet")
-    doing("writing the per-place daily rollup")
-    if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
-        con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
-    else:
-        con.write_parquet_parts(each(lambda: con.relation("ingest_part_daily", inputs=part)),
-                                staged / "place_daily.parquet")
+            daily = con.relation("ingest_place_daily", inputs=FLAGS)
+        con.write_parquet(daily, staged / "place_daily.parquet")
     shutil.rmtree(scratch / "parts", ignore_errors=True)
 
 
@@ -220,7 +191,8 @@ def ingest_release(
     con = _connect(spill / "duckdb")
     try:
         step("validating", 0, 4, "validating the snapshot")
-        snap = (read_checked_snapshot if checked else validate_snapshot)(folder, con, delimiter=delimiter)
+        snap = (read_checked_snapshot(folder, con, delimiter=delimiter) if checked
+                else validate_snapshot(folder, con, delimiter=delimiter, split_into=spill / "parts"))
         check_new_release(store, snap, replace)
         checksum = file_checksum([snap.manifest_file, snap.visits_file, snap.places_file])
         staged = new_staging(store)

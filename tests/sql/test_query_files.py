@@ -84,8 +84,8 @@ RELATIONS: dict[str, Any] = {
                   "sub_category VARCHAR, parent_place_id VARCHAR, latitude VARCHAR, longitude VARCHAR, other_brands VARCHAR",
     "visits_flags": ("query", "contract_visits_flags"),
     "visits_names": ("query", "contract_visits_names"),
-    "place_parts": ("query", "ingest_place_parts"),
-    "visits_part": ("query", "ingest_visits_parts"),
+    "place_numbers": ("query", "ingest_place_numbers"),
+    "visits_part": ("query", "ingest_visits_split"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
     # a stored release, registered per side (store.register_release); *_in: one side, bound at the call

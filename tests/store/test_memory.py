@@ -36,10 +36,10 @@ FILES = ("visits.parquet", "place_daily.parquet", "place_source.parquet", "place
 def _two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """DuckDB's memory per thread decides where it spills: the same on every machine. The daily rollup in one
     piece (at tiny budgets it would be split in place ranges, and not spill: tested on its own below)."""
-    import dashboard.store.ingest as ingest
+    from dashboard.store import place_parts
 
     monkeypatch.setenv(budget.THREADS_ENV, "2")
-    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 10**15)
+    monkeypatch.setattr(place_parts, "ROWS_PER_PART_PER_GB", 10**15)
 
 
 def _pair(demo_sample: Any) -> list[Path]:
@@ -196,12 +196,12 @@ def test_rollups_in_parts_of_places_are_identical(
 ) -> None:
     """A big release's rollups are computed part of places after part, from its visits split once by part:
     the same rows, the same values, in the same order as one query's."""
-    import dashboard.store.ingest as ingest
+    from dashboard.store import place_parts
 
     result, _ = demo_sample
-    monkeypatch.setattr(ingest, "ROWS_PER_PART_PER_GB", 100_000)  # the sample in several parts
+    monkeypatch.setattr(place_parts, "ROWS_PER_PART_PER_GB", 100_000)  # the sample in several parts
     rows = unbudgeted.release(result.current_id).rows
-    assert ingest._rollup_parts(rows) >= 3
+    assert place_parts.part_count(rows) >= 3
     parts = _ingest(tmp_path / "parts", _pair(demo_sample)[:1])
     rid = result.current_id
     assert _contents(parts, rid) == _contents(unbudgeted, rid)

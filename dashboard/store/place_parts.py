@@ -1,0 +1,92 @@
+"""A big release in parts of places: its visits split once by part, each row carrying its place's number.
+
+Why: at hundreds of millions of rows, grouping by a text place_id builds hash tables of strings that spill and
+cost more per row the bigger the release. One join with places gives every visit a fixed-width place number
+and a part (a range of places in place_id order); every later step groups one part's numbers at a time, so
+each aggregate fits the memory budget in any row order and the cost stays about linear in the rows. The same
+split answers two contract rules (a unique key, every place known) and feeds the rollups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dashboard.sql import budget
+
+if TYPE_CHECKING:
+    from dashboard.sql.duckdb_engine import DuckDBEngine
+
+#: Visits rows per part, per GB of DuckDB's share and per thread: 24 M rows at the default budget (two
+#: threads), so the 50,000-place preset (18.2 M rows) is one part and 500,000 places (182 M) are eight.
+ROWS_PER_PART_PER_GB = 40_000_000
+#: The part of rows whose place_id is not in places (ingest_visits_split).
+UNKNOWN_PART = "-1"
+FLAGS = {"visits_flags": "visits_flags"}
+NUMBERS = {"place_numbers": "place_numbers"}
+PART = {"visits_part": "visits_part"} | NUMBERS
+
+
+def part_count(rows: int) -> int:
+    """How many parts of places a release of ``rows`` visits is handled in, so each part's aggregates fit the
+    budget on every thread the ingest runs (1: in one piece, no split)."""
+    plan = budget.current()
+    threads = plan.engine_threads() or 1
+    per_part = max(1, int(ROWS_PER_PART_PER_GB * plan.engine_bytes / 10**9 / threads))
+    return -(-rows // per_part)
+
+
+@dataclass(frozen=True)
+class PlaceParts:
+    """Split visits on disk: each part's files in place_id order, and those of rows of unknown places."""
+
+    parts: list[list[Path]]
+    unknown: list[Path]
+
+
+def split_visits(cur: DuckDBEngine, places: int, parts: int, folder: Path) -> PlaceParts:
+    """Number the places (temp table place_numbers) and write visits_flags once, split by part, to ``folder``."""
+    cur.materialise("place_numbers", "ingest_place_numbers", inputs={"places_typed": "places_typed"},
+                    step=max(1, -(-places // parts)))
+    split = cur.write_parquet_split(cur.relation("ingest_visits_split", inputs=FLAGS | NUMBERS), folder, "part")
+    unknown = split.pop(UNKNOWN_PART, [])
+    return PlaceParts([split[k] for k in sorted(split, key=int)], unknown)
+
+
+def _each(cur: DuckDBEngine, groups: list[list[Path]], step: Callable[[], Any]) -> Iterator[Any]:
+    """``step()`` for each group of files in turn, once that group is registered as visits_part."""
+    for files in groups:
+        cur.register_parquet_files("visits_part", files)
+        yield step()
+
+
+def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -> bool:
+    """Whether some (place, date, source, segment) may occur twice (exact "no"; a "yes" is checked by listing)."""
+    groups = [*split.parts, *([split.unknown] if split.unknown else [])]
+    counts = _each(cur, groups, lambda: cur.run("ingest_part_key_check", inputs={"visits_part": "visits_part"},
+                                                 first_date=first_date).rows()[0][0])
+    return any(n > 0 for n in counts)
+
+
+def unknown_places(cur: DuckDBEngine, split: PlaceParts, limit: int) -> list[str]:
+    """The first place ids (in order) of visits whose place is not in places."""
+    if not split.unknown:
+        return []
+    cur.register_parquet_files("visits_part", split.unknown)
+    return [r[0] for r in cur.run("ingest_part_unknown_places", inputs={"visits_part": "visits_part"},
+                                  limit=limit).rows()]
+
+
+def write_rollups(cur: DuckDBEngine, split: PlaceParts, folder: Path, daily: bool,
+                  doing: Callable[[str], None]) -> None:
+    """place_source.parquet and (``daily``) place_daily.parquet in ``folder``, part after part: the same rows,
+    values and order as one query over the whole release."""
+    cur.write_parquet_parts(_each(cur, split.parts, lambda: cur.relation("ingest_part_source", inputs=PART)),
+                            folder / "place_source.parquet")
+    if daily:
+        doing("writing the per-place daily rollup")
+        cur.write_parquet_parts(_each(cur, split.parts, lambda: cur.relation("ingest_part_daily", inputs=PART)),
+                                folder / "place_daily.parquet")
