@@ -3,11 +3,11 @@
 -- params: first_date
 -- reads: visits_part (one part's rows of ingest_visits_split)
 -- Same method as contract_visits_key_check: a group per (place, source, segment, day // 62), whose rows
--- number as many as the distinct bits of their days exactly when no day repeats. A place not in places has
--- no number; its text id (unknown_place_id) keys it instead. A hash shared by two triples can only add a
--- false "yes", and contract_visits_duplicates, run only on a "yes", lists the real offending keys.
+-- number as many as the distinct bits of their days exactly when no day repeats. Places not in places (part
+-- -1) have no number and share one, and a hash shared by two triples, both can only add a false "yes":
+-- contract_visits_duplicates, run only on a "yes", lists the real offending keys.
 WITH days AS (
-    SELECT hash(place_no, unknown_place_id, source, segment) AS triple,
+    SELECT hash(place_no, source, segment) AS triple,
            date_diff('day', CAST($first_date AS DATE), date) AS d
     FROM visits_part
 ),

@@ -53,10 +53,6 @@ def _connect(spill: Path) -> DuckDBEngine:
     return duckdb_engine.connect(temp_directory=spill, preserve_order=False, aggregates=True)
 
 
-#: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
-#: release's place-day rollup by an ENUM of hundreds of thousands of ids holds memory outside DuckDB's budget,
-#: over 1.3 GB at 500,000 places.)
-ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
 NAMES = {"visits_names": "visits_names"}  # the distinct (source, segment) pairs, kept by the contract
 
@@ -198,10 +194,7 @@ def ingest_release(
         staged = new_staging(store)
         try:
             step("writing visits", 1, 4)
-            for query, _type in ENUM_TYPES.values():
-                con.run(query, inputs=NAMES).rows()  # CREATE TYPE ... AS ENUM (the values present)
-            enums = {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
-            visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), enums)
+            visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), place_parts.name_types(con))
             con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4, "writing the per-place, per-source rollup")
             _write_rollups(con, snap, staged, spill, lambda what: doing.__setitem__(0, what))

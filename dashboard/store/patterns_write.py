@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dashboard.sql import budget
+from dashboard.store import place_parts
 from dashboard.store.catalog import Release, Store, utc_now
 from dashboard.store.contract import (
     CONTROL,
@@ -29,7 +30,7 @@ from dashboard.store.contract import (
     VISITS_OPTIONAL,
     VISITS_REQUIRED,
 )
-from dashboard.store.ingest import ENUM_TYPES, file_checksum, new_staging, publish_staged, written_files
+from dashboard.store.ingest import file_checksum, new_staging, publish_staged, written_files
 from dashboard.store.manifest import Limits, check_base, parse_manifest
 
 if TYPE_CHECKING:
@@ -68,13 +69,11 @@ def _visits_ok(vprof: dict[str, Any], limits: Limits) -> bool:
 
 
 def _enum_types(cur: DuckDBEngine, source: str) -> dict[str, str]:
-    """The ENUM types ingest writes source and segment with (ingest.ENUM_TYPES: the Parquet dictionary is written
-    from the codes, not by hashing every row's string), made by ingest's own queries from the one source and
-    segment of the import instead of a scan of every visit."""
+    """The ENUM types ingest writes source and segment with (place_parts.name_types: the Parquet dictionary is
+    written from the codes, not by hashing every row's string), made by ingest's own queries from the one
+    source and segment of the import instead of a scan of every visit."""
     cur.register("pat_names", cur.relation("patterns_names", source=source))
-    for query, _type in ENUM_TYPES.values():
-        cur.run(query, inputs={"visits_names": "pat_names"}).rows()
-    return {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
+    return place_parts.name_types(cur, names="pat_names")
 
 
 def store_import(

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 ROWS_PER_PART_PER_GB = 40_000_000
 #: The part of rows whose place_id is not in places (ingest_visits_split).
 UNKNOWN_PART = "-1"
+#: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
+#: release's place-day rollup by an ENUM of hundreds of thousands of ids holds memory outside DuckDB's budget,
+#: over 1.3 GB at 500,000 places.)
+ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
 NUMBERS = {"place_numbers": "place_numbers"}
 PART = {"visits_part": "visits_part"} | NUMBERS
@@ -39,9 +43,18 @@ def part_count(rows: int) -> int:
     return -(-rows // per_part)
 
 
+def name_types(cur: DuckDBEngine, names: str = "visits_names") -> dict[str, str]:
+    """Create an ENUM type of the sources and one of the segments present (listed in the relation ``names``,
+    as visits_names); column -> type. Cast to them, a column is written as the Parquet dictionary it already
+    is, without hashing every value (read back, it is text)."""
+    for query, _type in ENUM_TYPES.values():
+        cur.run(query, inputs={"visits_names": names}).rows()  # CREATE TYPE ... AS ENUM (the values present)
+    return {column: type_name for column, (_query, type_name) in ENUM_TYPES.items()}
+
+
 @dataclass(frozen=True)
 class PlaceParts:
-    """Split visits on disk: each part's files in place_id order, and those of rows of unknown places."""
+    """Split visits on disk: each part's files in place_id order, and those of rows of places not in places."""
 
     parts: list[list[Path]]
     unknown: list[Path]
@@ -51,7 +64,8 @@ def split_visits(cur: DuckDBEngine, places: int, parts: int, folder: Path) -> Pl
     """Number the places (temp table place_numbers) and write visits_flags once, split by part, to ``folder``."""
     cur.materialise("place_numbers", "ingest_place_numbers", inputs={"places_typed": "places_typed"},
                     step=max(1, -(-places // parts)))
-    split = cur.write_parquet_split(cur.relation("ingest_visits_split", inputs=FLAGS | NUMBERS), folder, "part")
+    rows = cur.with_enums(cur.relation("ingest_visits_split", inputs=FLAGS | NUMBERS), name_types(cur))
+    split = cur.write_parquet_split(rows, folder, "part")
     unknown = split.pop(UNKNOWN_PART, [])
     return PlaceParts([split[k] for k in sorted(split, key=int)], unknown)
 
@@ -64,20 +78,12 @@ def _each(cur: DuckDBEngine, groups: list[list[Path]], step: Callable[[], Any]) 
 
 
 def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -> bool:
-    """Whether some (place, date, source, segment) may occur twice (exact "no"; a "yes" is checked by listing)."""
+    """Whether some (place, date, source, segment) may occur twice: an exact "no"; a "yes" is checked by
+    listing the keys (contract_visits_duplicates)."""
     groups = [*split.parts, *([split.unknown] if split.unknown else [])]
     counts = _each(cur, groups, lambda: cur.run("ingest_part_key_check", inputs={"visits_part": "visits_part"},
                                                  first_date=first_date).rows()[0][0])
     return any(n > 0 for n in counts)
-
-
-def unknown_places(cur: DuckDBEngine, split: PlaceParts, limit: int) -> list[str]:
-    """The first place ids (in order) of visits whose place is not in places."""
-    if not split.unknown:
-        return []
-    cur.register_parquet_files("visits_part", split.unknown)
-    return [r[0] for r in cur.run("ingest_part_unknown_places", inputs={"visits_part": "visits_part"},
-                                  limit=limit).rows()]
 
 
 def write_rollups(cur: DuckDBEngine, split: PlaceParts, folder: Path, daily: bool,
