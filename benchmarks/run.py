@@ -217,6 +217,7 @@ def measure(size: Size) -> dict[str, Any]:
         for _ in range(size.ingest_repeat):
             record(f"copy {rid}", run_worker("copy", [str(visits), str(size.scratch / "copy.parquet")],
                                              size.scratch))
+            (size.scratch / "copy.parquet").unlink(missing_ok=True)  # the disk's room is for the store
             record(f"ingest {rid}", run_worker("ingest", [str(size.store), str(size.data / rid)], size.scratch,
                                                home=size.store))
 
@@ -591,6 +592,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="copy/ingest pairs per release (the best is reported), default 2")
     ap.add_argument("--growth-repeat", type=int, default=1, help="rounds at the sizes beyond the first, default 1")
     ap.add_argument("--keep-stores", action="store_true", help="with --growth: keep each size's store")
+    ap.add_argument("--drop-data", action="store_true",
+                    help="with --growth: remove each size's generated snapshots once measured (2,000,000 places "
+                         "need ~26 GB of snapshots and ~30 GB of store; this leaves room for the next size)")
     ap.add_argument("--pandas-growth", action="store_true",
                     help="also run the pandas baseline at the bigger sizes (needs tens of GB of memory)")
     ap.add_argument("--places", type=int, default=BASE_PLACES, help=argparse.SUPPRESS)
@@ -628,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if args.growth and not args.keep_stores:
                 shutil.rmtree(size.store, ignore_errors=True)  # the disk holds one size's store at a time
+            if args.growth and args.drop_data and size.places != BASE_PLACES:
+                shutil.rmtree(size.data, ignore_errors=True)  # the large preset stays: every size is tiled from it
         res["agreement"] = agreement(res["runs"])
         res["rows_per_release"] = res["runs"][f"ingest {CURRENT}"][0]["rows"]
         results.append(res)

@@ -27,6 +27,9 @@ ROWS_PER_PART_PER_GB = 40_000_000
 #: mostly stay in the CPU's caches. Measured at 500,000 places (182 M rows): 8 parts 95 s, 16 parts 92 s,
 #: 31 parts 87 s, 61 parts 90 s (the split itself costs more the more parts it writes).
 PARTS_PER_PIECE = 4
+#: At most this many parts (bigger ones past it): the split keeps a buffer per part open while it writes
+#: (DuckDB's partitioned write), 1.3 GB at peak for 31 parts at the default budget.
+MAX_PARTS = 32
 #: The part of rows whose place_id is not in places (ingest_visits_split).
 UNKNOWN_PART = "-1"
 #: The ENUM type each ingest_*_type query creates, per column written from it. (Not place_id: grouping a big
@@ -44,7 +47,7 @@ def part_count(rows: int) -> int:
     plan = budget.current()
     threads = plan.engine_threads() or 1
     piece = max(1, int(ROWS_PER_PART_PER_GB * plan.engine_bytes / 10**9 / threads))
-    return 1 if rows <= piece else -(-rows // max(1, piece // PARTS_PER_PIECE))
+    return 1 if rows <= piece else min(MAX_PARTS, -(-rows // max(1, piece // PARTS_PER_PIECE)))
 
 
 def name_types(cur: DuckDBEngine, names: str = "visits_names") -> dict[str, str]:
