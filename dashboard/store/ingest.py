@@ -194,7 +194,11 @@ def ingest_release(
         staged = new_staging(store)
         try:
             step("writing visits", 1, 4)
-            visits = con.with_enums(con.relation("ingest_visits_out", inputs=FLAGS), place_parts.name_types(con))
+            if snap.split is not None:  # a big release: its split visits, grouped by ranges of places
+                visits = place_parts.visits_out(con, snap.split)
+            else:
+                visits = con.relation("ingest_visits_out", inputs=FLAGS)
+            visits = con.with_enums(visits, place_parts.name_types(con))
             con.write_parquet(visits, staged / "visits.parquet")
             step("writing rollups", 2, 4, "writing the per-place, per-source rollup")
             _write_rollups(con, snap, staged, spill, lambda what: doing.__setitem__(0, what))

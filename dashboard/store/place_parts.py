@@ -93,6 +93,12 @@ def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -
     return any(n > 0 for n in counts)
 
 
+def visits_out(cur: DuckDBEngine, split: PlaceParts) -> Any:
+    """The visits to store, read from the split part after part (each row given back its place_id)."""
+    cur.register_parquet_files("visits_split", [f for files in split.parts for f in files])
+    return cur.relation("ingest_split_visits_out", inputs={"visits_split": "visits_split"} | NUMBERS)
+
+
 def write_rollups(cur: DuckDBEngine, split: PlaceParts, folder: Path, daily: bool,
                   doing: Callable[[str], None]) -> None:
     """place_source.parquet and (``daily``) place_daily.parquet in ``folder``, part after part: the same rows,

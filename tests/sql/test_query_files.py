@@ -86,6 +86,7 @@ RELATIONS: dict[str, Any] = {
     "visits_names": ("query", "contract_visits_names"),
     "place_numbers": ("query", "ingest_place_numbers"),
     "visits_part": ("query", "ingest_visits_split"),
+    "visits_split": ("query", "ingest_visits_split"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
     # a stored release, registered per side (store.register_release); *_in: one side, bound at the call
