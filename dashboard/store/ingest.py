@@ -216,7 +216,7 @@ def ingest_release(
         step("done", 4, 4)
         return release
     except Exception as exc:
-        ran_out = budget.explain(exc)
+        ran_out = exc if isinstance(exc, budget.ResourceError) else budget.explain(exc)
         if ran_out is None:
             raise
         raise budget.ResourceError(f"ingest of {folder} stopped while {doing[0]}: {ran_out}") from None

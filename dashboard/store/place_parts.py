@@ -73,8 +73,23 @@ def split_visits(cur: DuckDBEngine, places: int, parts: int, folder: Path) -> Pl
                     step=max(1, -(-places // parts)))
     rows = cur.with_enums(cur.relation("ingest_visits_split", inputs=FLAGS | NUMBERS), name_types(cur))
     split = cur.write_parquet_split(rows, folder, "part")
+    _within_spill_cap(folder)
     unknown = split.pop(UNKNOWN_PART, [])
     return PlaceParts([split[k] for k in sorted(split, key=int)], unknown)
+
+
+def _within_spill_cap(folder: Path) -> None:
+    """The split lies in the spill folder, so $RELCHECK_SPILL_MAX caps it as it caps DuckDB's own spilling
+    (which cannot count these files): over the cap, the ingest stops as when the spill folder is full."""
+    cap = budget.current().spill_max
+    if cap is None:
+        return
+    used = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    if used > budget.parse_size(cap, budget.SPILL_MAX_ENV):
+        raise budget.ResourceError(
+            f"out of disk for spilling: this release's visits split by part of places take {used:,} bytes in "
+            f"the spill folder, over ${budget.SPILL_MAX_ENV}={cap}; raise ${budget.SPILL_MAX_ENV}, or set "
+            f"${budget.SPILL_ENV} to a folder on a disk with room; nothing was published")
 
 
 def _each(cur: DuckDBEngine, groups: list[list[Path]], step: Callable[[], Any]) -> Iterator[Any]:

@@ -133,6 +133,24 @@ def test_unsorted_input_ingests_identical_to_sorted(
     assert _compare(Store(shuffled.home), *ids) == _compare(unbudgeted, *ids)
 
 
+def test_unsorted_input_in_parts_ingests_identical_to_sorted(
+    demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shuffled rows, split in parts of places (as a big release is): the same stored rows and comparisons as
+    the sorted release ingested in one piece."""
+    from dashboard.store import place_parts
+
+    result, _ = demo_sample
+    ids = (result.current_id, result.candidate_id)
+    folders = [_shuffled(f, tmp_path / "shuffled" / f.name) for f in _pair(demo_sample)]
+    monkeypatch.setattr(place_parts, "ROWS_PER_PART_PER_GB", 100_000)
+    assert place_parts.part_count(unbudgeted.release(ids[0]).rows) > 1
+    parts = _ingest(tmp_path / "store", folders)
+    for rid in ids:
+        assert _contents(parts, rid) == _contents(unbudgeted, rid)
+    assert _compare(Store(parts.home), *ids) == _compare(unbudgeted, *ids)
+
+
 def _cli_ingest(home: Path, folder: Path, env: dict[str, str]) -> Any:
     return CliRunner().invoke(main, ["ingest", str(folder), "--home", str(home)], env=env)
 

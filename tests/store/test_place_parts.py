@@ -10,9 +10,11 @@ from typing import Any
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 from snapshots import daily_rows
 from store.ingest_support import base_places, base_visits, refuse, snapshot
 
+from dashboard.cli import main
 from dashboard.sql import budget, duckdb_engine
 from dashboard.store import place_parts
 from dashboard.store.catalog import Store
@@ -123,3 +125,40 @@ def test_part_count_at_the_default_budget(monkeypatch: pytest.MonkeyPatch) -> No
     assert place_parts.part_count(728_000_000) == 32    # 2,000,000 places: at most 32 parts
     monkeypatch.setenv(budget.MEMORY_ENV, "8GB")        # more memory: bigger pieces and parts
     assert place_parts.part_count(182_000_000) == 8
+
+
+def _cli_ingest(home: Path, folder: Path, env: dict[str, str]) -> Any:
+    return CliRunner().invoke(main, ["ingest", str(folder), "--home", str(home)], env=env)
+
+
+def test_the_split_counts_against_the_spill_cap(tmp_path: Path, in_parts: None) -> None:
+    """The split lies in the spill folder: over $RELCHECK_SPILL_MAX, exit 2, nothing published or left."""
+    spill = tmp_path / "spill"
+    res = _cli_ingest(tmp_path / "store", snapshot(tmp_path), {budget.SPILL_MAX_ENV: "1KB",
+                                                                budget.SPILL_ENV: str(spill)})
+    assert res.exit_code == 2, res.output
+    assert "out of disk for spilling" in res.output and "RELCHECK_SPILL_MAX" in res.output
+    assert "Traceback" not in res.output
+    assert not Store(tmp_path / "store").exists() or Store(tmp_path / "store").release_ids() == []
+    assert list(spill.iterdir()) == []
+    ok = _cli_ingest(tmp_path / "store", snapshot(tmp_path), {budget.SPILL_MAX_ENV: "10MB",
+                                                               budget.SPILL_ENV: str(spill)})
+    assert ok.exit_code == 0, ok.output
+
+
+def test_a_full_disk_while_splitting_is_exit_2(tmp_path: Path, in_parts: None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's "No space left on device" while writing the split: exit 2, what ran out, no traceback."""
+    def full_disk(self: Any, relation: Any, folder: Path, column: str) -> Any:
+        folder.mkdir(parents=True)
+        (folder / "half-written.parquet").write_bytes(b"PAR1")
+        raise duckdb.IOException(f'IO Error: Could not write file "{folder}/x.parquet": No space left on device')
+
+    monkeypatch.setattr(duckdb_engine.DuckDBEngine, "write_parquet_split", full_disk)
+    spill = tmp_path / "spill"
+    res = _cli_ingest(tmp_path / "store", snapshot(tmp_path), {budget.SPILL_ENV: str(spill)})
+    assert res.exit_code == 2, res.output
+    assert "out of disk space" in res.output and "No space left on device" in res.output
+    assert "Traceback" not in res.output
+    assert not Store(tmp_path / "store").exists() or Store(tmp_path / "store").release_ids() == []
+    assert list(spill.iterdir()) == []
