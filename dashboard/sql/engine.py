@@ -44,7 +44,9 @@ DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
      "differs, so the noise scenario's numbers are DuckDB's only"),
     ("TRY_CAST, isfinite", "contract_*", "casts that give NULL instead of failing; finite test"),
     ("string_agg(DISTINCT x, sep ORDER BY x)", "contract_*_profile", "ordered distinct string aggregation"),
-    ("bit_or, bit_count, << on BIGINT, hash(...)", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
+    ("bit_or, bit_count, << on BIGINT", "contract_visits_key_check", "bit aggregates for the exact duplicate-key check"),
+    ("hash(...)", "contract_visits_triples, ingest_part_triples", "a 64-bit hash of a visit's (place, source, "
+     "segment): the duplicate-key check's fixed-width group key"),
     ("count(*) FILTER (WHERE ...)", "many", "filtered aggregates (Spark: count_if / sum(CASE ...))"),
     ("GROUPING SETS, GROUPING(col)", "attr_dimension_totals", "several groupings in one pass"),
     ("$named parameters (prepared)", "every query", "values bound by name, never formatted into SQL"),

@@ -249,8 +249,12 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",", spl
             if parts > 1:
                 split = place_parts.split_visits(cur, int(pprof["rows"]), parts, split_into)
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
-            has_dups = place_parts.has_duplicate_keys(cur, split, vprof["first_date"]) if split else cur.run(
-                "contract_visits_key_check", inputs=VISITS_FLAGS, first_date=vprof["first_date"]).rows()[0][0] > 0
+            if split:
+                has_dups = place_parts.has_duplicate_keys(cur, split, vprof["first_date"])
+            else:
+                cur.register("visits_triples", cur.relation("contract_visits_triples", inputs=VISITS_FLAGS))
+                has_dups = cur.run("contract_visits_key_check", inputs={"visits_triples": "visits_triples"},
+                                   first_date=vprof["first_date"]).rows()[0][0] > 0
             dups = cur.run("contract_visits_duplicates", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts() if has_dups else []
             if dups:
                 problems.append(ContractError(

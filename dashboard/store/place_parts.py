@@ -103,9 +103,12 @@ def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -
     """Whether some (place, date, source, segment) may occur twice: an exact "no"; a "yes" is checked by
     listing the keys (contract_visits_duplicates)."""
     groups = [*split.parts, *([split.unknown] if split.unknown else [])]
-    counts = _each(cur, groups, lambda: cur.run("ingest_part_key_check", inputs={"visits_part": "visits_part"},
-                                                 first_date=first_date).rows()[0][0])
-    return any(n > 0 for n in counts)
+    def check() -> int:
+        cur.register("visits_triples", cur.relation("ingest_part_triples", inputs={"visits_part": "visits_part"}))
+        return cur.run("contract_visits_key_check", inputs={"visits_triples": "visits_triples"},
+                       first_date=first_date).rows()[0][0]
+
+    return any(n > 0 for n in _each(cur, groups, check))
 
 
 def visits_out(cur: DuckDBEngine, split: PlaceParts) -> Any:

@@ -87,6 +87,7 @@ RELATIONS: dict[str, Any] = {
     "place_numbers": ("query", "ingest_place_numbers"),
     "visits_part": ("query", "ingest_visits_split"),
     "visits_split": ("query", "ingest_visits_split"),
+    "visits_triples": ("query", "contract_visits_triples"),
     "places_flags": ("query", "contract_places_flags"),
     "places_typed": ("query", "ingest_places_out"),
     # a stored release, registered per side (store.register_release); *_in: one side, bound at the call
