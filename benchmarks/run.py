@@ -595,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drop-data", action="store_true",
                     help="with --growth: remove each size's generated snapshots once measured (2,000,000 places "
                          "need ~26 GB of snapshots and ~30 GB of store; this leaves room for the next size)")
+    ap.add_argument("--name", default=None,
+                    help="results file name under benchmarks/results (default: latest, or growth with --growth)")
     ap.add_argument("--pandas-growth", action="store_true",
                     help="also run the pandas baseline at the bigger sizes (needs tens of GB of memory)")
     ap.add_argument("--places", type=int, default=BASE_PLACES, help=argparse.SUPPRESS)
@@ -615,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
                  for i, p in enumerate(places)]
     else:
         sizes = [Size(args.places, args.repeat, args.ingest_repeat)]
-    name = "growth" if args.growth else "latest"
+    name = args.name or ("growth" if args.growth else "latest")
     env = environment()
     results: list[dict[str, Any]] = []
     t0 = time.perf_counter()
