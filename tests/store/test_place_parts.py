@@ -115,15 +115,15 @@ def test_rollups_in_parts_equal_the_one_piece_rollups(tmp_path: Path, monkeypatc
 
 
 def test_part_count_at_the_default_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One piece up to 24 M rows (two threads of 0.6 GB); past it, parts of a quarter of that, at most 32."""
+    """Parts of 6 M rows at the default budget (two threads of 0.6 GB), at most 32; one part: no split."""
     monkeypatch.delenv(budget.MEMORY_ENV, raising=False)
     monkeypatch.setenv(budget.THREADS_ENV, "2")
-    assert place_parts.part_count(18_200_000) == 1      # the 50,000-place preset
-    assert place_parts.part_count(24_000_000) == 1
-    assert place_parts.part_count(24_000_001) == 5
+    assert place_parts.part_count(6_000_000) == 1
+    assert place_parts.part_count(6_000_001) == 2
+    assert place_parts.part_count(18_200_000) == 4      # the 50,000-place preset
     assert place_parts.part_count(182_000_000) == 31    # 500,000 places
     assert place_parts.part_count(728_000_000) == 32    # 2,000,000 places: at most 32 parts
-    monkeypatch.setenv(budget.MEMORY_ENV, "8GB")        # more memory: bigger pieces and parts
+    monkeypatch.setenv(budget.MEMORY_ENV, "8GB")        # more memory: bigger parts
     assert place_parts.part_count(182_000_000) == 8
 
 
