@@ -1,8 +1,8 @@
 -- Brand shares (%) of one scope's visits in both releases.
 -- params: scope_id
 -- reads: sp_a, sp_b
-WITH a AS (SELECT brand, sum(visits) AS v FROM sp_a WHERE scope_id = $scope_id GROUP BY brand),
-b AS (SELECT brand, sum(visits) AS v FROM sp_b WHERE scope_id = $scope_id GROUP BY brand)
+WITH a AS (SELECT brand, fsum(visits) AS v FROM sp_a WHERE scope_id = $scope_id GROUP BY brand),
+b AS (SELECT brand, fsum(visits) AS v FROM sp_b WHERE scope_id = $scope_id GROUP BY brand)
 SELECT COALESCE(a.brand, b.brand) AS brand,
        COALESCE(a.v, 0) AS visits_current,
        COALESCE(b.v, 0) AS visits_candidate,

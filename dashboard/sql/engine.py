@@ -29,7 +29,7 @@ Inputs = Mapping[str, str]
 #: The DuckDB-only SQL the query files use, in one place: what a second engine must translate or provide.
 #: (feature, where it is used, what it does)
 DIALECT_FEATURES: tuple[tuple[str, str, str], ...] = (
-    ("fsum(x)", "agg_*, attr_*, metrics_share, metrics_totals, ingest_place_source",
+    ("fsum(x)", "agg_*, attr_*, metrics_share, metrics_totals, series_brand_shares, ingest_place_source",
      "compensated (Kahan-Babuska) sum: totals do not depend on the order threads combine rows in"),
     ("query_table($name)", "chaos_*", "read the relation whose name is passed as a parameter"),
     ("list(x ORDER BY y), list_contains(l, x), len(l), unnest(l)",
