@@ -1,6 +1,6 @@
 -- Daily totals of place-set scopes over the window, from the place-day rollup.
 -- params: start, end
--- reads: daily_in, members_in, scope_defs
+-- reads: daily_in, place_members_in, scope_defs
 -- Rows are grouped by a small integer per scope (not by its scope_id text, hashed once per joined row) and
 -- named afterwards: the same sums, a fraction of the hashing.
 WITH numbered AS (
@@ -9,7 +9,7 @@ WITH numbered AS (
 ),
 member_no AS (
     SELECT m.place_id, n.scope_no
-    FROM members_in AS m
+    FROM place_members_in AS m
     JOIN numbered AS n ON n.scope_id = m.scope_id
 ),
 sums AS (

@@ -1,6 +1,6 @@
 -- Daily totals of place-set scopes over the window, from the place-day rollup, for scopes that share places.
 -- params: start, end
--- reads: daily_in, members_in, scope_defs
+-- reads: daily_in, place_members_in, scope_defs
 -- The result of agg_scope_date_places, for many overlapping scopes (the gate's: all, every category and
 -- region, customers, deals): places that belong to the same set of scopes (a signature) are summed together
 -- first, one join per place-day instead of one per place-day and scope, then each signature's daily sums
@@ -14,7 +14,7 @@ WITH place_scopes AS (
 ),
 memberships AS (
     SELECT m.place_id, list(s.no ORDER BY s.no) AS scopes
-    FROM members_in AS m
+    FROM place_members_in AS m
     JOIN place_scopes AS s ON s.scope_id = m.scope_id
     GROUP BY m.place_id
 ),

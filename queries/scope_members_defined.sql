@@ -1,4 +1,5 @@
--- Places of each defined scope (customer, deal, brand list...) in one release's places table.
+-- Places of each place-set scope (all, customer, deal, brand list...) in one release's places table. A source or
+-- segment scope restricts visit rows, not places: it is left out here (scope_members_with_rows adds it).
 -- params: none
 -- reads: scope_defs (scope_id, mode, value, brands[], regions[], categories[], place_ids[]), places_in
 -- A customer: brand in brands (own or competitors), restricted to regions if any, plus place_ids.
@@ -8,7 +9,7 @@
 -- every place). For all, a category, region, brand or place the key is the whole rule; a customer's or a
 -- deal's keys only find candidates, checked against the full rule.
 WITH exact AS (
-    SELECT scope_id, 'all' AS key_kind, '' AS key_value FROM scope_defs WHERE mode IN ('all', 'source', 'segment')
+    SELECT scope_id, 'all' AS key_kind, '' AS key_value FROM scope_defs WHERE mode = 'all'
     UNION ALL
     SELECT scope_id, mode, value FROM scope_defs WHERE mode IN ('category', 'region', 'brand', 'place')
 ),

@@ -6,7 +6,9 @@ candidate's views); Python only sees per-scope aggregates. Relations the session
 - ``visits_a/_b``, ``places_a/_b``, ``daily_a/_b``: the two releases (a = current, b = candidate)
 - ``label_daily_a/_b``: the releases' daily sums per category, region and brand, for a comparison by one of them
 - ``scope_defs``, ``scopes``: the scopes being compared
-- ``members_a/_b`` (scope_id, place_id): each scope resolved with that release's places
+- ``place_members_a/_b`` (scope_id, place_id): each place-set scope resolved with that release's places
+- ``members_a/_b``: the same and, for a source or segment scope, every place (place_members itself when
+  no scope restricts rows)
 - ``place_totals_a/_b`` (place_id, visits, raw_visits): window totals of the scopes' places
 - ``sd_a/_b`` (scope_id, date, visits, raw_visits): daily totals per scope over the window
 - ``sp_a/_b`` (scope_id, place_id, brand, visits, raw_visits): window totals per member place
@@ -265,12 +267,19 @@ class PairSession:
         # Without any scope the place path still runs, over nothing, so every relation exists (empty).
         has_places = any(d.kind not in ROW_KINDS for d in self.defs) or not has_rows
         for side in SIDES:
+            # Place-set scopes' members, then every scope's: the same table when no scope restricts rows.
             if by_attribute:
-                eng.materialise(f"members_{side}", "scope_members_by_attribute",
+                eng.materialise(f"place_members_{side}", "scope_members_by_attribute",
                                 inputs=side_inputs(side, "places"), attribute=by_attribute)
             else:
-                eng.materialise(f"members_{side}", "scope_members_defined",
+                eng.materialise(f"place_members_{side}", "scope_members_defined",
                                 inputs=side_inputs(side, "places") | defs_in)
+            eng.drop(f"members_{side}")  # a view or a table, from an earlier prepare
+            if has_rows and not by_attribute:
+                eng.materialise(f"members_{side}", "scope_members_with_rows",
+                                inputs=side_inputs(side, "place_members", "places") | defs_in)
+            else:
+                eng.register(f"members_{side}", eng.table(f"place_members_{side}"))
             # Place totals are summed for the scopes' places only.
             if self.rollup(side) is not None:  # from the ingest's rollup, not a scan of every place-day
                 self.source_totals((side,))
@@ -291,10 +300,10 @@ class PairSession:
                     # filters overlap (a place is in all, its category, its region, customers...): sum the
                     # places of each set of scopes together first.
                     daily = "agg_scope_date_places" if by_attribute else "agg_scope_date_signatures"
-                    eng.materialise(sd, daily, inputs=side_inputs(side, "daily", "members") | defs_in,
+                    eng.materialise(sd, daily, inputs=side_inputs(side, "daily", "place_members") | defs_in,
                                     **self.wparams)
                 eng.materialise(sp, "agg_scope_place_places",
-                                inputs=side_inputs(side, "members", "place_totals", "places") | defs_in)
+                                inputs=side_inputs(side, "place_members", "place_totals", "places"))
             if has_rows:
                 eng.materialise(sd, "agg_scope_date_rows", inputs=side_inputs(side, "visits") | defs_in,
                                 append=has_places, **self.wparams)

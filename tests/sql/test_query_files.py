@@ -99,7 +99,8 @@ RELATIONS: dict[str, Any] = {
     # comparison session (dashboard/comparison.py)
     "scope_defs": ("query", "scope_defs"),
     "scopes": "scope_id VARCHAR",
-    **{f"members_{s}": ("query", "scope_members_defined") for s in ("a", "b", "in")},
+    **{f"place_members_{s}": ("query", "scope_members_defined") for s in ("a", "b", "in")},
+    **{f"members_{s}": ("query", "scope_members_with_rows") for s in ("a", "b", "in")},
     **{f"place_totals_{s}": ("query", "agg_place_totals") for s in ("a", "b", "in")},
     **{f"source_totals_{s}": ("query", "agg_source_totals") for s in ("a", "b", "in")},
     **{f"sd_{s}": ("query", "agg_scope_date_places") for s in ("a", "b")},
