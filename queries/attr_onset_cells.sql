@@ -1,6 +1,6 @@
 -- One scope's visits per source, region and place in the weeks before its divergence onset (since to onset,
 -- excluded) and in the week from it (onset to until, excluded), in both releases: what diverged
--- (dashboard/attribution/onset.py).
+-- (dashboard/attribution/onset.py, which sums them with attr_onset_levels: a scope of every place has millions).
 -- params: scope_id, since, onset, until, start, end
 -- reads: visits_a, visits_b, members_a, members_b, places_a, places_b, scope_defs
 -- Each release labels its own places (members_* resolve the scope with that release's places); a source or
@@ -40,4 +40,3 @@ SELECT COALESCE(a.source, b.source) AS source,
        COALESCE(b.after, 0) AS candidate_after
 FROM a
 FULL OUTER JOIN b ON a.source = b.source AND a.region = b.region AND a.place_id = b.place_id
-ORDER BY source, region, place_id

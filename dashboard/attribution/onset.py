@@ -53,40 +53,29 @@ class OnsetStory:
                                        "shift": self.shift}
 
 
-def shift(row: Mapping[str, Any], scope_growth: float) -> float:
-    """One cell's candidate visits from the onset beyond its pre-onset ratio to the current's; for a cell
-    without current visits before, beyond its candidate visits before × ``scope_growth`` (the scope's current
-    visits from the onset over those before it)."""
-    a0, a1 = float(row["current_before"]), float(row["current_after"])
-    b0, b1 = float(row["candidate_before"]), float(row["candidate_after"])
-    return b1 - (b0 / a0 * a1 if a0 > 0 else b0 * scope_growth)
-
-
-def what_diverged(cells: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None,
-                  direction: int = 0) -> tuple[str, float, float] | None:
-    """The finest segment making up MIN_SHARE of the cells' total shift: (words, share, its shift), or None
-    (also when the total shift goes against ``direction``, the onset's side, when one is given)."""
-    before = math.fsum(float(c["current_before"]) for c in cells)
-    growth = math.fsum(float(c["current_after"]) for c in cells) / before if before > 0 else 0.0
-    shifts = [(c, shift(c, growth)) for c in cells]
-    total = math.fsum(s for _, s in shifts)
-    if total == 0 or not math.isfinite(total) or total * direction < 0:
+def what_diverged(levels: Sequence[Mapping[str, Any]], direction: int = 0) -> tuple[tuple[str, ...], tuple[str, ...], float, float] | None:
+    """The finest segment making up MIN_SHARE of the scope's total shift, from attr_onset_levels' rows (one
+    per level: its number of groups, its best group's keys, shift and share, and the total): (the level's
+    dimensions, the group's values, share, its shift), or None (also when the total shift goes against
+    ``direction``, the onset's side, when one is given)."""
+    if not levels:
         return None
-    names = names or {}
-    for level in LEVELS:
-        sums: dict[tuple[str, ...], list[float]] = {}
-        for c, s in shifts:
-            sums.setdefault(tuple(str(c[d]) for d in level), []).append(s)
-        if len(sums) == 1:
+    total = levels[0]["total"]
+    if total is None or total == 0 or not math.isfinite(total) or total * direction < 0:
+        return None
+    by_level = {int(r["level"]): r for r in levels}
+    for number, level in enumerate(LEVELS, start=1):
+        row = by_level.get(number)
+        if row is None or row["groups"] == 1:
             continue  # one group is the whole scope: naming it says nothing
-        best = max(((k, math.fsum(v)) for k, v in sums.items()), key=lambda kv: (kv[1] / total, kv[0]))
-        share = best[1] / total
-        if share >= MIN_SHARE:
-            return _words(level, best[0], names), share, best[1]
+        if row["share"] >= MIN_SHARE:
+            values = (row["k1"],) if len(level) == 1 else (row["k1"], row["k2"])
+            return level, tuple(str(v) for v in values), float(row["share"]), float(row["shift"])
     return None
 
 
-def _words(level: Sequence[str], values: Sequence[str], names: Mapping[str, str]) -> str:
+def words(level: Sequence[str], values: Sequence[str], names: Mapping[str, str]) -> str:
+    """A segment in words: a place by its name, a source in a region, a source or a region."""
     by = dict(zip(level, values, strict=True))
     if "place_id" in by:
         return names.get(by["place_id"], by["place_id"])
@@ -100,10 +89,15 @@ def onset_story(session: PairSession, sd: ScopeDef, onset: Onset | None) -> Onse
     if onset is None:
         return None
     day = onset.diverges_from
-    cells = session.engine.run("attr_onset_cells", inputs=ONSET_INPUTS, scope_id=sd.scope_id, onset=day,
-                               since=day - dt.timedelta(days=BEFORE_DAYS), until=day + dt.timedelta(days=WEEK), **session.wparams).dicts()
-    found = what_diverged(cells, session.place_names(), onset.direction)
+    eng = session.engine
+    # The cells stay in the engine (a scope of every place has millions): a view, summed per level there.
+    eng.register("onset_cells", eng.relation(
+        "attr_onset_cells", inputs=ONSET_INPUTS, scope_id=sd.scope_id, onset=day,
+        since=day - dt.timedelta(days=BEFORE_DAYS), until=day + dt.timedelta(days=WEEK), **session.wparams))
+    levels = eng.run("attr_onset_levels", inputs={"onset_cells": "onset_cells"}).dicts()
+    found = what_diverged(levels, onset.direction)
     if found is None:
         return OnsetStory(onset)
-    words, share, moved = found
-    return OnsetStory(onset, words, share, moved)
+    level, values, share, moved = found
+    names = session.place_names() if "place_id" in level else {}
+    return OnsetStory(onset, words(level, values, names), share, moved)

@@ -107,6 +107,7 @@ RELATIONS: dict[str, Any] = {
     **{f"sp_{s}": ("query", "agg_scope_place_places") for s in ("a", "b")},
     "daily_series": ("query", "series_daily"),
     "weekly_series": ("query", "series_weekly"),
+    "onset_cells": ("query", "attr_onset_cells"),
     # chaos: what query_table($input) / query_table($places) name (see DUMMY_PARAMS)
     "chaos_visits": STORED_VISITS,
     "chaos_places": STORED_PLACES,
