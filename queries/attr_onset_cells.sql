@@ -4,11 +4,11 @@
 -- params: scope_id, since, onset, until, start, end
 -- reads: visits_a, visits_b, members_a, members_b, places_a, places_b, scope_defs
 -- Each release labels its own places (members_* resolve the scope with that release's places); a source or
--- segment scope keeps only its own rows. Outer join, 0 where a release has no visits. Compensated sums.
-WITH a AS (
-    SELECT v.source, COALESCE(p.region, '(none)') AS region, v.place_id,
-           fsum(CASE WHEN v.date >= $since AND v.date < $onset THEN v.visits ELSE 0 END) AS before,
-           fsum(CASE WHEN v.date >= $onset AND v.date < $until THEN v.visits ELSE 0 END) AS after
+-- segment scope keeps only its own rows. Both releases' rows go through one aggregate (no join of two
+-- aggregates of every cell): 0 where a release has no visits. Compensated sums.
+WITH rows_of AS (
+    SELECT v.source, COALESCE(p.region, '(none)') AS region, v.place_id, v.date,
+           v.visits AS current_visits, 0 AS candidate_visits
     FROM members_a AS m
     JOIN scope_defs AS d ON d.scope_id = m.scope_id
     JOIN visits_a AS v ON v.place_id = m.place_id
@@ -16,12 +16,9 @@ WITH a AS (
     WHERE m.scope_id = $scope_id AND v.date BETWEEN $start AND $end
       AND (d.mode <> 'source' OR v.source = d.value)
       AND (d.mode <> 'segment' OR v.segment = d.value)
-    GROUP BY v.source, COALESCE(p.region, '(none)'), v.place_id
-),
-b AS (
-    SELECT v.source, COALESCE(p.region, '(none)') AS region, v.place_id,
-           fsum(CASE WHEN v.date >= $since AND v.date < $onset THEN v.visits ELSE 0 END) AS before,
-           fsum(CASE WHEN v.date >= $onset AND v.date < $until THEN v.visits ELSE 0 END) AS after
+    UNION ALL
+    SELECT v.source, COALESCE(p.region, '(none)') AS region, v.place_id, v.date,
+           0 AS current_visits, v.visits AS candidate_visits
     FROM members_b AS m
     JOIN scope_defs AS d ON d.scope_id = m.scope_id
     JOIN visits_b AS v ON v.place_id = m.place_id
@@ -29,14 +26,11 @@ b AS (
     WHERE m.scope_id = $scope_id AND v.date BETWEEN $start AND $end
       AND (d.mode <> 'source' OR v.source = d.value)
       AND (d.mode <> 'segment' OR v.segment = d.value)
-    GROUP BY v.source, COALESCE(p.region, '(none)'), v.place_id
 )
-SELECT COALESCE(a.source, b.source) AS source,
-       COALESCE(a.region, b.region) AS region,
-       COALESCE(a.place_id, b.place_id) AS place_id,
-       COALESCE(a.before, 0) AS current_before,
-       COALESCE(a.after, 0) AS current_after,
-       COALESCE(b.before, 0) AS candidate_before,
-       COALESCE(b.after, 0) AS candidate_after
-FROM a
-FULL OUTER JOIN b ON a.source = b.source AND a.region = b.region AND a.place_id = b.place_id
+SELECT source, region, place_id,
+       fsum(CASE WHEN date >= $since AND date < $onset THEN current_visits ELSE 0 END) AS current_before,
+       fsum(CASE WHEN date >= $onset AND date < $until THEN current_visits ELSE 0 END) AS current_after,
+       fsum(CASE WHEN date >= $since AND date < $onset THEN candidate_visits ELSE 0 END) AS candidate_before,
+       fsum(CASE WHEN date >= $onset AND date < $until THEN candidate_visits ELSE 0 END) AS candidate_after
+FROM rows_of
+GROUP BY source, region, place_id
