@@ -5,16 +5,21 @@
 -- reads: onset_cells (attr_onset_cells: source, region, place_id, current/candidate before/after)
 -- A cell's shift: its candidate visits from the onset beyond its pre-onset ratio to the current's, or, without
 -- current visits before, beyond its candidate visits before × the scope's current growth. The best group is
--- the greatest (share, keys), so a tie goes to the greatest keys. Compensated sums.
-WITH scope AS (
-    SELECT fsum(current_before) AS before, fsum(current_after) AS after FROM onset_cells
+-- the greatest (share, keys), so a tie goes to the greatest keys. Compensated sums. The cells are read
+-- through one CTE that two others use, so the engine computes them once (a view over the visits).
+WITH cells AS (
+    SELECT source, region, place_id, current_before, current_after, candidate_before, candidate_after
+    FROM onset_cells
+),
+scope AS (
+    SELECT fsum(current_before) AS before, fsum(current_after) AS after FROM cells
 ),
 shifts AS (
     SELECT c.source, c.region, c.place_id,
            c.candidate_after - CASE WHEN c.current_before > 0 THEN c.candidate_before / c.current_before * c.current_after
                                     ELSE c.candidate_before * (CASE WHEN s.before > 0 THEN s.after / s.before ELSE 0 END)
                                END AS shift
-    FROM onset_cells AS c
+    FROM cells AS c
     CROSS JOIN scope AS s
 ),
 total AS (
