@@ -1,7 +1,8 @@
 -- One scope's visits per source, region and place in the weeks before its divergence onset (since to onset,
--- excluded) and in the week from it (onset to until, excluded), in both releases: what diverged
+-- excluded) and in the week from it (onset to until, excluded), in both releases, for the places of one range
+-- (place_id from $lo, up to $hi excluded; '' leaves that end open: dashboard/engine/place_ranges.py): what diverged
 -- (dashboard/attribution/onset.py, which sums them with attr_onset_levels: a scope of every place has millions).
--- params: scope_id, since, onset, until, start, end
+-- params: scope_id, since, onset, until, start, end, lo, hi
 -- reads: visits_a, visits_b, members_a, members_b, places_a, places_b, scope_defs
 -- Each release labels its own places (members_* resolve the scope with that release's places); a source or
 -- segment scope keeps only its own rows. Both releases' rows go through one aggregate (no join of two
@@ -14,6 +15,8 @@ WITH rows_of AS (
     JOIN visits_a AS v ON v.place_id = m.place_id
     JOIN places_a AS p ON p.place_id = m.place_id
     WHERE m.scope_id = $scope_id AND v.date BETWEEN $start AND $end
+      AND v.place_id >= $lo AND ($hi = '' OR v.place_id < $hi)
+      AND m.place_id >= $lo AND ($hi = '' OR m.place_id < $hi)
       AND (d.mode <> 'source' OR v.source = d.value)
       AND (d.mode <> 'segment' OR v.segment = d.value)
     UNION ALL
@@ -24,6 +27,8 @@ WITH rows_of AS (
     JOIN visits_b AS v ON v.place_id = m.place_id
     JOIN places_b AS p ON p.place_id = m.place_id
     WHERE m.scope_id = $scope_id AND v.date BETWEEN $start AND $end
+      AND v.place_id >= $lo AND ($hi = '' OR v.place_id < $hi)
+      AND m.place_id >= $lo AND ($hi = '' OR m.place_id < $hi)
       AND (d.mode <> 'source' OR v.source = d.value)
       AND (d.mode <> 'segment' OR v.segment = d.value)
 )

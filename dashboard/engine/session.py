@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dashboard.engine.place_ranges import place_ranges
 from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_params, simple_scope
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store
@@ -307,8 +308,12 @@ class PairSession:
             if has_rows:
                 eng.materialise(sd, "agg_scope_date_rows", inputs=side_inputs(side, "visits") | defs_in,
                                 append=has_places, **self.wparams)
-                eng.materialise(sp, "agg_scope_place_rows", inputs=side_inputs(side, "visits", "places") | defs_in,
-                                append=has_places, **self.wparams)
+                # Every place × source or segment scope: millions of groups for a big release, so one range
+                # of places after another.
+                row_scopes = sum(d.kind in ROW_KINDS for d in self.defs)
+                for n, (lo, hi) in enumerate(place_ranges(eng, f"places_{side}", row_scopes)):
+                    eng.materialise(sp, "agg_scope_place_rows", inputs=side_inputs(side, "visits", "places") | defs_in,
+                                    append=has_places or n > 0, lo=lo, hi=hi, **self.wparams)
         eng.materialise("daily_series", "series_daily", inputs={"scopes": "scopes", "sd_a": "sd_a", "sd_b": "sd_b"},
                         **self.wparams)
         eng.materialise("weekly_series", "series_weekly", inputs={"daily_series": "daily_series"}, **self.wparams)

@@ -34,6 +34,7 @@ DUMMY_PARAMS: dict[str, object] = {
     "max_len": 1000,
     "max_visits": 1e9, "first_date": dt.date(1990, 1, 1), "last_date": dt.date(2027, 12, 31),
     "limit": 5,
+    "ranges": 3,  # place_range_bounds
     "step": 2,  # ingest: places per range of the daily rollup, and one range [lo, hi) of place ids
     "lo": "p0", "hi": "p9",
     "rule": "place_id_empty",
