@@ -1,5 +1,7 @@
--- Every place of one release grouped by one attribute: one scope per category, region, brand or place.
--- params: attribute
+-- Every place of one release in one range of place ids (place_id from $lo, up to $hi excluded; '' leaves that end
+-- open: a comparison by place runs range by range), grouped by one attribute: one scope per category, region,
+-- brand or place.
+-- params: attribute, lo, hi
 -- reads: places_in
 -- scope_id is written as the scope string (category:NAME, region:NAME, brand:NAME, place:ID), like ScopeDef.scope_id.
 SELECT
@@ -11,3 +13,4 @@ SELECT
     END AS scope_id,
     place_id
 FROM places_in
+WHERE place_id >= $lo AND ($hi = '' OR place_id < $hi)

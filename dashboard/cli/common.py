@@ -10,7 +10,7 @@ import functools
 import io
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,14 +98,30 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def render_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    if not rows:
-        return "(no rows)"
-    cells = [[safe_text(table_cell(r.get(c)), keep="") for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join(out)
+    widths = table_widths(rows, columns)
+    return "(no rows)" if widths is None else "\n".join(table_lines(rows, columns, widths))
+
+
+def _cells(row: dict[str, Any], columns: Sequence[str]) -> list[str]:
+    return [safe_text(table_cell(row.get(c)), keep="") for c in columns]
+
+
+def table_widths(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> list[int] | None:
+    """Each column's width in a table of ``rows`` (None: no rows); one pass, so rows may be streamed."""
+    widths = [len(c) for c in columns]
+    seen = False
+    for row in rows:
+        seen = True
+        widths = [max(w, len(cell)) for w, cell in zip(widths, _cells(row, columns), strict=True)]
+    return widths if seen else None
+
+
+def table_lines(rows: Iterable[dict[str, Any]], columns: Sequence[str], widths: Sequence[int]) -> Iterator[str]:
+    """A table's lines: the header, its rule, then one line per row."""
+    yield "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    yield "  ".join("-" * w for w in widths)
+    for row in rows:
+        yield "  ".join(v.ljust(w) for v, w in zip(_cells(row, columns), widths, strict=True))
 
 
 def render_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ from dashboard.stakeholders import Stakeholders, load_stakeholders
 
 if TYPE_CHECKING:
     from dashboard.engine.metrics import Comparison
+    from dashboard.store.catalog import Store
 
 #: How --sort orders each metric: worst (or biggest) first; nulls always last.
 #:   "desc": larger is worse; "asc": smaller is worse; "abs": larger magnitude is worse.
@@ -58,16 +61,17 @@ def sort_rows(comparison: Comparison, metric: str, reverse: bool = False) -> Com
     """The comparison with its scopes ordered by one metric, worst first (``reverse``: best first)."""
     from dashboard.engine.metrics import Comparison
 
-    how = SORT_ORDER[metric]
-
-    def key(value: Any) -> float:
-        v = float(value)
-        return -abs(v) if how == "abs" else (-v if how == "desc" else v)
-
     present = [s for s in comparison.scopes if s.get(metric) is not None]
     missing = [s for s in comparison.scopes if s.get(metric) is None]
-    present.sort(key=lambda s: key(s.get(metric)), reverse=reverse)
+    present.sort(key=lambda s: sort_key(metric, s.get(metric)), reverse=reverse)
     return Comparison(comparison.current, comparison.candidate, comparison.window, present + missing)
+
+
+def sort_key(metric: str, value: Any) -> float:
+    """A metric's value as --sort orders it, ascending: worst first."""
+    how = SORT_ORDER[metric]
+    v = float(value)
+    return -abs(v) if how == "abs" else (-v if how == "desc" else v)
 
 
 def _shown(column: str, value: Any) -> Any:
@@ -133,6 +137,9 @@ def compare(
     holders: Stakeholders | None = None
     if stakeholders is not None or _needs_stakeholders(by, scope):
         holders = load_stakeholders(resolve_stakeholders(stakeholders))
+    if by == "place" and scope is None:  # a scope per place: millions of rows, computed and printed in parts
+        _compare_by_place(store, current, candidate, sort, reverse, fmt)
+        return
     comparison = compare_releases(store, current, candidate, by=by, scope=scope, stakeholders=holders)
     if sort:
         comparison = sort_rows(comparison, sort, reverse=reverse)
@@ -143,7 +150,40 @@ def compare(
     if fmt == "csv":
         echo(render_csv(rows, FLAT_COLUMNS))
         return
-    w = comparison.window
-    echo(f"current {comparison.current} vs candidate {comparison.candidate}, "
-               f"window {w.start}..{w.end} ({w.days} days), {len(rows)} scope{'s' if len(rows) != 1 else ''}")
+    echo(_title(comparison, len(rows)))
     echo(render_table([{c: _shown(c, r[c]) for c in FLAT_COLUMNS} for r in rows], FLAT_COLUMNS))
+
+
+def _title(comparison: Comparison, rows: int) -> str:
+    w = comparison.window
+    return (f"current {comparison.current} vs candidate {comparison.candidate}, "
+            f"window {w.start}..{w.end} ({w.days} days), {rows} scope{'s' if rows != 1 else ''}")
+
+
+def _compare_by_place(store: Store, current: str | None, candidate: str | None, sort: str | None, reverse: bool,
+                      fmt: str) -> None:
+    """``compare --by place`` range of places by range, its rows spooled (dashboard/cli/compare_stream.py) and
+    printed as the whole comparison's would be."""
+    from dashboard.cli import compare_stream
+    from dashboard.engine.metrics import FLAT_COLUMNS, flatten_row
+    from dashboard.engine.place_comparison import compare_by_place
+
+    def key(row: dict[str, Any]) -> float | None:
+        if not sort:
+            return 0.0
+        return None if row.get(sort) is None else sort_key(sort, row[sort])
+
+    head, rows = compare_stream.spool(compare_by_place(store, current, candidate), key)
+    with contextlib.closing(rows):
+        sign = -1 if reverse else 1
+        if fmt == "json":
+            compare_stream.emit_json(head, rows.rows(sign))
+        elif fmt == "csv":
+            compare_stream.emit_csv((flatten_row(r) for r in rows.rows(sign)), FLAT_COLUMNS)
+        else:
+            def shown() -> Iterator[dict[str, Any]]:
+                for r in rows.rows(sign):
+                    flat = flatten_row(r)
+                    yield {c: _shown(c, flat[c]) for c in FLAT_COLUMNS}
+
+            compare_stream.emit_table(_title(head, rows.count), shown, FLAT_COLUMNS)

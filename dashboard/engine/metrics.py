@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.engine.divergence import Onset, iso, onsets
+from dashboard.engine.place_ranges import ALL_PLACES, PlaceRange
 from dashboard.engine.scopes import (
     ATTRIBUTE_KINDS,
     BY_KINDS,
@@ -217,9 +218,10 @@ def compute(session: PairSession, divergence: bool = True) -> list[ScopeMetrics]
 
 
 def compare(
-    session: PairSession, defs: Sequence[ScopeDef], by_attribute: str | None = None
+    session: PairSession, defs: Sequence[ScopeDef], by_attribute: str | None = None,
+    places: PlaceRange = ALL_PLACES,
 ) -> Comparison:
-    session.prepare(defs, by_attribute=by_attribute)
+    session.prepare(defs, by_attribute=by_attribute, places=places)
     return Comparison(session.a.label, session.b.label, session.window, compute(session))
 
 

@@ -23,7 +23,8 @@ GROUPS_PER_GB = 2_000_000
 #: the first; '' as hi, every place to the last (a range's real upper bound is a place_id greater than
 #: another, so never '').
 PlaceRange = tuple[str, str]
-EVERY_PLACE: list[PlaceRange] = [("", "")]
+ALL_PLACES: PlaceRange = ("", "")
+EVERY_PLACE: list[PlaceRange] = [ALL_PLACES]
 
 
 def range_count(groups: int) -> int:

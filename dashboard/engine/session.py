@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.engine.place_ranges import place_ranges
+from dashboard.engine.place_ranges import ALL_PLACES, PlaceRange, place_ranges
 from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_params, simple_scope
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store
@@ -243,13 +243,27 @@ class PairSession:
             names.update({pid: name for pid, name in rows if name})
         return names
 
-    def prepare(self, defs: Sequence[ScopeDef], by_attribute: str | None = None) -> None:
+    def place_scopes(self, places: PlaceRange) -> list[ScopeDef]:
+        """One scope per place of either release in a range of place ids, in place_id order, named from the
+        candidate's places table, else the current's (as a comparison by every place names them)."""
+        lo, hi = places
+        ids: set[str] = set()
+        names: dict[str, str] = {}
+        for side in SIDES:
+            rows = self.engine.run("scope_places_in_range", inputs=side_inputs(side, "places"), lo=lo, hi=hi).rows()
+            ids.update(pid for pid, _name in rows if pid is not None)
+            names.update({pid: name for pid, name in rows if name})
+        return [simple_scope("place", pid, names.get(pid)) for pid in sorted(ids)]
+
+    def prepare(self, defs: Sequence[ScopeDef], by_attribute: str | None = None,
+                places: PlaceRange = ALL_PLACES) -> None:
         """Resolve scopes per release and build the per-scope aggregates on this connection.
 
         ``by_attribute`` (category, region, brand, place) groups every place by that attribute
         instead of joining against scope definitions (fast for one scope per place). Without
         ``defs`` it compares every value present in either release, so a value that exists in
-        one release only (a relabelled category, a dropped place) still gets its scope.
+        one release only (a relabelled category, a dropped place) still gets its scope. ``places``
+        limits a comparison by attribute to one range of place ids (by place, a range at a time).
         """
         if by_attribute is not None:
             if by_attribute not in ATTRIBUTE_KINDS:
@@ -271,7 +285,8 @@ class PairSession:
             # Place-set scopes' members, then every scope's: the same table when no scope restricts rows.
             if by_attribute:
                 eng.materialise(f"place_members_{side}", "scope_members_by_attribute",
-                                inputs=side_inputs(side, "places"), attribute=by_attribute)
+                                inputs=side_inputs(side, "places"), attribute=by_attribute,
+                                lo=places[0], hi=places[1])
             else:
                 eng.materialise(f"place_members_{side}", "scope_members_defined",
                                 inputs=side_inputs(side, "places") | defs_in)
