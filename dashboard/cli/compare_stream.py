@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
 import pyarrow as pa
 
 from dashboard.cli.common import echo, render_csv, table_lines, table_widths
-from dashboard.sql import duckdb_engine
+from dashboard.sql import budget, duckdb_engine
 
 if TYPE_CHECKING:
     from dashboard.engine.metrics import Comparison
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 #: Rows read back at a time.
 BATCH = 20_000
 SPOOL = "compare_spool"
+#: The spool's part of the memory budget (the comparison's connection has DuckDB's share, 60 %).
+SPOOL_SHARE = 0.1
 
 
 class RowSpool:
@@ -33,7 +36,8 @@ class RowSpool:
     def __init__(self, key: Callable[[dict[str, Any]], float | None]) -> None:
         self.key = key
         self.count = 0
-        self.engine = duckdb_engine.connect()
+        # Beside the comparison's own connection, in the budget's part outside DuckDB's share: it spills.
+        self.engine = duckdb_engine.connect(memory_limit=f"{int(budget.current().total * SPOOL_SHARE)}B")
 
     def close(self) -> None:
         self.engine.close()
@@ -65,7 +69,8 @@ def spool(comparisons: Iterable[Comparison], key: Callable[[dict[str, Any]], flo
     first: Comparison | None = None
     try:
         for comparison in comparisons:
-            first = first or comparison
+            # its releases and window only: the first part's rows are not held to the end
+            first = first or replace(comparison, scopes=[])
             rows_spool.add([s.to_row() for s in comparison.scopes])
     except BaseException:
         rows_spool.close()
