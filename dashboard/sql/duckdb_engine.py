@@ -8,7 +8,7 @@ above it talks to an :class:`~dashboard.sql.engine.Engine`; a Spark engine imple
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +70,6 @@ class Result:
     def arrow(self) -> Any:
         """A pyarrow Table."""
         return self._cursor.fetch_arrow_table()
-
-    def batches(self, size: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows ``size`` at a time, for a result too big to hold at once."""
-        while rows := self._cursor.fetchmany(size):
-            yield rows
-
 
 class DuckDBEngine:
     """One DuckDB connection (a cursor of a shared in-memory root, or a database of its own)."""

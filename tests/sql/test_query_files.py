@@ -35,7 +35,6 @@ DUMMY_PARAMS: dict[str, object] = {
     "max_visits": 1e9, "first_date": dt.date(1990, 1, 1), "last_date": dt.date(2027, 12, 31),
     "limit": 5,
     "ranges": 3,  # place_range_bounds
-    "sign": -1,  # spool_rows_ordered
     "step": 2,  # ingest: places per range of the daily rollup, and one range [lo, hi) of place ids
     "lo": "p0", "hi": "p9",
     "rule": "place_id_empty",
@@ -110,9 +109,6 @@ RELATIONS: dict[str, Any] = {
     "daily_series": ("query", "series_daily"),
     "weekly_series": ("query", "series_weekly"),
     "onset_cells": ("query", "attr_onset_cells"),
-    # the CLI's spool of a comparison's rows (dashboard/cli/compare_stream.py)
-    "compare_spool": "n BIGINT, sort_key DOUBLE, row_json VARCHAR",
-    "spool_in": "n BIGINT, sort_key DOUBLE, row_json VARCHAR",
     # chaos: what query_table($input) / query_table($places) name (see DUMMY_PARAMS)
     "chaos_visits": STORED_VISITS,
     "chaos_places": STORED_PLACES,
