@@ -39,7 +39,11 @@ def place_ranges(eng: Engine, places: str, groups_per_place: int) -> list[PlaceR
     """Ranges of the places in relation ``places`` (lo, hi) for an aggregate of ``groups_per_place`` groups per
     place, in place_id order; every place_id, known or not, lies in exactly one of them."""
     count = int(eng.run("place_count", inputs={"places_in": places}).rows()[0][0])
-    ranges = range_count(count * max(1, groups_per_place))
+    return split_places(eng, places, range_count(count * max(1, groups_per_place)))
+
+
+def split_places(eng: Engine, places: str, ranges: int) -> list[PlaceRange]:
+    """The places in relation ``places`` in ``ranges`` ranges of about equal counts, in place_id order."""
     if ranges <= 1:
         return list(EVERY_PLACE)
     bounds = [r[0] for r in eng.run("place_range_bounds", inputs={"places_in": places}, ranges=ranges).rows()]

@@ -453,7 +453,7 @@ engine.materialise("t", "agg_place_totals", inputs=side_inputs("a", "daily"), ap
 engine.materialise("t", "agg_place_totals", append=True, start=1, stop=2)
 engine.run("contract_visits_duplicates", inputs=F | {"places_in": "places_a"}, limit=5)
 engine.run("metrics_totals", inputs={"sp_a": "sp_a", "sp_b": "sp_b"})
-engine.relation("chaos_daily", input="chaos_a_v0")
+engine.relation("chaos_daily", input="chaos_a_v0", lo="", hi="")
 """
     calls = scan(code, "x.py")
     assert len(calls) == 10
