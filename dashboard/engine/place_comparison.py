@@ -16,10 +16,11 @@ from dashboard.engine.place_ranges import place_ranges
 from dashboard.engine.session import PairSession
 from dashboard.store.catalog import Store
 
-#: A place scope costs about as much memory as this many groups of an aggregate (its daily series and weekly
-#: growth in the engine, its metrics in Python): 50,000 places a range at the default budget. Measured at
-#: 2,000,000 places: 100,000 a range peaked at 1.85 GB (traced), too near the 2 GB budget.
-GROUPS_PER_PLACE_SCOPE = 24
+#: A place scope costs about as much memory as this many groups of an aggregate: its daily series in both
+#: releases and side by side, 91 days × 65 bytes each, joined in one query (series_daily), and its metrics in
+#: Python. 10,000 places a range at the default budget. Measured at 2,000,000 places: 50,000 a range ran
+#: out of DuckDB's share in series_daily's joins (sd_a and sd_b held 600 MB); 100,000 once passed, at 1.85 GB.
+GROUPS_PER_PLACE_SCOPE = 120
 
 
 def compare_by_place(store: Store, current: str | None, candidate: str | None) -> Iterator[Comparison]:

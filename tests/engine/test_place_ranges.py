@@ -76,9 +76,8 @@ def _counting(module: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _outputs(home: str) -> list[str]:
-    commands = [["compare", "--by", "source"], ["compare", "--by", "segment"], ["compare"],
-                ["attribute", "--scope", "all"], ["attribute", "--scope", "source:sdk_alpha"],
-                ["attribute", "--scope", "segment:commuters"]]
+    commands = [["compare", "--by", "source"], ["compare", "--by", "segment"],
+                ["attribute", "--scope", "all"], ["attribute", "--scope", "segment:commuters"]]
     out = []
     for args in commands:
         result = CliRunner().invoke(main, [*args, "--home", home, "--format", "json"], prog_name="relcheck")
