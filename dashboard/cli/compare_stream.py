@@ -61,7 +61,7 @@ class RowSpool:
         if not self.count:
             return
         keys = np.frombuffer(self._keys, dtype=np.float64) * sign
-        missing = np.frombuffer(bytes(self._missing), dtype=np.uint8)
+        missing = np.frombuffer(self._missing, dtype=np.uint8)
         order = np.lexsort((np.arange(self.count), keys, missing))  # missing, then key, then arrival
         for i in order:
             self._file.seek(self._offsets[i])
