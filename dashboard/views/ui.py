@@ -479,6 +479,11 @@ RowTarget = tuple[str, str, dict[str, str]] | None
 SELECT_HINT = "Select a row, then follow its link to the explanation on the Attribution page."
 
 
+def styled_cells_limit() -> int:
+    """The most cells pandas' Styler renders (its ``styler.render.max_elements``); beyond it, it raises."""
+    return int(pd.get_option("styler.render.max_elements"))
+
+
 def table(
     df: pd.DataFrame,
     name: str,
@@ -505,9 +510,13 @@ def table(
     cell_styles = {col: _status_style for col in ("status", "verdict") if col in df.columns}
     cell_styles.update({col: fn for col, fn in (styles or {}).items() if col in df.columns})
     if cell_styles and not df.empty:
-        shown = df.style
-        for col, fn in cell_styles.items():
-            shown = shown.map(fn, subset=[col])
+        if df.size <= styled_cells_limit():
+            shown = df.style
+            for col, fn in cell_styles.items():
+                shown = shown.map(fn, subset=[col])
+        else:  # pandas' Styler refuses it: a big release's scope lists tens of thousands of places
+            st.caption(f"{len(df):,} rows: shown without cell colours (pandas styles at most "
+                       f"{styled_cells_limit():,} cells).")
     if on_row is not None and not df.empty:
         key = f"tbl_{name}"
 
