@@ -44,19 +44,54 @@ def place_label(place: Place) -> str:
     return f"{name} — {place.brand_label}, {where}"
 
 
-def place_directory(store: Store, release_ids: Sequence[str]) -> list[Place]:
-    """Every place of the releases, later releases' attributes winning, sorted by label then id.
+#: The most places the Explore page's picker offers at once: a pair with more (a big release has millions)
+#: offers only the places of the brands and cities it is narrowed to, and at most this many of them.
+PICKER_MAX = 10_000
+
+
+def directory_size(store: Store, release_ids: Sequence[str]) -> int:
+    """About how many places the releases hold (the biggest one's count, from the catalog: no query)."""
+    return max((store.release(rid).places for rid in release_ids), default=0)
+
+
+def place_directory(
+    store: Store,
+    release_ids: Sequence[str],
+    brands: Sequence[str] = (),
+    cities: Sequence[str] = (),
+    limit: int | None = None,
+    picked: Sequence[str] = (),
+) -> list[Place]:
+    """The places of the releases, later releases' attributes winning, sorted by label then id.
 
     ``release_ids`` in order, e.g. (current, candidate): a place relabelled by the candidate shows as the
-    candidate names it; a place only in the current release is still listed.
+    candidate names it; a place only in the current release is still listed. ``brands`` and ``cities``
+    narrow it as :func:`filter_places` does, in the engine, and ``limit`` keeps at most that many of them
+    per release (by id); the places ``picked`` names by label or id (a link's choices) come back whatever
+    the narrowing.
     """
+    ids = [text.rsplit(" (", 1)[1][:-1] for text in picked if text.endswith(")") and " (" in text] + list(picked)
+    params = {"brands": list(brands), "cities": list(cities), "independent": INDEPENDENT, "no_city": NO_CITY,
+              "limit": limit if limit is not None else 2**62, "labels": list(picked), "ids": ids}
     found: dict[str, Place] = {}
     with store.cursor() as engine:
         for rid in dict.fromkeys(release_ids):
             store.register_release(engine, store.release(rid), "a")
-            for row in engine.run("place_directory", inputs=side_inputs("a", "places")).dicts():
+            for row in engine.run("place_directory", inputs=side_inputs("a", "places"), **params).dicts():
                 found[row["place_id"]] = Place(**row)
     return sorted(found.values(), key=lambda p: (place_label(p).casefold(), p.place_id))
+
+
+def directory_filters(store: Store, release_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The brand and city labels of the releases' places (what the picker is narrowed by), each sorted."""
+    by: dict[str, set[str]] = {"brand": set(), "city": set()}
+    with store.cursor() as engine:
+        for rid in dict.fromkeys(release_ids):
+            store.register_release(engine, store.release(rid), "a")
+            for kind, value in engine.run("place_directory_filters", inputs=side_inputs("a", "places"),
+                                          independent=INDEPENDENT, no_city=NO_CITY).rows():
+                by[kind].add(value)
+    return sorted(by["brand"]), sorted(by["city"])
 
 
 def filter_places(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.engine.places import filter_places, labels
+from dashboard.engine.places import PICKER_MAX, filter_places, labels
 from dashboard.stakeholders.model import STAGES, TIERS
 from dashboard.views import (
     data,
@@ -38,19 +38,28 @@ with left:
     categories = st.multiselect("Categories", values("category"), key="x_categories", bind="query-params")
 with right:
     regions = st.multiselect("Regions", values("region"), key="x_regions", bind="query-params")
-    directory = ui.call(explore_data.places, c.store, c.key)
-    label_of = labels(directory)
+    brand_labels, city_labels = ui.call(explore_data.place_filters, c.store, c.key)
     with st.popover("Narrow the place list by brand or city", icon=":material/filter_list:", width="stretch"):
-        by_brand = st.multiselect(
-            "Brand", sorted({p.brand_label for p in directory}), key="x_find_brands", placeholder="any brand"
-        )
-        by_city = st.multiselect(
-            "City", sorted({p.city_label for p in directory}), key="x_find_cities", placeholder="any city"
-        )
+        by_brand = st.multiselect("Brand", brand_labels, key="x_find_brands", placeholder="any brand",
+                                  bind="query-params")
+        by_city = st.multiselect("City", city_labels, key="x_find_cities", placeholder="any city",
+                                 bind="query-params")
     # What is picked stays offered when the list is narrowed: the session holds ids, a link holds labels.
+    linked = tuple(st.session_state.get("x_places") or st.query_params.get_all("x_places"))
+    size = explore_data.directory_size(c.store, c.key)
+    if size <= PICKER_MAX:  # every place, narrowed here
+        directory = ui.call(explore_data.places, c.store, c.key)
+        offered_places = filter_places(directory, by_brand, by_city)
+    else:  # millions of places: only the narrowed ones (and the picked ones) come from the engine
+        directory = ui.call(explore_data.places, c.store, c.key, tuple(by_brand), tuple(by_city), PICKER_MAX,
+                            linked) if by_brand or by_city or linked else []
+        offered_places = filter_places(directory, by_brand, by_city) if by_brand or by_city else []
+        st.caption(f"About {size:,} places: narrow the list by brand or city to pick places (at most "
+                   f"{PICKER_MAX:,} of them are offered).")
+    label_of = labels(directory)
     id_of = {text: pid for pid, text in label_of.items()}
-    chosen_now = st.session_state.get("x_places") or [id_of.get(t, t) for t in st.query_params.get_all("x_places")]
-    offered = [p.place_id for p in filter_places(directory, by_brand, by_city)]
+    chosen_now = [id_of.get(t, t) for t in linked]
+    offered = [p.place_id for p in offered_places][:PICKER_MAX]
     offered += [pid for pid in chosen_now if pid in label_of and pid not in set(offered)]
     places = st.multiselect(
         "Places",

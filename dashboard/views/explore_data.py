@@ -14,7 +14,8 @@ import streamlit as st
 
 from dashboard.acceptance.hypothetical import HypotheticalCheck, evaluate_hypothetical
 from dashboard.attribution import core as attribution_core
-from dashboard.engine.places import Place, place_directory
+from dashboard.engine.places import Place, directory_filters, place_directory
+from dashboard.engine.places import directory_size as places_size
 from dashboard.stakeholders import Customer, Deal
 from dashboard.store.catalog import Store
 from dashboard.views import data
@@ -23,9 +24,21 @@ ENTRIES = 32
 
 
 @st.cache_data(show_spinner="Listing places…", max_entries=8)
-def places(_store: Store, key: data.Key) -> list[Place]:
-    """Every place of the pair, candidate's attributes first (dashboard.engine.places.place_directory)."""
-    return place_directory(_store, [key.current, key.candidate])
+def places(_store: Store, key: data.Key, brands: tuple[str, ...] = (), cities: tuple[str, ...] = (),
+           limit: int | None = None, picked: tuple[str, ...] = ()) -> list[Place]:
+    """The places of the pair, candidate's attributes first (dashboard.engine.places.place_directory)."""
+    return place_directory(_store, [key.current, key.candidate], brands, cities, limit, picked)
+
+
+@st.cache_data(show_spinner="Listing brands and cities…", max_entries=8)
+def place_filters(_store: Store, key: data.Key) -> tuple[list[str], list[str]]:
+    """The brands and cities the place picker is narrowed by (dashboard.engine.places.directory_filters)."""
+    return directory_filters(_store, [key.current, key.candidate])
+
+
+def directory_size(store: Store, key: data.Key) -> int:
+    """About how many places the pair holds (from the catalog)."""
+    return places_size(store, [key.current, key.candidate])
 
 
 @st.cache_data(show_spinner="Judging the scope as a stakeholder…", max_entries=ENTRIES)

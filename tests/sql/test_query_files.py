@@ -63,6 +63,9 @@ DUMMY_PARAMS: dict[str, object] = {
     "category": "Grocery Stores",
     "brand": "",
     "file": "weekly.csv",  # patterns import
+    # place_directory (the Explore picker)
+    "brands": ["FreshCo"], "cities": ["Boston"], "independent": "(independent)", "no_city": "(no city)",
+    "labels": ["FreshCo p1 — FreshCo, NE"], "ids": ["p1"],
 }
 
 #: Relations chaos queries read by a name passed as a parameter (query_table($p)): the dummy names.

@@ -102,3 +102,20 @@ def test_a_link_names_places_by_label_and_narrowing_keeps_them(app_env):
     at.multiselect(key="x_find_brands").set_value(["PacificFit"]).run()
     assert at.multiselect(key="x_places").value == ["p3"]
     assert "ValueMart p3 — ValueMart, NE" in at.multiselect(key="x_places").options
+
+
+def test_a_pair_too_big_for_one_picker_offers_the_narrowed_places(app_env, monkeypatch):
+    """Past PICKER_MAX places (a 2,000,000-place pair took 3.9 GB listing them all) the picker offers only
+    the places of the brands and cities it is narrowed to; a link's places still resolve."""
+    monkeypatch.setattr("dashboard.engine.places.PICKER_MAX", 3)
+    at = open_page("explore")
+    assert at.multiselect(key="x_places").options == []
+    assert "narrow the list by brand or city to pick places (at most 3" in texts(at.caption)
+    at.multiselect(key="x_find_brands").set_value(["PacificFit"]).run()
+    assert at.multiselect(key="x_places").options == ["PacificFit p6 — PacificFit, W", "PacificFit p7 — PacificFit, W"]
+    at.multiselect(key="x_places").set_value(["p7"]).run()
+    at.multiselect(key="x_find_brands").set_value(["FreshCo"]).run()  # narrowing keeps what was picked
+    assert at.multiselect(key="x_places").value == ["p7"]
+    assert not at.exception, [e.value for e in at.exception]
+    linked = open_page("explore", x_places="ValueMart p3 — ValueMart, NE")
+    assert linked.multiselect(key="x_places").value == ["p3"]
