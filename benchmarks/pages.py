@@ -20,18 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dashboard.views.ui import PAGE_FILES  # noqa: E402
+
 APP = ROOT / "dashboard" / "app.py"
-PAGES = {
-    "review": "views/review.py",
-    "customers": "views/customers.py",
-    "categories": "views/categories.py",
-    "deals": "views/deals.py",
-    "explore": "views/explore.py",
-    "attribution": "views/attribution.py",
-    "chaos": "views/chaos_lab.py",
-    "criteria": "views/criteria.py",
-    "releases": "views/releases.py",
-}
+PAGES = PAGE_FILES  # by URL path, as dashboard/app.py routes them
 
 
 def open_one(page: str, timeout: float) -> dict[str, object]:
