@@ -25,7 +25,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # no "No runtime found" warning per cached function
 
 from dashboard.views.ui import PAGE_FILES  # noqa: E402
 
