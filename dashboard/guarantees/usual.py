@@ -17,7 +17,7 @@ from dashboard.engine.noise import NoiseFloor, noise_floors
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
 from dashboard.errors import RelcheckError
-from dashboard.guarantees.backtest import history_pairs
+from dashboard.guarantees.backtest import history_pairs, release_history
 from dashboard.metric_catalog import finite_number
 from dashboard.stakeholders.model import NOISE_BOUNDS
 from dashboard.store.catalog import Store
@@ -60,10 +60,11 @@ class Usual:
 
 
 def past_pairs(store: Store, current: str) -> list[tuple[str, str]]:
-    """The consecutive release pairs ending at or before ``current`` (all of them if it is not in the history)."""
+    """The consecutive release pairs ending at or before ``current``: none when it is the first release (its
+    review has no past), all of them when it is not in the history (an ablation or replicate run)."""
+    ids = release_history(store)
     pairs = history_pairs(store)
-    ends = [i for i, (_, b) in enumerate(pairs) if b == current]
-    return pairs[: ends[0] + 1] if ends else pairs
+    return pairs[: ids.index(current)] if current in ids else pairs
 
 
 def usual_movement(store: Store, current: str, defs: Sequence[ScopeDef],

@@ -24,6 +24,10 @@ def test_usual_movement_of_the_tiny_store() -> None:
     store = noise_store()
     ids = list(HISTORY)
     assert past_pairs(store, "r3") == [("r1", "r2"), ("r2", "r3")]
+    # The first release has no past: its review must not count itself (or any later pair) as history.
+    assert past_pairs(store, ids[0]) == []
+    assert usual_movement(store, ids[0], [simple_scope("category", "Fitness")], ["level_change_pct"])[
+        "category:Fitness"]["level_change_pct"].pairs == 0
     assert past_pairs(store, CURRENT) == list(zip(ids, ids[1:], strict=False))
     fitness = simple_scope("category", "Fitness")
     usual = usual_movement(store, CURRENT, [fitness], ["level_change_pct"])["category:Fitness"]["level_change_pct"]
