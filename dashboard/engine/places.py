@@ -70,7 +70,7 @@ def place_directory(
     per release (by id); the places ``picked`` names by label or id (a link's choices) come back whatever
     the narrowing.
     """
-    ids = [text.rsplit(" (", 1)[1][:-1] for text in picked if text.endswith(")") and " (" in text] + list(picked)
+    ids = [pid for pid in map(labelled_id, picked) if pid] + list(picked)
     params = {"brands": list(brands), "cities": list(cities), "independent": INDEPENDENT, "no_city": NO_CITY,
               "limit": limit if limit is not None else 2**62, "labels": list(picked), "ids": ids}
     found: dict[str, Place] = {}
@@ -106,6 +106,12 @@ def filter_places(
         p for p in places
         if (not want_b or p.brand_label in want_b) and (not want_c or p.city_label in want_c)
     ]
+
+
+def labelled_id(text: str) -> str | None:
+    """The place id a label of :func:`labels` carries in its " (id)" suffix, if it has one."""
+    _, sep, tail = text.rpartition(" (")
+    return tail[:-1] if sep and text.endswith(")") else None
 
 
 def labels(places: Iterable[Place]) -> dict[str, str]:
