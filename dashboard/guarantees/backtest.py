@@ -107,9 +107,9 @@ def release_history(store: Store) -> list[str]:
     return [r.release_id for r in sorted(rels, key=lambda r: (_instant(r.created_at), r.sequence))]
 
 
-def history_pairs(store: Store) -> list[tuple[str, str]]:
-    """Every consecutive pair of the release history: (older, newer)."""
-    ids = release_history(store)
+def history_pairs(store: Store, ids: list[str] | None = None) -> list[tuple[str, str]]:
+    """Every consecutive pair of the release history: (older, newer). ``ids``: that history, if already read."""
+    ids = release_history(store) if ids is None else ids
     return list(zip(ids, ids[1:], strict=False))
 
 

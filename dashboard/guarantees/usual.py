@@ -63,7 +63,7 @@ def past_pairs(store: Store, current: str) -> list[tuple[str, str]]:
     """The consecutive release pairs ending at or before ``current``: none when it is the first release (its
     review has no past), all of them when it is not in the history (an ablation or replicate run)."""
     ids = release_history(store)
-    pairs = history_pairs(store)
+    pairs = history_pairs(store, ids)
     return pairs[: ids.index(current)] if current in ids else pairs
 
 
