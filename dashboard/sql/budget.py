@@ -144,6 +144,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: How an engine begins the note it adds to an error of one of its stored queries (``queries/<name>.sql``).
+QUERY_NOTE = "relcheck query: "
+
+
+def failing_query(exc: BaseException) -> str | None:
+    """The stored query an engine error came from, when the engine noted it."""
+    for note in getattr(exc, "__notes__", ()):
+        if note.startswith(QUERY_NOTE):
+            return note[len(QUERY_NOTE):]
+    return None
+
+
 def explain(exc: BaseException, budget: Budget | None = None) -> ResourceError | None:
     """A plain message for an engine or OS error that means memory or disk ran out; None for any other error.
 
@@ -161,7 +173,9 @@ def explain(exc: BaseException, budget: Budget | None = None) -> ResourceError |
             return ResourceError(f"out of disk for spilling: the spill folder under {spill} is full ({first}); "
                                  f"{how_disk}; nothing was published")
         what = budget.describe() if budget else f"${MEMORY_ENV}"
-        return ResourceError(f"out of memory: the budget of {what} is too small for this data ({first}); "
+        query = failing_query(exc)
+        where = f" in query {query}" if query else ""
+        return ResourceError(f"out of memory{where}: the budget of {what} is too small for this data ({first}); "
                              f"raise ${MEMORY_ENV} (e.g. {MEMORY_ENV}=4GB), or make sure ${SPILL_ENV} "
                              "points at a disk with room so more can spill; nothing was published")
     no_space = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text

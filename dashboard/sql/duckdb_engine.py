@@ -7,8 +7,9 @@ above it talks to an :class:`~dashboard.sql.engine.Engine`; a Spark engine imple
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,17 @@ def connect(memory_limit: str | None = None, temp_directory: Path | None = None,
     if aggregates:
         config["threads"] = str(plan.engine_threads())
     return DuckDBEngine(duckdb.connect(":memory:", config=config))
+
+
+@contextlib.contextmanager
+def _naming(query: str) -> Iterator[None]:
+    """Name the stored query an engine error came from (:func:`dashboard.sql.budget.explain` says it), so an
+    out-of-memory message at a size nobody tested points at the query to look at."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        exc.add_note(f"{budget.QUERY_NOTE}{query}")
+        raise
 
 
 class Result:
@@ -112,7 +124,8 @@ class DuckDBEngine:
         q = files.load(name)
         check_call(q, inputs, params)
         self._bind(inputs)
-        return Result(self.con.execute(q.sql, params) if params else self.con.execute(q.sql))
+        with _naming(name):
+            return Result(self.con.execute(q.sql, params) if params else self.con.execute(q.sql))
 
     def relation(self, name: str, inputs: Inputs | None = None, **params: object) -> duckdb.DuckDBPyRelation:
         q = files.load(name)
@@ -128,7 +141,8 @@ class DuckDBEngine:
         check_call(q, inputs, params)
         self._bind(inputs)
         head = f"INSERT INTO {table} " if append else f"CREATE OR REPLACE TEMP TABLE {table} AS "
-        self.con.execute(head + q.sql, params or None)
+        with _naming(name):
+            self.con.execute(head + q.sql, params or None)
 
     # -------------------------------------------------------------------- relations
     def register(self, name: str, relation: Any) -> None:

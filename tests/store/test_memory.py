@@ -8,6 +8,7 @@ follows on hundreds of millions of rows. That it really spilled is shown by capp
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from dashboard.cli import main
 from dashboard.engine import metrics
 from dashboard.paths import default_stakeholders
 from dashboard.sql import budget
+from dashboard.sql.files import queries_dir
 from dashboard.stakeholders import load_stakeholders
 from dashboard.store.catalog import Store
 from dashboard.store.ingest import ingest_release
@@ -191,6 +193,10 @@ def test_compare_out_of_memory_is_exit_2(sample_store: Store) -> None:
                              env={budget.MEMORY_ENV: "5MB"})
     assert res.exit_code == 2, res.output
     assert "out of memory" in res.output and "RELCHECK_MEMORY" in res.output and "Traceback" not in res.output
+    # It names the stored query that ran out, so a report at a size nobody tested says where to look.
+    query = re.search(r"out of memory in query ([a-z0-9_]+):", res.output)
+    assert query is not None, res.output
+    assert (queries_dir() / f"{query.group(1)}.sql").is_file()
 
 
 @pytest.mark.parametrize("text", ["2", "lots", "2 GBs", "-1GB"])
