@@ -30,7 +30,7 @@ EVERY_PLACE: list[PlaceRange] = [ALL_PLACES]
 def range_count(groups: int) -> int:
     """How many ranges an aggregate of ``groups`` groups runs in under the current budget (1: in one go)."""
     plan = budget.current()
-    threads = plan.engine_threads() or 1
+    threads = plan.engine_threads()
     per_range = max(1, int(GROUPS_PER_GB * plan.engine_bytes / 10**9 / threads))
     return max(1, -(-groups // per_range))
 

@@ -30,7 +30,7 @@ THREADS_ENV = "RELCHECK_THREADS"
 SPILL_MAX_ENV = "RELCHECK_SPILL_MAX"
 #: DuckDB's share of the budget. Measured: at 2GB a whole `relcheck ingest` of 500,000 places peaks under it.
 ENGINE_SHARE = 0.6
-#: DuckDB's share per ingest thread: 512 MiB, so two threads at the default budget (1.2 GB for DuckDB).
+#: DuckDB's share per thread (every connection): 512 MiB, so two threads at the default budget (1.2 GB for DuckDB).
 ENGINE_BYTES_PER_THREAD = 2**29
 
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
@@ -68,11 +68,11 @@ class Budget:
     def engine_bytes(self) -> int:
         return int(self.total * ENGINE_SHARE)
 
-    def engine_threads(self, cores: int | None = None) -> int | None:
-        """Threads for a connection whose every query is a big aggregate (the ingest): one per
-        :data:`ENGINE_BYTES_PER_THREAD` of DuckDB's share (two at the default budget), at least one, at most the
-        cores, unless $RELCHECK_THREADS says. Why: DuckDB's aggregates need memory per thread; the ingest sizes
-        its parts of places by the threads (dashboard.store.ingest), and its key check groups fixed-width keys."""
+    def engine_threads(self, cores: int | None = None) -> int:
+        """Threads of every DuckDB connection: one per :data:`ENGINE_BYTES_PER_THREAD` of DuckDB's share (two at
+        the default budget), at least one, at most the cores, unless $RELCHECK_THREADS says. Why: DuckDB's
+        aggregates, sorts and windows need memory per thread; the ingest sizes its parts of places by the
+        threads (dashboard.store.ingest), and readers their ranges of places (dashboard.engine.place_ranges)."""
         if self.threads:
             return self.threads
         cores = cores or os.cpu_count() or 1
@@ -83,9 +83,8 @@ class Budget:
 
     def config(self, spill: Path) -> dict[str, str]:
         """DuckDB settings for a connection spilling to ``spill`` (made by DuckDB when first needed)."""
-        out = {"memory_limit": f"{self.engine_bytes}B", "temp_directory": str(spill)}
-        if self.threads:
-            out["threads"] = str(self.threads)
+        out = {"memory_limit": f"{self.engine_bytes}B", "temp_directory": str(spill),
+               "threads": str(self.engine_threads())}
         if self.spill_max:
             out["max_temp_directory_size"] = self.spill_max
         return out

@@ -46,11 +46,10 @@ def _spill_folder() -> Path:
 def _connect(spill: Path) -> DuckDBEngine:
     """An in-memory engine within the memory budget ($RELCHECK_MEMORY), spilling to ``spill`` (removed by the
     caller). Insertion order is not preserved: every file the ingest writes is either ordered by its query or
-    read only by aggregates, so DuckDB may stream and spill each step in any order, at any size; its threads
-    are what the budget affords (one per GiB of DuckDB's share)."""
+    read only by aggregates, so DuckDB may stream and spill each step in any order, at any size."""
     from dashboard.sql import duckdb_engine  # heavy (duckdb): only when an ingest runs
 
-    return duckdb_engine.connect(temp_directory=spill, preserve_order=False, aggregates=True)
+    return duckdb_engine.connect(temp_directory=spill, preserve_order=False)
 
 
 FLAGS = {"visits_flags": "visits_flags"}

@@ -242,3 +242,16 @@ def test_threads_the_budget_affords(monkeypatch: pytest.MonkeyPatch) -> None:
     assert budget.Budget(budget.parse_size(budget.DEFAULT_MEMORY), Path(".")).engine_threads(cores=2) == 2
     assert budget.Budget(budget.parse_size("1GB"), Path(".")).engine_threads(cores=2) == 1
     assert budget.Budget(budget.parse_size("8GB"), Path(".")).engine_threads(cores=2) == 2
+
+
+@pytest.mark.parametrize(("memory", "threads"), [("600MB", "1"), ("2GB", "2")])
+def test_every_connection_gets_the_threads_the_budget_affords(
+    memory: str, threads: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers too, not only the ingest: DuckDB's default (every core) can need more memory than the budget
+    holds, and then the same query runs out of memory on one run and not on the next."""
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: 2)  # a machine of two cores or more
+    monkeypatch.delenv(budget.THREADS_ENV)
+    monkeypatch.setenv(budget.MEMORY_ENV, memory)
+    with Store(tmp_path / "store").cursor() as eng:
+        assert str(eng.con.execute("SELECT current_setting('threads')").fetchone()[0]) == threads
