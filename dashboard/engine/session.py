@@ -235,17 +235,9 @@ class PairSession:
             found.update(r[0] for r in rows if r[0] is not None)
         return sorted(found)
 
-    def place_names(self) -> dict[str, str]:
-        """Place id to name, from the candidate's places table, else the current's."""
-        names: dict[str, str] = {}
-        for side in SIDES:
-            rows = self.engine.run("scope_place_names", inputs=side_inputs(side, "places")).rows()
-            names.update({pid: name for pid, name in rows if name})
-        return names
-
-    def place_scopes(self, places: PlaceRange) -> list[ScopeDef]:
-        """One scope per place of either release in a range of place ids, in place_id order, named from the
-        candidate's places table, else the current's (as a comparison by every place names them)."""
+    def _places_in(self, places: PlaceRange) -> tuple[set[str], dict[str, str]]:
+        """The place ids of either release in a range of place ids, and their names: the candidate's, else
+        the current's."""
         lo, hi = places
         ids: set[str] = set()
         names: dict[str, str] = {}
@@ -253,6 +245,16 @@ class PairSession:
             rows = self.engine.run("scope_places_in_range", inputs=side_inputs(side, "places"), lo=lo, hi=hi).rows()
             ids.update(pid for pid, _name in rows if pid is not None)
             names.update({pid: name for pid, name in rows if name})
+        return ids, names
+
+    def place_names(self) -> dict[str, str]:
+        """Place id to name, from the candidate's places table, else the current's."""
+        return self._places_in(ALL_PLACES)[1]
+
+    def place_scopes(self, places: PlaceRange) -> list[ScopeDef]:
+        """One scope per place of either release in a range of place ids, in place_id order, named from the
+        candidate's places table, else the current's (as a comparison by every place names them)."""
+        ids, names = self._places_in(places)
         return [simple_scope("place", pid, names.get(pid)) for pid in sorted(ids)]
 
     def prepare(self, defs: Sequence[ScopeDef], by_attribute: str | None = None,

@@ -56,8 +56,8 @@ def test_the_engine_implements_the_protocol_and_refuses_other_inputs() -> None:
         # A side-neutral name is bound at the call, to the relation the call names, and only then.
         eng.register("places_a", eng.con.sql("SELECT 'p1' AS place_id, 'One' AS name"))
         eng.register("places_b", eng.con.sql("SELECT 'p2' AS place_id, 'Two' AS name"))
-        assert eng.run("scope_place_names", inputs={"places_in": "places_a"}).rows() == [("p1", "One")]
-        assert eng.run("scope_place_names", inputs={"places_in": "places_b"}).rows() == [("p2", "Two")]
+        assert eng.run("scope_places_in_range", inputs={"places_in": "places_a"}, lo="", hi="").rows() == [("p1", "One")]
+        assert eng.run("scope_places_in_range", inputs={"places_in": "places_b"}, lo="", hi="").rows() == [("p2", "Two")]
 
 
 def test_the_dialect_list_names_the_duckdb_only_functions_the_queries_use() -> None:
