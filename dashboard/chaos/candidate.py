@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dashboard.chaos.scenario import Perturbation, Scenario
-from dashboard.engine.place_ranges import split_places
+from dashboard.engine.place_ranges import PlaceRange, each_range, split_places
 from dashboard.engine.session import Side
 from dashboard.errors import ContractError, quoted, suggest
 from dashboard.store import place_parts
@@ -163,11 +163,15 @@ def register_scenario(
     engine.register(f"visits_{suffix}", engine.table(v_name))
     engine.register(f"places_{suffix}", engine.table(p_name))
     # Its place-day sums are read by several queries: kept as a table, made range of places by range (a big
-    # release has hundreds of millions of place-days), the ranges the ingest rolls its place_daily up in.
+    # release has hundreds of millions of place-days), the ranges the ingest rolls its place_daily up in; a
+    # range that runs out of memory is summed again in halves.
     daily = f"daily_{suffix}"
     engine.drop(daily)
-    for n, (lo, hi) in enumerate(split_places(engine, base_places, place_parts.part_count(release.rows))):
-        engine.materialise(daily, "chaos_daily", append=n > 0, input=v_name, lo=lo, hi=hi)
+
+    def sum_days(places: PlaceRange, first: bool) -> None:
+        engine.materialise(daily, "chaos_daily", append=not first, input=v_name, lo=places[0], hi=places[1])
+
+    each_range(engine, base_places, split_places(engine, base_places, place_parts.part_count(release.rows)), sum_days)
 
 
 def scenario_label(release_id: str, scenario: Scenario) -> str:

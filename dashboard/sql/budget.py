@@ -155,6 +155,13 @@ def failing_query(exc: BaseException) -> str | None:
     return None
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether an engine error means its memory limit was hit (not its spill folder full: that needs room)."""
+    text = str(exc)
+    return ((type(exc).__name__ == "OutOfMemoryException" or "Out of Memory Error" in text)
+            and "max_temp_directory_size" not in text and "offload" not in text)
+
+
 def explain(exc: BaseException, budget: Budget | None = None) -> ResourceError | None:
     """A plain message for an engine or OS error that means memory or disk ran out; None for any other error.
 

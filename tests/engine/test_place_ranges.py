@@ -97,3 +97,45 @@ def test_many_ranges_give_the_same_results_as_one(sample_store: Store, monkeypat
     many = _outputs(home)
     assert min(in_sessions) > 3 and min(in_onsets) > 3
     assert many == one
+
+
+def _out_of_memory() -> Exception:
+    import duckdb
+
+    return duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+
+
+def test_a_range_that_runs_out_of_memory_is_done_again_in_halves() -> None:
+    """Sums per place, made range by range; a range of more than 4 places runs out of memory: it is halved
+    until its halves fit, and the table holds every place's sum once, as in one go."""
+    with duckdb_engine.connect() as eng:
+        eng.register("places_x", eng.con.sql("SELECT 'p' || lpad(i::VARCHAR, 2, '0') AS place_id, 'n' AS name "
+                                             "FROM range(20) t(i)"))
+        tried: list[tuple[str, str]] = []
+
+        def run(part: place_ranges.PlaceRange, first: bool) -> None:
+            tried.append(part)
+            count = eng.con.execute("SELECT count(*) FROM places_x WHERE place_id >= $lo AND ($hi = '' OR "
+                                    "place_id < $hi)", {"lo": part[0], "hi": part[1]}).fetchall()[0][0]
+            if count > 4:
+                raise _out_of_memory()
+            head = "CREATE TEMP TABLE sums AS" if first else "INSERT INTO sums"
+            eng.con.execute(f"{head} SELECT place_id FROM places_x WHERE place_id >= $lo AND ($hi = '' OR "
+                            "place_id < $hi)", {"lo": part[0], "hi": part[1]})
+
+        place_ranges.each_range(eng, "places_x", place_ranges.split_places(eng, "places_x", 2), run)
+        stored = [r[0] for r in eng.con.execute("SELECT place_id FROM sums").fetchall()]
+        assert stored == [f"p{i:02d}" for i in range(20)]  # every place once, in order
+        assert len(tried) > 2 and tried[0] == ("", "p10")  # the first range failed and was halved
+
+        def never_fits(part: place_ranges.PlaceRange, first: bool) -> None:
+            raise _out_of_memory()
+
+        with pytest.raises(Exception, match="Out of Memory"):  # down to one place: the error stands
+            place_ranges.each_range(eng, "places_x", place_ranges.EVERY_PLACE, never_fits)
+
+        def broken(part: place_ranges.PlaceRange, first: bool) -> None:
+            raise ValueError("not memory")
+
+        with pytest.raises(ValueError):  # any other error is not retried
+            place_ranges.each_range(eng, "places_x", place_ranges.EVERY_PLACE, broken)
