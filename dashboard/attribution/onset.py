@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.engine.divergence import WEEK, Onset
-from dashboard.engine.place_ranges import place_ranges
+from dashboard.engine.place_ranges import PlaceRange, each_range, place_ranges
 from dashboard.engine.scopes import ScopeDef
 from dashboard.engine.session import PairSession
 
@@ -94,10 +94,13 @@ def onset_story(session: PairSession, sd: ScopeDef, onset: Onset | None) -> Onse
     # The cells stay in the engine (a scope of every place has millions, every place × source): a table,
     # filled one range of places after another, summed per level there.
     sources = len(session.values("source")) or 1
-    for n, (lo, hi) in enumerate(place_ranges(eng, "places_b", sources)):
-        eng.materialise("onset_cells", "attr_onset_cells", inputs=ONSET_INPUTS, append=n > 0, scope_id=sd.scope_id,
-                        onset=day, since=day - dt.timedelta(days=BEFORE_DAYS), until=day + dt.timedelta(days=WEEK),
-                        lo=lo, hi=hi, **session.wparams)
+
+    def cells(part: PlaceRange, first: bool) -> None:
+        eng.materialise("onset_cells", "attr_onset_cells", inputs=ONSET_INPUTS, append=not first,
+                        scope_id=sd.scope_id, onset=day, since=day - dt.timedelta(days=BEFORE_DAYS),
+                        until=day + dt.timedelta(days=WEEK), lo=part[0], hi=part[1], **session.wparams)
+
+    each_range(eng, "places_b", place_ranges(eng, "places_b", sources), cells)
     levels = eng.run("attr_onset_levels", inputs={"onset_cells": "onset_cells"}).dicts()
     found = what_diverged(levels, onset.direction)
     if found is None:

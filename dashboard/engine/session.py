@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.engine.place_ranges import ALL_PLACES, PlaceRange, place_ranges
+from dashboard.engine.place_ranges import ALL_PLACES, PlaceRange, each_range, place_ranges
 from dashboard.engine.scopes import ATTRIBUTE_KINDS, ROW_KINDS, ScopeDef, defs_params, simple_scope
 from dashboard.errors import RelcheckError
 from dashboard.store.catalog import Release, Store
@@ -326,11 +326,15 @@ class PairSession:
                 eng.materialise(sd, "agg_scope_date_rows", inputs=side_inputs(side, "visits") | defs_in,
                                 append=has_places, **self.wparams)
                 # Every place × source or segment scope: millions of groups for a big release, so one range
-                # of places after another.
+                # of places after another (halved when one runs out of memory).
                 row_scopes = sum(d.kind in ROW_KINDS for d in self.defs)
-                for n, (lo, hi) in enumerate(place_ranges(eng, f"places_{side}", row_scopes)):
+
+                def place_sums(part: PlaceRange, first: bool, side: str = side, sp: str = sp) -> None:
                     eng.materialise(sp, "agg_scope_place_rows", inputs=side_inputs(side, "visits", "places") | defs_in,
-                                    append=has_places or n > 0, lo=lo, hi=hi, **self.wparams)
+                                    append=has_places or not first, lo=part[0], hi=part[1], **self.wparams)
+
+                places_rel = f"places_{side}"
+                each_range(eng, places_rel, place_ranges(eng, places_rel, row_scopes), place_sums)
         eng.materialise("daily_series", "series_daily", inputs={"scopes": "scopes", "sd_a": "sd_a", "sd_b": "sd_b"},
                         **self.wparams)
         eng.materialise("weekly_series", "series_weekly", inputs={"daily_series": "daily_series"}, **self.wparams)
