@@ -155,11 +155,19 @@ def failing_query(exc: BaseException) -> str | None:
     return None
 
 
+def _engine_out_of_memory(exc: BaseException) -> bool:
+    """DuckDB says "Out of Memory" both when its memory limit is hit and when its spill folder is full."""
+    return type(exc).__name__ == "OutOfMemoryException" or "Out of Memory Error" in str(exc)
+
+
+def _spill_full(exc: BaseException) -> bool:
+    text = str(exc)
+    return "max_temp_directory_size" in text or "offload" in text
+
+
 def out_of_memory(exc: BaseException) -> bool:
     """Whether an engine error means its memory limit was hit (not its spill folder full: that needs room)."""
-    text = str(exc)
-    return ((type(exc).__name__ == "OutOfMemoryException" or "Out of Memory Error" in text)
-            and "max_temp_directory_size" not in text and "offload" not in text)
+    return _engine_out_of_memory(exc) and not _spill_full(exc)
 
 
 def explain(exc: BaseException, budget: Budget | None = None) -> ResourceError | None:
@@ -174,10 +182,10 @@ def explain(exc: BaseException, budget: Budget | None = None) -> ResourceError |
     spill = budget.spill_parent if budget else Path(tempfile.gettempdir())
     how_disk = (f"free space there, or set ${SPILL_ENV} to a folder on a disk with room"
                 + (f" (and raise ${SPILL_MAX_ENV})" if os.environ.get(SPILL_MAX_ENV) else ""))
-    if name == "OutOfMemoryException" or "Out of Memory Error" in text:
-        if "max_temp_directory_size" in text or "offload" in text:
-            return ResourceError(f"out of disk for spilling: the spill folder under {spill} is full ({first}); "
-                                 f"{how_disk}; nothing was published")
+    if _engine_out_of_memory(exc) and _spill_full(exc):
+        return ResourceError(f"out of disk for spilling: the spill folder under {spill} is full ({first}); "
+                             f"{how_disk}; nothing was published")
+    if out_of_memory(exc):
         what = budget.describe() if budget else f"${MEMORY_ENV}"
         query = failing_query(exc)
         where = f" in query {query}" if query else ""
