@@ -11,17 +11,16 @@ import csv
 import io
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import pytest
-from browser_support import CHROMIUM_ARGS, REPO, chromium, chromium_path, streamlit_server
+from browser_support import REPO, chromium, streamlit_server
 from hostile_world import CATEGORY, EVIL, PAYLOAD, build
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from dashboard.acceptance.status import Status
 from dashboard.store.catalog import Store
@@ -31,7 +30,12 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
 WIDTH, HEIGHT = 1280, 800
-PAGES = ["", "customers", "categories", "deals", "explore", "attribution", "chaos", "criteria", "releases"]
+#: Every page, by its path and the name of its screenshot; the attribution page on a scope with a story.
+PAGES = {"": "review", "customers": "customers", "categories": "categories", "deals": "deals",
+         "explore": "explore", "attribution?scope=deal:pacific-fitness-trial": "attribution", "chaos": "chaos",
+         "criteria": "criteria", "releases": "releases"}
+#: Pages that draw a chart as soon as they open (the others wait for a pick or a click).
+CHARTED = {"", "attribution?scope=deal:pacific-fitness-trial", "categories", "deals", "releases"}
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +123,22 @@ FIT = """() => {
 }"""
 
 
-def test_every_page_fits_1280_by_800(server, page: Page) -> None:
+def test_every_page_renders_its_charts_and_fits_1280_by_800(server, page: Page) -> None:
+    """Each page once: no error, its charts drawn with real marks, nothing wider than the screen, no metric
+    cut, no developer toolbar (the server runs `relcheck serve`'s viewer mode); a whole-page screenshot."""
     url, _ = server
-    for path in PAGES:
+    for path, name in PAGES.items():
         page.goto(f"{url}/{path}")
         wait_ready(page)
+        if path in CHARTED:
+            charts = page.locator('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')
+            expect(charts.first).to_be_visible(timeout=LOAD)
+            # Plotly draws SVG paths; Vega draws a canvas or SVG: a rendered chart has real marks.
+            page.wait_for_function(
+                "() => document.querySelectorAll('.js-plotly-plot .main-svg, .vega-embed canvas, .vega-embed svg')"
+                ".length > 0",
+                timeout=LOAD,
+            )
         page.wait_for_timeout(1000)  # charts size themselves after the script ends
         fit = page.evaluate(FIT)
         doc_w, doc_cw, main_w, main_cw = fit["scroll"]
@@ -131,7 +146,10 @@ def test_every_page_fits_1280_by_800(server, page: Page) -> None:
         assert fit["past"] == [], (path, fit)
         assert fit["cut"] == [], (path, fit)  # no clipped metric labels
         assert page.locator('[data-testid="stException"]').count() == 0, path
-        shot(page, f"1280-{path or 'review'}")
+        expect(page.locator('[data-testid="stToolbar"]')).to_be_attached(timeout=LOAD)  # the header did render
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0, path
+        assert page.get_by_role("button", name="Deploy").count() == 0, path
+        shot(page, f"1280-{name}")
 
 
 def test_a_heatmap_cell_opens_its_attribution_on_the_criterions_metric(server, page: Page) -> None:
@@ -228,28 +246,6 @@ def test_changing_a_picker_updates_the_link(server, page: Page) -> None:
     other.close()
 
 
-def test_main_pages_render_charts(server, page: Page) -> None:
-    url, _ = server
-    for path, name in [
-        ("", "review"),
-        ("attribution?scope=deal:pacific-fitness-trial", "attribution"),
-        ("categories", "categories"),
-        ("deals", "deals"),
-        ("releases", "releases"),
-    ]:
-        page.goto(f"{url}/{path}")
-        wait_ready(page)
-        charts = page.locator('[data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]')
-        expect(charts.first).to_be_visible(timeout=LOAD)
-        # Plotly draws SVG paths; Vega draws a canvas or SVG: a rendered chart has real marks.
-        page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot .main-svg, .vega-embed canvas, .vega-embed svg').length > 0",
-            timeout=LOAD,
-        )
-        assert page.locator('[data-testid="stException"]').count() == 0
-        shot(page, name)
-
-
 def test_review_shows_the_verdict_of_the_sample_gate(server, page: Page) -> None:
     url, _ = server
     page.goto(url)
@@ -304,45 +300,27 @@ def test_sign_off_a_failure_and_see_it_listed(server, page: Page) -> None:
 
 
 def test_concurrent_browser_sessions_do_not_interfere(server, browser: Browser) -> None:
+    """Two sessions (two browser contexts: no shared cookies or storage) open at once on different pairs; each
+    keeps its own candidate."""
     url, _ = server
     links = {
         "2026.11.0-abl-poi_db": f"{url}/categories?candidate=2026.11.0-abl-poi_db",
         "2026.11.0-abl-normalization": f"{url}/categories?candidate=2026.11.0-abl-normalization",
     }
-    seen: dict[str, str] = {}
-    errors: list[BaseException] = []
-
-    def visit(expected: str, link: str) -> None:
-        # Playwright's sync API is per thread: each session gets its own driver and browser.
-        try:
-            with sync_playwright() as p:
-                b = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-                pg = b.new_page(viewport={"width": 1200, "height": 900})
-                pg.goto(link)
-                wait_ready(pg)
-                seen[expected] = sidebar_value(pg, "Candidate")
-                assert pg.locator('[data-testid="stException"]').count() == 0
-                b.close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=visit, args=item) for item in links.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=240)
-    assert not errors, errors
-    assert seen == {k: k for k in links}
-
-
-def test_viewer_mode_has_no_deploy_button(server, page: Page) -> None:
-    """The server runs the command of `relcheck serve`: viewer mode, no developer toolbar."""
-    url, _ = server
-    page.goto(url)
-    wait_ready(page)
-    expect(page.locator('[data-testid="stToolbar"]')).to_be_attached(timeout=LOAD)  # the header did render
-    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
-    assert page.get_by_role("button", name="Deploy").count() == 0
+    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in links]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for pg, link in zip(pages, links.values(), strict=True):
+            pg.goto(link, wait_until="commit")  # both scripts run on the server at the same time
+        seen = {}
+        for pg, expected in zip(pages, links, strict=True):
+            wait_ready(pg)
+            seen[expected] = sidebar_value(pg, "Candidate")
+            assert pg.locator('[data-testid="stException"]').count() == 0
+        assert seen == {k: k for k in links}
+    finally:
+        for c in contexts:
+            c.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -76,21 +75,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-SERVER = """
-import sys, time
-from pyspark.sql import SparkSession
-SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false") \\
-    .config("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin") \\
-    .config("spark.connect.grpc.binding.address", "127.0.0.1") \\
-    .config("spark.connect.grpc.binding.port", sys.argv[1]).getOrCreate()
+#: A byte-for-byte TCP relay to the test run's Spark Connect server, in a process of its own: killing it
+#: cuts the client off as a lost cluster does (the port closes, the open connection drops), without starting
+#: a second JVM. argv: the port to listen on, the server's port.
+RELAY = """
+import socket, sys, threading
+listen, target = int(sys.argv[1]), int(sys.argv[2])
+def pump(a, b):
+    try:
+        while data := a.recv(65536):
+            b.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+server = socket.create_server(("127.0.0.1", listen))
 print("ready", flush=True)
-time.sleep(600)
+while True:
+    client, _ = server.accept()
+    upstream = socket.create_connection(("127.0.0.1", target))
+    for a, b in ((client, upstream), (upstream, client)):
+        threading.Thread(target=pump, args=(a, b), daemon=True).start()
 """
 
 
 #: The ingest, in a process of its own (a Connect client leaves settings in the process's environment that a
-#: later local Spark would trip on): the first stored file is written, then the server's process group is killed,
-#: as a lost cluster would be. argv: server process group, URL, snapshot folder, store.
+#: later local Spark would trip on): the first stored file is written, then the relay's process group is
+#: killed, as a lost cluster would be. argv: relay process group, URL, snapshot folder, store.
 LOSE_THE_SERVER = """
 import os, signal, sys
 from pyspark.sql.connect.client.retries import DefaultPolicy
@@ -111,32 +126,28 @@ sys.exit(main(["ingest", folder, "--home", home, "--engine", "spark", "--spark-r
 """
 
 
-def test_a_connect_server_that_goes_away_mid_ingest_fails_clearly_and_publishes_nothing(tmp_path: Path) -> None:
+def test_a_connect_server_that_goes_away_mid_ingest_fails_clearly_and_publishes_nothing(
+    tmp_path: Path, spark_settings
+) -> None:
+    _, connect = spark_settings
+    server_port = int(connect.remote.rsplit(":", 1)[1])
     port = _free_port()
-    # Its own process group: killing it takes its JVM along.
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    # Its own process group: the ingest kills it, and the test makes sure it is gone.
+    relay = subprocess.Popen([sys.executable, "-c", RELAY, str(port), str(server_port)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
-        deadline = time.monotonic() + 60
-        while True:  # the gRPC port opens a moment after the session
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the Connect server did not open its port"
-                time.sleep(0.5)
+        assert relay.stdout is not None and relay.stdout.readline().strip() == b"ready"
         home = tmp_path / "store"
         ingest = subprocess.run(
-            [sys.executable, "-c", LOSE_THE_SERVER, str(server.pid), f"sc://127.0.0.1:{port}",
+            [sys.executable, "-c", LOSE_THE_SERVER, str(relay.pid), f"sc://127.0.0.1:{port}",
              str(_snapshot(tmp_path / "snap")), str(home)],
             capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[3],
             env=dict(os.environ, PYTHONWARNINGS="ignore"))
         assert ingest.stdout.count("wrote ") == 1, ingest.stdout  # it did stop in the middle
         assert ingest.returncode == 2, ingest.stderr
-        assert "Spark Connect at sc://127.0.0.1" in ingest.stderr and "Traceback" not in ingest.stderr
+        assert f"Spark Connect at sc://127.0.0.1:{port}" in ingest.stderr and "Traceback" not in ingest.stderr
         assert _untouched(home)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
+        if relay.poll() is None:
+            os.killpg(relay.pid, signal.SIGKILL)
+        relay.wait(timeout=30)

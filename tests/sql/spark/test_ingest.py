@@ -73,27 +73,3 @@ def test_a_bad_snapshot_gets_the_same_messages_and_exit_2_and_nothing_is_written
     for problem in on_duckdb.value.problems:
         assert str(problem) in result.output
     assert not (home / "catalog.json").exists() and not list(home.glob("releases/*/*"))
-
-
-def test_spark_reads_the_store_through_a_file_uri(gate_store_template: Path, spark_settings, monkeypatch) -> None:
-    """$RELCHECK_SPARK_PATH_MAP points Spark at the store's files by URI (file:// here; s3a:// and the like
-    need Hadoop's connector jars on the cluster): the same numbers, and Spark read file:// paths."""
-    from spark_support import running_on, same
-
-    from dashboard.engine.metrics import compare_releases
-    from dashboard.sql import spark_engine
-
-    local, _ = spark_settings
-    store = Store(gate_store_template)
-    with running_on(engine.EngineSettings()):
-        duck = compare_releases(store, "r1", "r2", by="region").to_json()
-    home = str(gate_store_template.resolve())
-    monkeypatch.setenv(spark_engine.PATH_MAP_ENV, f"{home}=file://{home}")
-    read: list[str] = []
-    real = spark_engine.SparkEngine._read_parquet
-    monkeypatch.setattr(spark_engine.SparkEngine, "_read_parquet",
-                        lambda self, uri: read.append(uri) or real(self, uri))
-    with running_on(local):
-        spark = compare_releases(Store(home), "r1", "r2", by="region").to_json()
-    assert read and all(u.startswith(f"file://{home}/releases/") for u in read)
-    assert duck["rows"] and same(duck, spark) == []

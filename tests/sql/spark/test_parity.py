@@ -94,8 +94,24 @@ def test_compare_by_category_agrees_on_the_sample_store(sample_store: Store, spa
     assert same(duck, spark) == []
 
 
-def test_through_spark_connect_the_numbers_are_the_same(world: Store, spark_settings) -> None:
-    """A Spark Connect session (to the test's local Spark) gives the same compare --by region."""
+def test_through_spark_connect_reading_the_store_by_uri_the_numbers_are_the_same(
+    gate_store_template: Path, spark_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Spark Connect session (to the test's local Spark) gives the same compare --by region, reading the
+    store's files by the URIs $RELCHECK_SPARK_PATH_MAP gives them (file:// here; s3a:// and the like need
+    Hadoop's connector jars on the cluster), as a remote cluster would."""
+    from dashboard.sql import spark_engine
+
     _, connect = spark_settings
-    duck, spark = _both(connect, lambda: compare_releases(world, "r1", "r2", by="region").to_json())
+    home = str(gate_store_template.resolve())
+    with running_on(EngineSettings()):
+        duck = compare_releases(Store(home), "r1", "r2", by="region").to_json()
+    monkeypatch.setenv(spark_engine.PATH_MAP_ENV, f"{home}=file://{home}")
+    read: list[str] = []
+    real = spark_engine.SparkEngine._read_parquet
+    monkeypatch.setattr(spark_engine.SparkEngine, "_read_parquet",
+                        lambda self, uri: read.append(uri) or real(self, uri))
+    with running_on(connect):
+        spark = compare_releases(Store(home), "r1", "r2", by="region").to_json()
+    assert read and all(u.startswith(f"file://{home}/releases/") for u in read)
     assert duck["rows"] and same(duck, spark) == []
