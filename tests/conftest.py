@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import json
+import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +27,52 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "store")
 
 
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Any]) -> Any:
+    """``build(folder)`` once per test run, shared by the xdist workers: the first to take the lock builds, the
+    others wait and read what it recorded (JSON). Only for data no test writes to."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own folder, above every worker's
+    folder, done = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)), encoding="utf-8")
+    return json.loads(done.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def demo_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleResult, list[tuple[str, int, int]]]:
     """The demo preset, simulated once per test run (with the progress calls it made)."""
-    calls: list[tuple[str, int, int]] = []
-    result = generate(tmp_path_factory.mktemp("demo") / "releases", progress=lambda *a: calls.append(a))
-    return result, calls
+
+    def build(folder: Path) -> dict[str, Any]:
+        calls: list[tuple[str, int, int]] = []
+        result = generate(folder / "releases", progress=lambda *a: calls.append(a))
+        return {"calls": calls, "result": json.loads(json.dumps(dataclasses.asdict(result), default=str))}
+
+    made = _built_once(tmp_path_factory, "demo", build)
+    fields = made["result"]
+    result = SampleResult(**{**fields, "out_dir": Path(fields["out_dir"]),
+                             "release_dirs": [Path(p) for p in fields["release_dirs"]],
+                             "ground_truth": Path(fields["ground_truth"])})
+    return result, [tuple(c) for c in made["calls"]]
 
 
 @pytest.fixture(scope="session")
 def sample_store_template(tmp_path_factory: pytest.TempPathFactory, demo_sample) -> Store:
+    """The demo sample ingested (current promoted), once per test run: read-only, copy it to write."""
     result, _ = demo_sample
-    st = Store(tmp_path_factory.mktemp("sample_store") / "store")
-    for folder in result.release_dirs:
-        ingest_release(st, folder)
-    st.promote(result.current_id, by="tests", reason="sample current")
-    return st
+
+    def build(folder: Path) -> str:
+        st = Store(folder / "store")
+        for release in result.release_dirs:
+            ingest_release(st, release)
+        st.promote(result.current_id, by="tests", reason="sample current")
+        return str(st.home)
+
+    return Store(Path(_built_once(tmp_path_factory, "sample_store", build)))
 
 
 @pytest.fixture(scope="session")

@@ -46,8 +46,8 @@ def _parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_many_ranges_print_what_one_prints(sample_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    runs = [["--format", "table"], ["--format", "json", "--sort", "level_change_pct"],
-            ["--format", "csv", "--sort", "daily_corr", "--reverse"]]
+    # JSON with many ranges is checked against the comparison itself below.
+    runs = [["--format", "table"], ["--format", "csv", "--sort", "daily_corr", "--reverse"]]
     parts = _parts(monkeypatch)
     whole = [_compare(sample_store, *args) for args in runs]
     assert len(parts) == len(runs)  # one range each

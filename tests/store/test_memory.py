@@ -96,19 +96,33 @@ def unbudgeted(demo_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> St
         mp.undo()
 
 
+@pytest.fixture(scope="module")
+def expected(demo_sample: Any, unbudgeted: Store) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What the unbudgeted store holds and compares: every file's rows of both releases, the comparisons."""
+    result, _ = demo_sample
+    ids = (result.current_id, result.candidate_id)
+    return {rid: _contents(unbudgeted, rid) for rid in ids}, _compare(unbudgeted, *ids)
+
+
+@pytest.fixture(scope="module")
+def shuffled_pair(demo_sample: Any, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The pair's release folders with their visits rows in a seeded random order."""
+    root = tmp_path_factory.mktemp("shuffled")
+    return [_shuffled(f, root / f.name) for f in _pair(demo_sample)]
+
+
 def test_tiny_budget_spills_and_gives_identical_results(
-    demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_sample: Any, expected: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result, _ = demo_sample
     ids = (result.current_id, result.candidate_id)
-    expected = {rid: _contents(unbudgeted, rid) for rid in ids}
-    expected_cmp = _compare(unbudgeted, *ids)
+    contents, comparisons = expected
 
     monkeypatch.setenv(budget.MEMORY_ENV, TINY)
     small = _ingest(tmp_path / "small", _pair(demo_sample))
-    assert {rid: _contents(small, rid) for rid in ids} == expected
+    assert {rid: _contents(small, rid) for rid in ids} == contents
     monkeypatch.setenv(budget.MEMORY_ENV, TINY_COMPARE)
-    assert _compare(Store(small.home), *ids) == expected_cmp
+    assert _compare(Store(small.home), *ids) == comparisons
     with Store(small.home).cursor() as eng:  # the reading side runs within the budget too
         limit = eng.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit.endswith("MiB") and float(limit.split()[0]) < 40
@@ -121,22 +135,22 @@ def test_tiny_budget_spills_and_gives_identical_results(
 
 
 def test_unsorted_input_ingests_identical_to_sorted(
-    demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_sample: Any, expected: Any, shuffled_pair: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result, _ = demo_sample
     ids = (result.current_id, result.candidate_id)
-    folders = [_shuffled(f, tmp_path / "shuffled" / f.name) for f in _pair(demo_sample)]
+    contents, comparisons = expected
     # Shuffled rows need a bit more than TINY: Parquet's per-row-group dictionaries of place ids grow.
     monkeypatch.setenv(budget.MEMORY_ENV, TINY_COMPARE)
-    shuffled = _ingest(tmp_path / "store", folders)
-    for rid in ids:
-        assert _contents(shuffled, rid) == _contents(unbudgeted, rid)
+    shuffled = _ingest(tmp_path / "store", shuffled_pair)
+    assert {rid: _contents(shuffled, rid) for rid in ids} == contents
     monkeypatch.delenv(budget.MEMORY_ENV)
-    assert _compare(Store(shuffled.home), *ids) == _compare(unbudgeted, *ids)
+    assert _compare(Store(shuffled.home), *ids) == comparisons
 
 
 def test_unsorted_input_in_parts_ingests_identical_to_sorted(
-    demo_sample: Any, unbudgeted: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_sample: Any, unbudgeted: Store, expected: Any, shuffled_pair: list[Path], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Shuffled rows, split in parts of places (as a big release is): the same stored rows and comparisons as
     the sorted release ingested in one piece."""
@@ -144,13 +158,12 @@ def test_unsorted_input_in_parts_ingests_identical_to_sorted(
 
     result, _ = demo_sample
     ids = (result.current_id, result.candidate_id)
-    folders = [_shuffled(f, tmp_path / "shuffled" / f.name) for f in _pair(demo_sample)]
+    contents, comparisons = expected
     monkeypatch.setattr(place_parts, "ROWS_PER_PART_PER_GB", 100_000)
     assert place_parts.part_count(unbudgeted.release(ids[0]).rows) > 1
-    parts = _ingest(tmp_path / "store", folders)
-    for rid in ids:
-        assert _contents(parts, rid) == _contents(unbudgeted, rid)
-    assert _compare(Store(parts.home), *ids) == _compare(unbudgeted, *ids)
+    parts = _ingest(tmp_path / "store", shuffled_pair)
+    assert {rid: _contents(parts, rid) for rid in ids} == contents
+    assert _compare(Store(parts.home), *ids) == comparisons
 
 
 def _cli_ingest(home: Path, folder: Path, env: dict[str, str]) -> Any:
