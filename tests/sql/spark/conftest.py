@@ -6,6 +6,7 @@ must be there: without it these tests fail (CI installs default-jre-headless), t
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -19,10 +20,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _only_worker_with_spark(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fail, not slow down, when the Spark tests are spread over the xdist workers (a JVM on each): the
+    xdist_group "spark" is honoured only by ``--dist loadgroup`` on a pytest that keeps its node ids mutable
+    (pytest-xdist#1386; pytest is pinned below 9.2 in pyproject.toml for it)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return
+    claim = tmp_path_factory.getbasetemp().parent / "spark-worker"
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        other = claim.read_text(encoding="utf-8")
+        pytest.fail(f"the Spark tests run on two xdist workers ({other} and {worker}), one JVM each: "
+                    "xdist's --dist loadgroup is not grouping them (pytest-xdist#1386)")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(worker)
+
+
 @pytest.fixture(scope="session")
-def spark_settings() -> tuple[EngineSettings, EngineSettings]:
+def spark_settings(tmp_path_factory: pytest.TempPathFactory) -> tuple[EngineSettings, EngineSettings]:
     """(local, connect) settings over one local Spark: classic local[2], and Spark Connect to it."""
     from dashboard.sql import spark_engine
+
+    _only_worker_with_spark(tmp_path_factory)
 
     port = _free_port()
     # Tiny inputs: one shuffle partition per stage keeps the tests' Spark jobs short.
