@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.acceptance.status import Status
 from dashboard.store.catalog import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one worker: its servers warm once
 
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
@@ -303,9 +303,10 @@ def test_concurrent_browser_sessions_do_not_interfere(server, browser: Browser) 
     """Two sessions (two browser contexts: no shared cookies or storage) open at once on different pairs; each
     keeps its own candidate."""
     url, _ = server
+    # The sample's own candidate (its page seen before) beside an ablation run's (computed now).
     links = {
+        "2026.11.0": f"{url}/categories?candidate=2026.11.0",
         "2026.11.0-abl-poi_db": f"{url}/categories?candidate=2026.11.0-abl-poi_db",
-        "2026.11.0-abl-normalization": f"{url}/categories?candidate=2026.11.0-abl-normalization",
     }
     contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in links]
     try:

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard.store.catalog import Store
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one worker: its servers warm once
 
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 180_000  # ms: eight scenarios judged on a 2-core machine

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from dashboard.store.catalog import Store
 from dashboard.store.saved_scopes import list_scopes
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one worker: its servers warm once
 
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 120_000  # ms: the first render judges, compares and attributes the scope on a 2-core machine
