@@ -30,12 +30,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one wo
 ARTIFACTS = REPO / "test-artifacts"
 LOAD = 90_000  # ms: first renders compute the comparison on a 2-core machine
 WIDTH, HEIGHT = 1280, 800
-#: Every page, by its path and the name of its screenshot; the attribution page on a scope with a story.
+#: The attribution page on a scope with a story.
+ATTRIBUTION = "attribution?scope=deal:pacific-fitness-trial"
+#: Every page, by its path and the name of its screenshot.
 PAGES = {"": "review", "customers": "customers", "categories": "categories", "deals": "deals",
-         "explore": "explore", "attribution?scope=deal:pacific-fitness-trial": "attribution", "chaos": "chaos",
-         "criteria": "criteria", "releases": "releases"}
+         "explore": "explore", ATTRIBUTION: "attribution", "chaos": "chaos", "criteria": "criteria",
+         "releases": "releases"}
 #: Pages that draw a chart as soon as they open (the others wait for a pick or a click).
-CHARTED = {"", "attribution?scope=deal:pacific-fitness-trial", "categories", "deals", "releases"}
+CHARTED = {"", ATTRIBUTION, "categories", "deals", "releases"}
 
 
 @pytest.fixture(scope="module")
