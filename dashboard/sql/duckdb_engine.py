@@ -26,6 +26,9 @@ Error = duckdb.Error
 
 #: Prefix of the spill folders of connections other than an ingest's (see :mod:`dashboard.sql.budget`).
 SPILL_PREFIX = "relcheck-spill-"
+#: Batches (up to DuckDB's 1 M rows each) waiting for the writer in write_parquet_parts: enough to keep it
+#: busy, few enough to stay within the memory the budget leaves outside DuckDB.
+PARTS_QUEUE = 2
 
 
 def connect(memory_limit: str | None = None, temp_directory: Path | None = None,
@@ -173,20 +176,45 @@ class DuckDBEngine:
         """Write relations of one schema, one after another, as one zstd-compressed Parquet file.
 
         Each relation runs on its own when its turn comes (streamed batch by batch), so each can use the whole
-        memory budget; an iterator may make each relation only then."""
+        memory budget; an iterator may make each relation only then. pyarrow's writer, single-threaded, writes
+        one relation's batches in a thread of its own while DuckDB computes the next relation: the two overlap
+        instead of taking turns, holding at most ``PARTS_QUEUE`` batches between them."""
+        import queue
+        import threading
+
         import pyarrow.parquet as pq  # heavy: only for a release big enough to need parts
 
-        writer = None
+        batches: queue.Queue[Any] = queue.Queue(maxsize=PARTS_QUEUE)
+        failed: list[BaseException] = []
+
+        def write(writer: Any) -> None:
+            while (batch := batches.get()) is not None:  # read to the end, so the producer never blocks
+                if not failed:
+                    try:
+                        writer.write_batch(batch)
+                    except BaseException as exc:  # handed to the producer, which stops and raises it
+                        failed.append(exc)
+
+        writer = writing = None
         try:
             for rel in relations:
                 reader = rel.to_arrow_reader()
                 if writer is None:
                     writer = pq.ParquetWriter(str(path), reader.schema, compression="zstd")
+                    writing = threading.Thread(target=write, args=(writer,), name="relcheck-parquet-writer")
+                    writing.start()
                 for batch in reader:
-                    writer.write_batch(batch)
+                    batches.put(batch)
+                    if failed:
+                        raise failed[0]
         finally:
+            if writing is not None:
+                batches.put(None)
+                writing.join()
             if writer is not None:
                 writer.close()
+        if failed:
+            raise failed[0]
 
     def write_parquet_split(self, relation: duckdb.DuckDBPyRelation, folder: Path, column: str) -> dict[str, list[Path]]:
         """Write a relation once, split by the values of ``column``: a folder ``column=value`` of snappy Parquet
