@@ -62,10 +62,12 @@ def name_types(cur: DuckDBEngine, names: str = "visits_names") -> dict[str, str]
 
 @dataclass(frozen=True)
 class PlaceParts:
-    """Split visits on disk: each part's files in place_id order, and those of rows of places not in places."""
+    """Split visits on disk: each part's files in place_id order, and those of rows of places not in places.
+    ``numbers``: each part's number (ingest_place_numbers' part), as ``parts``."""
 
     parts: list[list[Path]]
     unknown: list[Path]
+    numbers: list[int]
 
 
 def split_visits(cur: DuckDBEngine, places: int, parts: int, folder: Path) -> PlaceParts:
@@ -76,7 +78,8 @@ def split_visits(cur: DuckDBEngine, places: int, parts: int, folder: Path) -> Pl
     split = cur.write_parquet_split(rows, folder, "part")
     _within_spill_cap(folder)
     unknown = split.pop(UNKNOWN_PART, [])
-    return PlaceParts([split[k] for k in sorted(split, key=int)], unknown)
+    keys = sorted(split, key=int)
+    return PlaceParts([split[k] for k in keys], unknown, [int(k) for k in keys])
 
 
 def _within_spill_cap(folder: Path) -> None:
@@ -98,6 +101,13 @@ def _each(cur: DuckDBEngine, groups: list[list[Path]], step: Callable[[], Any]) 
     for files in groups:
         cur.register_parquet_files("visits_part", files)
         yield step()
+
+
+def _each_part(cur: DuckDBEngine, split: PlaceParts, query: str) -> Iterator[Any]:
+    """The relation of ``query`` over each part in turn (its files as visits_part, its number as $part)."""
+    for files, number in zip(split.parts, split.numbers, strict=True):
+        cur.register_parquet_files("visits_part", files)
+        yield cur.relation(query, inputs=PART, part=number)
 
 
 def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -> bool:
@@ -122,9 +132,7 @@ def write_rollups(cur: DuckDBEngine, split: PlaceParts, folder: Path, daily: boo
                   doing: Callable[[str], None]) -> None:
     """place_source.parquet and (``daily``) place_daily.parquet in ``folder``, part after part: the same rows,
     values and order as one query over the whole release."""
-    cur.write_parquet_parts(_each(cur, split.parts, lambda: cur.relation("ingest_part_source", inputs=PART)),
-                            folder / "place_source.parquet")
+    cur.write_parquet_parts(_each_part(cur, split, "ingest_part_source"), folder / "place_source.parquet")
     if daily:
         doing("writing the per-place daily rollup")
-        cur.write_parquet_parts(_each(cur, split.parts, lambda: cur.relation("ingest_part_daily", inputs=PART)),
-                                folder / "place_daily.parquet")
+        cur.write_parquet_parts(_each_part(cur, split, "ingest_part_daily"), folder / "place_daily.parquet")

@@ -36,6 +36,7 @@ DUMMY_PARAMS: dict[str, object] = {
     "limit": 5,
     "ranges": 3,  # place_range_bounds
     "step": 2,  # ingest: places per range of the daily rollup, and one range [lo, hi) of place ids
+    "part": 0,  # ingest: the number of one part of places (ingest_part_source, ingest_part_daily)
     "lo": "p0", "hi": "p9",
     "rule": "place_id_empty",
     "attribute": "category",
