@@ -172,20 +172,24 @@ class DuckDBEngine:
         """Write a relation as one zstd-compressed Parquet file."""
         relation.write_parquet(str(path), compression="zstd")
 
-    def write_parquet_parts(self, relations: Iterable[duckdb.DuckDBPyRelation], path: Path) -> None:
+    def write_parquet_parts(self, relations: Iterable[duckdb.DuckDBPyRelation], path: Path,
+                            flag: str | None = None) -> int:
         """Write relations of one schema, one after another, as one zstd-compressed Parquet file.
 
         Each relation runs on its own when its turn comes (streamed batch by batch), so each can use the whole
         memory budget; an iterator may make each relation only then. pyarrow's writer, single-threaded, writes
         one relation's batches in a thread of its own while DuckDB computes the next relation: the two overlap
-        instead of taking turns, holding at most ``PARTS_QUEUE`` batches between them."""
+        instead of taking turns, holding at most ``PARTS_QUEUE`` batches between them. ``flag``: a boolean
+        column counted and not written (a check riding along the pass); returns how many rows it is true in."""
         import queue
         import threading
 
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq  # heavy: only for a release big enough to need parts
 
         batches: queue.Queue[Any] = queue.Queue(maxsize=PARTS_QUEUE)
         failed: list[BaseException] = []
+        flagged = 0
 
         def write(writer: Any) -> None:
             while (batch := batches.get()) is not None:  # read to the end, so the producer never blocks
@@ -199,11 +203,15 @@ class DuckDBEngine:
         try:
             for rel in relations:
                 reader = rel.to_arrow_reader()
+                schema = reader.schema if flag is None else reader.schema.remove(reader.schema.get_field_index(flag))
                 if writer is None:
-                    writer = pq.ParquetWriter(str(path), reader.schema, compression="zstd")
+                    writer = pq.ParquetWriter(str(path), schema, compression="zstd")
                     writing = threading.Thread(target=write, args=(writer,), name="relcheck-parquet-writer")
                     writing.start()
                 for batch in reader:
+                    if flag is not None:
+                        flagged += pc.sum(batch.column(flag)).as_py() or 0
+                        batch = batch.drop_columns([flag])
                     batches.put(batch)
                     if failed:
                         raise failed[0]
@@ -215,6 +223,7 @@ class DuckDBEngine:
                 writer.close()
         if failed:
             raise failed[0]
+        return flagged
 
     def write_parquet_split(self, relation: duckdb.DuckDBPyRelation, folder: Path, column: str) -> dict[str, list[Path]]:
         """Write a relation once, split by the values of ``column``: a folder ``column=value`` of snappy Parquet

@@ -114,6 +114,9 @@ class Snapshot:
     daily_unique: bool = False
     #: A big release's visits split by part of places while checking it (dashboard.store.place_parts).
     split: PlaceParts | None = None
+    #: The split's per-source rollup (place_source.parquet, in the split's folder), when the key was checked
+    #: by writing it (place_parts.keys_ride_rollup): the ingest keeps it instead of grouping the rows again.
+    source_rollup: Path | None = None
 
 
 def _find_one(folder: Path, stem: str) -> Path:
@@ -220,7 +223,7 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",", spl
     limits = manifest.limits
     pprof = _check_places(cur, places_file, prel, problems)
 
-    split = None
+    split, source_rollup = None, None
     with _reading(cur, visits_file):
         visits_flags = cur.relation(
             "contract_visits_flags", inputs={"src_visits": "src_visits"}, max_len=MAX_STRING,
@@ -249,18 +252,17 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",", spl
             if parts > 1:
                 split = place_parts.split_visits(cur, int(pprof["rows"]), parts, split_into)
             # An exact yes/no on the key first (a few groups per place); the examples, grouped by the key, only if so.
-            if split:
+            if split and place_parts.keys_ride_rollup(split, vprof["first_date"], vprof["last_date"]):
+                source_rollup = split_into / "place_source.parquet"  # split_into is set: there is a split
+                has_dups = place_parts.write_source_rollup(cur, split, source_rollup, vprof["first_date"])
+            elif split:
                 has_dups = place_parts.has_duplicate_keys(cur, split, vprof["first_date"])
             else:
                 cur.register("visits_triples", cur.relation("contract_visits_triples", inputs=VISITS_FLAGS))
                 has_dups = cur.run("contract_visits_key_check", inputs={"visits_triples": "visits_triples"},
                                    first_date=vprof["first_date"]).rows()[0][0] > 0
-            dups = cur.run("contract_visits_duplicates", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts() if has_dups else []
-            if dups:
-                problems.append(ContractError(
-                    str(visits_file), "(place_id, date, source, segment) must be unique",
-                    field="place_id, date, source, segment", examples=dups,
-                ))
+            if has_dups and (dups := duplicate_keys(cur, visits_file)):
+                problems.append(dups)
             missing = [] if split and not split.unknown else [  # the split knows whether any place is unknown
                 r["place_id"] for r in cur.run("contract_visits_unknown_places",
                                                inputs=VISITS_FLAGS | {"places_typed": "places_typed"},
@@ -272,7 +274,17 @@ def validate_snapshot(folder: Path, cur: DuckDBEngine, delimiter: str = ",", spl
     if problems:
         raise ValidationFailed(folder, problems)
     return Snapshot(folder, manifest, visits_file, places_file, manifest_file, cur, {"visits": vprof, "places": pprof},
-                    split=split)
+                    split=split, source_rollup=source_rollup)
+
+
+def duplicate_keys(cur: DuckDBEngine, visits_file: Path) -> ContractError | None:
+    """The refusal of repeated (place_id, date, source, segment) keys, with examples; None when no key repeats
+    (a check on hashed keys may say "yes" where none does)."""
+    dups = cur.run("contract_visits_duplicates", inputs=VISITS_FLAGS, limit=EXAMPLES).dicts()
+    if not dups:
+        return None
+    return ContractError(str(visits_file), "(place_id, date, source, segment) must be unique",
+                         field="place_id, date, source, segment", examples=dups)
 
 
 VISITS_CONTROL_RULE = "must not contain control characters (tabs, newlines, escapes)"

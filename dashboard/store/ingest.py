@@ -60,24 +60,28 @@ def _write_rollups(con: DuckDBEngine, snap: Snapshot, staged: Path, scratch: Pat
                    doing: Callable[[str], None]) -> None:
     """place_source.parquet and place_daily.parquet: each in one query, or, for a big release, from its visits
     split by part of places (done while checking it, or here for a checked snapshot), part after part: linear
-    in the rows, each aggregate within the budget, the files' rows and order as one query's."""
+    in the rows, each aggregate within the budget, the files' rows and order as one query's. A split release's
+    per-source rollup may be written already (Snapshot.source_rollup: checking its key wrote it)."""
     doing("writing the per-place, per-source rollup")
     split = snap.split
     if split is None:
         parts = place_parts.part_count(int(snap.profile["visits"]["rows"]))
         if parts > 1:
             split = place_parts.split_visits(con, int(snap.profile["places"]["rows"]), parts, scratch / "parts")
-    if split is not None:
-        place_parts.write_rollups(con, split, staged, daily=not snap.daily_unique, doing=doing)
+    if snap.source_rollup is not None:  # written while checking the key
+        shutil.move(snap.source_rollup, staged / "place_source.parquet")
+    elif split is not None:
+        first_date = snap.profile["visits"]["first_date"]
+        place_parts.write_source_rollup(con, split, staged / "place_source.parquet", first_date)
     else:
         con.write_parquet(con.relation("ingest_place_source", inputs=FLAGS), staged / "place_source.parquet")
-    if split is None or snap.daily_unique:
-        doing("writing the per-place daily rollup")
-        if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
-            daily = con.relation("ingest_place_daily_unique", inputs=FLAGS)
-        else:
-            daily = con.relation("ingest_place_daily", inputs=FLAGS)
-        con.write_parquet(daily, staged / "place_daily.parquet")
+    doing("writing the per-place daily rollup")
+    if snap.daily_unique:  # one source, one segment: the rollup is the visits themselves (no grouping)
+        con.write_parquet(con.relation("ingest_place_daily_unique", inputs=FLAGS), staged / "place_daily.parquet")
+    elif split is not None:
+        place_parts.write_daily_rollup(con, split, staged / "place_daily.parquet")
+    else:
+        con.write_parquet(con.relation("ingest_place_daily", inputs=FLAGS), staged / "place_daily.parquet")
     shutil.rmtree(scratch / "parts", ignore_errors=True)
 
 

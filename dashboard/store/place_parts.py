@@ -39,6 +39,9 @@ UNKNOWN_PART = "-1"
 ENUM_TYPES = {"source": ("ingest_source_type", "ingest_source"), "segment": ("ingest_segment_type", "ingest_segment")}
 FLAGS = {"visits_flags": "visits_flags"}
 NUMBERS = {"place_numbers": "place_numbers"}
+#: A release spanning fewer days than this has its key checked as its per-source rollup is written: each
+#: day's bit in one 128-bit integer (HUGEINT, signed: bits 0-126) per (place, source, segment).
+KEY_DAYS = 127
 PART = {"visits_part": "visits_part"} | NUMBERS
 
 
@@ -103,11 +106,19 @@ def _each(cur: DuckDBEngine, groups: list[list[Path]], step: Callable[[], Any]) 
         yield step()
 
 
-def _each_part(cur: DuckDBEngine, split: PlaceParts, query: str) -> Iterator[Any]:
+def _each_part(cur: DuckDBEngine, split: PlaceParts, query: str, **params: object) -> Iterator[Any]:
     """The relation of ``query`` over each part in turn (its files as visits_part, its number as $part)."""
     for files, number in zip(split.parts, split.numbers, strict=True):
         cur.register_parquet_files("visits_part", files)
-        yield cur.relation(query, inputs=PART, part=number)
+        yield cur.relation(query, inputs=PART, part=number, **params)
+
+
+def keys_ride_rollup(split: PlaceParts, first_date: date, last_date: date) -> bool:
+    """Whether a split release's key can be checked by writing its per-source rollup (write_source_rollup),
+    which groups (place, source, segment) anyway, instead of in a pass of its own (has_duplicate_keys): when
+    every row has a known place (else the separate check, so a refusal lists both) and the release spans
+    fewer than KEY_DAYS days."""
+    return not split.unknown and (last_date - first_date).days < KEY_DAYS
 
 
 def has_duplicate_keys(cur: DuckDBEngine, split: PlaceParts, first_date: date) -> bool:
@@ -128,11 +139,14 @@ def visits_out(cur: DuckDBEngine, split: PlaceParts) -> Any:
     return cur.relation("ingest_split_visits_out", inputs={"visits_split": "visits_split"} | NUMBERS)
 
 
-def write_rollups(cur: DuckDBEngine, split: PlaceParts, folder: Path, daily: bool,
-                  doing: Callable[[str], None]) -> None:
-    """place_source.parquet and (``daily``) place_daily.parquet in ``folder``, part after part: the same rows,
-    values and order as one query over the whole release."""
-    cur.write_parquet_parts(_each_part(cur, split, "ingest_part_source"), folder / "place_source.parquet")
-    if daily:
-        doing("writing the per-place daily rollup")
-        cur.write_parquet_parts(_each_part(cur, split, "ingest_part_daily"), folder / "place_daily.parquet")
+def write_source_rollup(cur: DuckDBEngine, split: PlaceParts, path: Path, first_date: date) -> bool:
+    """place_source.parquet at ``path``, part after part: the same rows, values and order as one query over
+    the whole release (ingest_place_source). Whether some (place, date, source, segment) repeats: exact for a
+    release of fewer than KEY_DAYS days (ingest_part_source's key_repeats, counted, not written)."""
+    return cur.write_parquet_parts(_each_part(cur, split, "ingest_part_source", first_date=first_date), path,
+                                   flag="key_repeats") > 0
+
+
+def write_daily_rollup(cur: DuckDBEngine, split: PlaceParts, path: Path) -> None:
+    """place_daily.parquet at ``path``, part after part, as one query over the whole release would write it."""
+    cur.write_parquet_parts(_each_part(cur, split, "ingest_part_daily"), path)

@@ -69,3 +69,17 @@ def test_a_writer_error_is_raised_in_the_caller_and_the_engine_stops(engine: duc
         engine.write_parquet_parts(parts(), tmp_path / "mixed.parquet")
     assert len(made) < 50  # the producer stopped at the writer's error, not at the end
     assert not _writers()
+
+
+def test_a_flag_column_is_counted_and_not_written(engine: duckdb_engine.DuckDBEngine, tmp_path: Path) -> None:
+    parts = [engine.con.sql(f"SELECT range AS n, range % {m} = 0 AS odd_one FROM range({lo}, {hi})")
+             for lo, hi, m in ((0, 10, 5), (10, 1_500_010, 1000), (1_500_010, 1_500_012, 7))]
+    flagged = engine.write_parquet_parts(parts, tmp_path / "f.parquet", flag="odd_one")
+    expected = engine.con.sql("SELECT count(*) FILTER (WHERE range % 5 = 0 AND range < 10) + count(*) FILTER "
+                              "(WHERE range % 1000 = 0 AND range >= 10 AND range < 1500010) + count(*) FILTER "
+                              "(WHERE range % 7 = 0 AND range >= 1500010) FROM range(1500012)").fetchall()[0][0]
+    assert flagged == expected == 2 + 1500  # 0 and 5; 1000 .. 1500000; none of 1500010-11 is a multiple of 7
+    assert pq.read_schema(tmp_path / "f.parquet").names == ["n"]
+    assert pq.ParquetFile(tmp_path / "f.parquet").metadata.num_rows == 1_500_012
+    assert engine.write_parquet_parts([engine.con.sql("SELECT 1 AS n, false AS odd_one")], tmp_path / "g.parquet",
+                                      flag="odd_one") == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from snapshots import daily_rows
@@ -77,6 +78,45 @@ def test_a_duplicate_past_the_62nd_day_is_found(tmp_path: Path, populated: Store
     rows = base_visits()[:12] + long_p3 + [{**long_p3[70], "visits": 5.0}]
     text = _same_refusal(snapshot(tmp_path, visits=rows), populated, tmp_path, monkeypatch)
     assert "must be unique" in text and "datetime.date(2026, 3, 12)" in text and "'place_id': 'p3'" in text
+
+
+def test_the_key_is_checked_by_writing_the_per_source_rollup(tmp_path: Path, in_parts: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pass of its own for the key of a split release of known places: the per-source rollup's groups
+    answer it, and the ingest keeps that rollup."""
+    def no_separate_pass(*args: Any) -> bool:
+        raise AssertionError("the key was checked in a pass of its own")
+
+    monkeypatch.setattr(place_parts, "has_duplicate_keys", no_separate_pass)
+    con = duckdb_engine.connect(preserve_order=False)
+    snap = validate_snapshot(snapshot(tmp_path), con, split_into=tmp_path / "split")
+    assert snap.source_rollup == tmp_path / "split" / "place_source.parquet" and snap.source_rollup.exists()
+    written = pq.read_table(snap.source_rollup, columns=["place_id", "source", "visits"]).to_pylist()
+    assert [tuple(r.values()) for r in written] == [("p1", "sdk_a", 36.0), ("p1", "sdk_b", 18.0),
+                                                    ("p2", "sdk_a", 25.5), ("p3", "sdk_a", 6.0)]
+    con.close()
+    release = ingest_release(Store(tmp_path / "home"), snapshot(tmp_path, name="again"))
+    assert (release.visits_path.parent / "place_source.parquet").exists()
+
+
+@pytest.mark.parametrize("days", [126, 127, 128])
+def test_a_long_release_repeating_a_key_past_the_128_bit_day_set(tmp_path: Path, populated: Store,
+                                                                  monkeypatch: pytest.MonkeyPatch, days: int) -> None:
+    """Up to 127 days each day has its own bit (0-126) of the rollup's 128-bit set; from 128 days on the key has
+    a pass of its own. A repeat of the last day (sharing day 0's bit at 128 days) is found either way."""
+    long_p3 = daily_rows("p3", "2026-01-01", [1.0] * days)
+    rows = base_visits()[:12] + long_p3 + [{**long_p3[-1], "visits": 5.0}]
+    text = _same_refusal(snapshot(tmp_path, visits=rows), populated, tmp_path, monkeypatch)
+    assert "must be unique" in text and "'place_id': 'p3'" in text
+
+
+def test_a_long_release_without_repeats_is_ingested_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """130 days: days 127-129 share bits 0-2 with days 0-2 in the rollup's set, so the key has its own pass."""
+    rows = base_visits()[:12] + daily_rows("p3", "2026-01-01", [1.0] * 130)
+    monkeypatch.setenv(budget.THREADS_ENV, "2")
+    monkeypatch.setattr(place_parts, "ROWS_PER_PART_PER_GB", 1)
+    release = ingest_release(Store(tmp_path / "home"), snapshot(tmp_path, visits=rows))
+    assert release.rows == len(rows)
 
 
 def test_unknown_places_are_listed(tmp_path: Path, populated: Store, monkeypatch: pytest.MonkeyPatch) -> None:
